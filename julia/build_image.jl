@@ -1,0 +1,145 @@
+# Runs inside `julia --output-o <object> --sysimage <base> build_image.jl PACKAGES STATEMENTS REPORT`.
+#
+# In output mode the base image's `__init__` functions have not run, so stdio, paths and the load
+# path must be re-initialised before anything else. Inputs arrive only as files named in ARGS:
+#   PACKAGES   one package per line: "<uuid> <name>", loaded into the image in that order
+#   STATEMENTS one `precompile(...)` statement per line, already filtered by julia-sysimage
+#   REPORT     written here: "key<TAB>value" lines with the replay counts
+# Works on Julia 1.5 through 1.13. It avoids throwing exceptions in the normal path: names are
+# checked with `isdefined` before a statement is evaluated (see DESIGN.md: Debian's 1.5.3 dies on
+# any exception when run against a newer libunwind).
+
+Base.reinit_stdio()   # must come first: printing before it crashes the output process
+Sys.__init__()        # Sys.BINDIR, Sys.STDLIB, CPU info
+Base.init_depot_path()
+Base.init_load_path()
+isdefined(Base, :init_active_project) && Base.init_active_project()
+
+const packages_file, statements_file, report_file = ARGS[1], ARGS[2], ARGS[3]
+
+# ---------------------------------------------------------------------------------------------
+# 1. Load the packages so that their modules (and everything they load) become part of the image.
+loaded = String[]
+for line in eachline(packages_file)
+    fields = split(strip(line))
+    length(fields) == 2 || continue
+    uuid, name = fields
+    Base.require(Base.PkgId(Base.UUID(String(uuid)), String(name)))
+    push!(loaded, String(name))
+end
+
+# ---------------------------------------------------------------------------------------------
+# 2. Replay the statements in a staging module that can see every loaded module by name.
+const Staging = Module(:JuliaSysimageStaging)
+
+"Loaded modules by name; names that are ambiguous (two packages with one name) map to nothing."
+function modules_by_name()
+    found = Dict{Symbol,Union{Module,Nothing}}()
+    for (_, mod) in Base.loaded_modules
+        name = nameof(mod)
+        found[name] = haskey(found, name) && found[name] !== mod ? nothing : mod
+    end
+    return found
+end
+const by_name = modules_by_name()
+
+"Make a top-level module name visible in the staging module, if it can be found unambiguously."
+function bind_root!(name::Symbol)
+    isdefined(Staging, name) && return true
+    mod = get(by_name, name, nothing)
+    mod === nothing && return false
+    Core.eval(Staging, Expr(:const, Expr(:(=), name, mod)))
+    return true
+end
+
+"Resolve `A.B.C` without evaluating anything: every step must be a defined global."
+function resolve_dotted(ex)
+    if ex isa Symbol
+        bind_root!(ex) || return nothing
+        return getfield(Staging, ex)
+    elseif ex isa Expr && ex.head === :. && length(ex.args) == 2 && ex.args[2] isa QuoteNode
+        parent = resolve_dotted(ex.args[1])
+        parent isa Module || return nothing
+        field = ex.args[2].value
+        field isa Symbol && isdefined(parent, field) || return nothing
+        return getfield(parent, field)
+    end
+    return nothing
+end
+
+# Only the forms Julia's type printer produces are accepted: anything else (assignments, macro
+# calls, arbitrary function calls) is refused rather than evaluated.
+const allowed_calls = (:typeof, :Symbol)
+
+"True when every name in the type expression `ex` resolves, with `where`-bound names in `bound`."
+function resolvable(ex, bound::Vector{Symbol} = Symbol[])
+    if ex isa Symbol
+        return ex in bound || resolve_dotted(ex) !== nothing
+    elseif ex isa QuoteNode || ex isa Number || ex isa String || ex isa Char || ex === nothing
+        return true
+    elseif !(ex isa Expr)
+        return false
+    elseif ex.head === :.
+        return resolve_dotted(ex) !== nothing
+    elseif ex.head === :curly || ex.head === :tuple
+        return all(a -> resolvable(a, bound), ex.args)
+    elseif ex.head === :where
+        inner = copy(bound)
+        for var in ex.args[2:end]
+            if var isa Symbol
+                push!(inner, var)
+            elseif var isa Expr && var.head in (:<:, :>:, :comparison) && var.args[1] isa Symbol
+                push!(inner, var.args[1])
+                all(a -> resolvable(a, inner), var.args[2:end]) || return false
+            else
+                return false
+            end
+        end
+        return resolvable(ex.args[1], inner)
+    elseif ex.head === :call
+        ex.args[1] in allowed_calls || return false
+        return all(a -> resolvable(a, bound), ex.args[2:end])
+    elseif ex.head === :<: || ex.head === :>:
+        return all(a -> resolvable(a, bound), ex.args)
+    end
+    return false
+end
+
+counts = Dict("statements" => 0, "used" => 0, "unparsable" => 0, "unresolvable" => 0, "failed" => 0)
+for line in eachline(statements_file)
+    isempty(strip(line)) && continue
+    counts["statements"] += 1
+    ex = Meta.parse(line; raise = false)
+    if !(ex isa Expr && ex.head === :call && ex.args[1] === :precompile && length(ex.args) == 2)
+        counts["unparsable"] += 1
+        continue
+    end
+    signature = ex.args[2]
+    if !resolvable(signature)
+        counts["unresolvable"] += 1
+        continue
+    end
+    ok = try
+        tt = Core.eval(Staging, signature)
+        tt isa Type && precompile(tt)
+    catch
+        false
+    end
+    counts[ok ? "used" : "failed"] += 1
+end
+
+open(report_file, "w") do io
+    for (key, value) in sort(collect(counts))
+        println(io, key, '\t', value)
+    end
+    println(io, "packages\t", join(loaded, ','))
+end
+
+# ---------------------------------------------------------------------------------------------
+# 3. Forget build-machine state so that it is not serialized into the image; `__init__` of Base
+#    fills these again when the image starts.
+empty!(Base.ARGS)
+empty!(Core.ARGS)
+empty!(LOAD_PATH)
+empty!(DEPOT_PATH)
+isdefined(Base, :ACTIVE_PROJECT) && (Base.ACTIVE_PROJECT[] = nothing)

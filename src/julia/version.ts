@@ -1,0 +1,30 @@
+/** A Julia version as Julia reports it (`1.10.4`, `1.12.0-rc1`, `1.13.0-DEV.123`). */
+export interface JuliaVersion {
+  major: number
+  minor: number
+  patch: number
+  prerelease: string
+}
+
+export function parseJuliaVersion(text: string): JuliaVersion {
+  const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text)
+  if (!match) throw new Error(`not a Julia version: ${JSON.stringify(text)}`)
+  return {
+    major: Number(match[1]),
+    minor: Number(match[2]),
+    patch: Number(match[3]),
+    prerelease: match[4] ?? ''
+  }
+}
+
+export function formatJuliaVersion(v: JuliaVersion): string {
+  return `${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ''}`
+}
+
+/**
+ * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
+ * (a 1.12.0-rc1 has 1.12's command-line flags).
+ */
+export function atLeast(v: JuliaVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor)
+}

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+
+/**
+ * A path beside `target` (same directory, so same filesystem) to build into before an atomic
+ * rename. The name starts with a dot so a half-written file is never mistaken for the result.
+ */
+export function tempPathBeside(target: string): string {
+  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${suffix}`)
+}
+
+/** Writes `data` to `target` through a temporary file and a rename: readers see all or nothing. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathBeside(target)
+  try {
+    await fs.writeFile(temp, data)
+    await fs.rename(temp, target)
+  } catch (error) {
+    await fs.rm(temp, { force: true })
+    throw error
+  }
+}

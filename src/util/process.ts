@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process'
+
+export interface RunOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Kill the process (SIGKILL) after this many milliseconds. */
+  timeoutMs?: number
+  /** Called with each chunk of output as it arrives (for live logs). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void
+  /** Keep at most this many characters of each stream (the tail). Default 1 MiB. */
+  keepChars?: number
+}
+
+export interface RunResult {
+  /** Exit code, or null when the process was ended by a signal. */
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  timedOut: boolean
+  /** Wall time in milliseconds from spawn to exit. */
+  elapsedMs: number
+  /** Epoch milliseconds at spawn, for correlating with timestamps the child records. */
+  startedAt: number
+}
+
+/**
+ * Runs a program with an argv array: never through a shell, so no argument is ever
+ * interpreted. Resolves with the outcome whatever the exit code; rejects only when the program
+ * cannot be started at all (ENOENT, EACCES).
+ */
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const keep = options.keepChars ?? 1 << 20
+  return new Promise((resolve, reject) => {
+    const startedAt = Date.now()
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: false,
+      windowsHide: true
+    })
+    let stdout = ''
+    let stderr = ''
+    let timedOut = false
+    const append = (current: string, chunk: string) => {
+      const next = current + chunk
+      return next.length > keep ? next.slice(next.length - keep) : next
+    }
+    child.stdout.setEncoding('utf8')
+    child.stderr.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      stdout = append(stdout, chunk)
+      options.onOutput?.(chunk, 'stdout')
+    })
+    child.stderr.on('data', (chunk: string) => {
+      stderr = append(stderr, chunk)
+      options.onOutput?.(chunk, 'stderr')
+    })
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true
+            child.kill('SIGKILL')
+          }, options.timeoutMs)
+    child.on('error', (error) => {
+      if (timer) clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr, timedOut, elapsedMs: Date.now() - startedAt, startedAt })
+    })
+  })
+}
+
+/** The last `count` non-empty lines of some output, for error messages. */
+export function lastLines(text: string, count: number): string {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '')
+  return lines.slice(-count).join('\n')
+}
