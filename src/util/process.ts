@@ -9,6 +9,8 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void
   /** Keep at most this many characters of each stream (the tail). Default 1 MiB. */
   keepChars?: number
+  /** Called once the process has started, with its pid (for memory sampling). */
+  onSpawn?: (pid: number) => void
 }
 
 export interface RunResult {
@@ -40,6 +42,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       shell: false,
       windowsHide: true
     })
+    if (child.pid !== undefined) options.onSpawn?.(child.pid)
     let stdout = ''
     let stderr = ''
     let timedOut = false

@@ -1,0 +1,34 @@
+# Prints facts about this Julia as "key<TAB>value" lines (Julia 1.5 has no JSON in its stdlib).
+# Run as `julia --startup-file=no probe.jl`; julia-sysimage parses the output.
+using Libdl
+
+"The loaded library whose file name starts with `prefix` followed by a dot, or an empty string."
+function loaded_library(prefix)
+    for lib in Libdl.dllist()
+        name = basename(lib)
+        startswith(name, prefix * ".") && return abspath(lib)
+    end
+    return ""
+end
+
+libjulia = loaded_library("libjulia")
+facts = [
+    "version" => string(VERSION),
+    "commit" => Base.GIT_VERSION_INFO.commit,
+    "bindir" => Sys.BINDIR,
+    "image" => unsafe_string(Base.JLOptions().image_file),
+    "os" => string(Sys.KERNEL),
+    "arch" => string(Sys.ARCH),
+    "cpu_name" => Sys.CPU_NAME,
+    "dlext" => Libdl.dlext,
+    "llvm" => string(Base.libllvm_version),
+    "libjulia" => libjulia,
+    "libjulia_internal" => loaded_library("libjulia-internal"),
+    "libjulia_unversioned" => string(!isempty(libjulia) && isfile(joinpath(dirname(libjulia), "libjulia." * Libdl.dlext))),
+    "private_libexecdir" => isdefined(Base, :PRIVATE_LIBEXECDIR) ? Base.PRIVATE_LIBEXECDIR : "",
+    "macos_product_version" => isdefined(Base, :MACOS_PRODUCT_VERSION) ? string(Base.MACOS_PRODUCT_VERSION) : "",
+    "macos_platform_version" => isdefined(Base, :MACOS_PLATFORM_VERSION) ? string(Base.MACOS_PLATFORM_VERSION) : "",
+]
+for (key, value) in facts
+    println(key, '\t', value)
+end

@@ -1,0 +1,124 @@
+import path from 'node:path'
+import type { JuliaInfo } from '../julia/probe.js'
+import { atLeast } from '../julia/version.js'
+
+/**
+ * Pure: which linker to use and the exact command that links an image object into a shared
+ * library, per OS and Julia version. Mirrors `Base.Linking.link_image_cmd` of Julia 1.9–1.12
+ * (research/julia-internals.md §2), so the same command works where Julia cannot be asked.
+ */
+export type LinkerKind =
+  /** `libexec/julia/lld` shipped with Julia ≥ 1.9; needs Julia's libraries on the loader path. */
+  | 'bundled-lld'
+  /** A flavour-named LLD driver on PATH: `ld.lld` (ELF, COFF-mingw) or `ld64.lld` (Mach-O). */
+  | 'lld'
+  /** A C compiler driver, the last resort. */
+  | 'cc'
+
+export interface Linker {
+  kind: LinkerKind
+  path: string
+}
+
+export interface LinkCommand {
+  command: string
+  args: string[]
+  env: Record<string, string>
+}
+
+export function bundledLldPath(julia: JuliaInfo): string | undefined {
+  if (!atLeast(julia.version, 1, 9) || !julia.privateLibexecDir) return undefined
+  const exe = julia.os === 'windows' ? 'lld.exe' : 'lld'
+  return path.join(julia.bindir, julia.privateLibexecDir, exe)
+}
+
+/** Names of an LLD driver to look for on PATH, by target OS. */
+export function lldDriverNames(os: JuliaInfo['os']): string[] {
+  if (os === 'macos') return ['ld64.lld']
+  if (os === 'windows') return ['ld.lld.exe', 'ld.lld']
+  return ['ld.lld']
+}
+
+export const compilerNames = ['cc', 'gcc', 'clang']
+
+/** The `-l` flags for Julia's own libraries. */
+function juliaLibraries(julia: JuliaInfo): string[] {
+  // A distribution build may ship only `libjulia.so.1` (no development symlink): name the file.
+  const libjulia =
+    julia.libjuliaUnversioned || julia.os !== 'linux' ? '-ljulia' : `-l:${path.basename(julia.libjulia)}`
+  return julia.hasLibjuliaInternal ? [libjulia, '-ljulia-internal'] : [libjulia]
+}
+
+function searchDirs(julia: JuliaInfo): string[] {
+  const dirs = [julia.privateLibDir, julia.libDir]
+  if (julia.os === 'windows') dirs.push(julia.bindir) // DLLs and some import libraries live in bin/
+  return [...new Set(dirs)].map((dir) => `-L${dir}`)
+}
+
+/** Loader path so the bundled lld finds Julia's libLLVM (it is linked dynamically against it). */
+function loaderEnv(julia: JuliaInfo, inherited: NodeJS.ProcessEnv): Record<string, string> {
+  const dirs = [julia.privateLibDir, julia.libDir]
+  const variable =
+    julia.os === 'linux' ? 'LD_LIBRARY_PATH' : julia.os === 'macos' ? 'DYLD_FALLBACK_LIBRARY_PATH' : 'PATH'
+  const separator = julia.os === 'windows' ? ';' : ':'
+  const existing = inherited[variable]
+  return { [variable]: [...dirs, ...(existing ? [existing] : [])].join(separator) }
+}
+
+function elfArgs(julia: JuliaInfo, object: string, output: string): string[] {
+  return ['-shared', '-o', output, '--whole-archive', object, '--no-whole-archive', ...searchDirs(julia), ...juliaLibraries(julia)]
+}
+
+function machoArgs(julia: JuliaInfo, object: string, output: string): string[] {
+  const arch = julia.arch === 'aarch64' ? 'arm64' : julia.arch
+  const versions = julia.macosVersions ?? { product: '11.0', platform: '11.0' }
+  return [
+    '-arch', arch,
+    // -lSystem is only linkable with Xcode present; leave libc symbols to the loader
+    '-undefined', 'dynamic_lookup',
+    '-platform_version', 'macos', versions.product, versions.platform,
+    '-dylib', '-o', output, '-all_load', object, ...searchDirs(julia), ...juliaLibraries(julia)
+  ]
+}
+
+function mingwArgs(julia: JuliaInfo, object: string, output: string): string[] {
+  const args = ['-m', 'i386pep', '-Bdynamic', '--enable-auto-image-base', '--allow-multiple-definition']
+  if (atLeast(julia.version, 1, 12)) args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc')
+  return [...args, ...elfArgs(julia, object, output), '-lopenlibm', '-lssp', '-lgcc_s', '-lgcc', '-lmsvcrt']
+}
+
+function compilerArgs(julia: JuliaInfo, object: string, output: string): string[] {
+  const whole =
+    julia.os === 'macos'
+      ? ['-Wl,-all_load', object]
+      : ['-Wl,--whole-archive', object, '-Wl,--no-whole-archive']
+  const extra = julia.os === 'windows' ? ['-lopenlibm'] : []
+  return ['-shared', '-o', output, ...whole, ...searchDirs(julia), ...juliaLibraries(julia), ...extra]
+}
+
+export function linkCommand(
+  linker: Linker,
+  julia: JuliaInfo,
+  object: string,
+  output: string,
+  inheritedEnv: NodeJS.ProcessEnv = {}
+): LinkCommand {
+  if (linker.kind === 'cc') {
+    return { command: linker.path, args: compilerArgs(julia, object, output), env: {} }
+  }
+  const flavorArgs =
+    julia.os === 'macos'
+      ? machoArgs(julia, object, output)
+      : julia.os === 'windows'
+        ? mingwArgs(julia, object, output)
+        : elfArgs(julia, object, output)
+  if (linker.kind === 'bundled-lld') {
+    const flavor = julia.os === 'macos' ? 'darwin' : 'gnu'
+    return {
+      command: linker.path,
+      args: ['-flavor', flavor, ...flavorArgs],
+      env: loaderEnv(julia, inheritedEnv)
+    }
+  }
+  return { command: linker.path, args: flavorArgs, env: {} }
+}

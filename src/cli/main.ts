@@ -1,0 +1,63 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { UserError } from '../errors.js'
+import { buildSysimage } from '../pipeline.js'
+import { toolVersion } from '../version.js'
+import { buildUsage, parseBuildArgs } from './build-args.js'
+import { consoleLogger } from './console-logger.js'
+
+const usage = `julia-sysimage ${toolVersion}: build a Julia system image tuned to your workload
+
+Usage: julia-sysimage <command> [options]
+
+Commands:
+  build     trace a workload, build, link and verify an image (build --help for options)
+  --version print the version`
+
+/** The examples folder ships beside src/ and dist/ (two levels above this module). */
+const exampleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'hello')
+
+export interface CliIO {
+  stdout: (line: string) => void
+  stderr: (line: string) => void
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+/** Runs the CLI; returns the exit code (0 only when an image was built and verified). */
+export async function cli(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv
+  const log = consoleLogger(io.stderr, io.env.JULIA_SYSIMAGE_DEBUG === '1')
+  try {
+    switch (command) {
+      case 'build': {
+        const request = parseBuildArgs(rest, io.cwd, io.env, exampleDir)
+        if (request === 'help') {
+          io.stdout(buildUsage)
+          return 0
+        }
+        const result = await buildSysimage(request, log)
+        io.stdout(result.image)
+        return 0
+      }
+      case '--version':
+        io.stdout(toolVersion)
+        return 0
+      case undefined:
+      case '-h':
+      case '--help':
+        io.stdout(usage)
+        return command === undefined ? 2 : 0
+      default:
+        io.stderr(`julia-sysimage: unknown command ${JSON.stringify(command)}\n\n${usage}`)
+        return 2
+    }
+  } catch (error) {
+    if (error instanceof UserError) {
+      io.stderr(`error: ${error.message}`)
+      return 1
+    }
+    io.stderr(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    return 1
+  }
+}

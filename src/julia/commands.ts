@@ -1,0 +1,115 @@
+import { juliaScript } from './scripts.js'
+import { atLeast, type JuliaVersion } from './version.js'
+
+/**
+ * Pure construction of every Julia command line julia-sysimage runs. Everything a user supplies
+ * (paths, package names, statements) travels as a separate argv element or inside a file, never
+ * inside Julia source text.
+ */
+export interface JuliaCommand {
+  args: string[]
+  /** Variables to set on top of the inherited environment. */
+  env: Record<string, string>
+}
+
+/** Flags every process shares: no user startup file or history, so runs are reproducible. */
+function baseFlags(): string[] {
+  return ['--startup-file=no', '--history-file=no', '--color=no']
+}
+
+/**
+ * Julia ≥ 1.9 caches native code in package images. The image build cannot use them, and a
+ * trace taken with them would miss every method whose code came from a package image, so the
+ * build side of the pipeline runs with `--pkgimages=no` (as PackageCompiler does).
+ */
+function buildSideFlags(version: JuliaVersion): string[] {
+  return atLeast(version, 1, 9) ? ['--pkgimages=no'] : []
+}
+
+export function setupProjectCommand(version: JuliaVersion, projectDir: string): JuliaCommand {
+  return {
+    args: [...baseFlags(), ...buildSideFlags(version), `--project=${projectDir}`, juliaScript('setup_project')],
+    // Pkg would otherwise precompile during instantiate and again on request
+    env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
+  }
+}
+
+/** Precompiles package images with default flags, so that the "without image" timing is fair. */
+export function precompileDefaultCommand(projectDir: string): JuliaCommand {
+  return {
+    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project')],
+    env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
+  }
+}
+
+export interface WorkloadRun {
+  projectDir: string
+  packagesFile: string
+  resultFile: string
+  workloads: string[]
+  /** Record the statements compiled at run time into this file. */
+  traceFile?: string
+  /** Start from this image instead of Julia's default one. */
+  image?: string
+}
+
+/**
+ * Runs the workloads through the driver script. The trace run (before the build) uses the
+ * build-side flags; measurement runs use the flags a user would use, with or without `-J`.
+ */
+export function workloadCommand(version: JuliaVersion, spec: WorkloadRun, purpose: 'trace' | 'measure'): JuliaCommand {
+  const args = [...baseFlags()]
+  if (purpose === 'trace') args.push(...buildSideFlags(version))
+  if (spec.image) args.push(`--sysimage=${spec.image}`)
+  args.push(`--project=${spec.projectDir}`)
+  if (spec.traceFile) args.push(`--trace-compile=${spec.traceFile}`)
+  args.push(juliaScript('run_workload'), spec.packagesFile, spec.resultFile, ...spec.workloads)
+  return { args, env: {} }
+}
+
+export interface ObjectBuild {
+  projectDir: string
+  baseImage: string
+  cpuTarget: string
+  objectFile: string
+  packagesFile: string
+  statementsFile: string
+  reportFile: string
+  /** JULIA_IMAGE_THREADS for Julia ≥ 1.10 (parallel LLVM emission); undefined = Julia's default. */
+  imageThreads?: number
+}
+
+/**
+ * The `--output-o` process. `--sysimage` is always explicit: without it the output process would
+ * bootstrap with no image at all. Julia threads are pinned to 1 (known hangs otherwise,
+ * PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
+ */
+export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): JuliaCommand {
+  const env: Record<string, string> = { JULIA_NUM_THREADS: '1' }
+  if (spec.imageThreads !== undefined && atLeast(version, 1, 10)) {
+    env.JULIA_IMAGE_THREADS = String(spec.imageThreads)
+  }
+  return {
+    args: [
+      ...baseFlags(),
+      ...buildSideFlags(version),
+      `--sysimage=${spec.baseImage}`,
+      `--project=${spec.projectDir}`,
+      `--cpu-target=${spec.cpuTarget}`,
+      '--threads=1',
+      `--output-o=${spec.objectFile}`,
+      juliaScript('build_image'),
+      spec.packagesFile,
+      spec.statementsFile,
+      spec.reportFile
+    ],
+    env
+  }
+}
+
+export function checkImageCommand(image: string, projectDir: string, packagesFile: string, resultFile: string): JuliaCommand {
+  return {
+    args: [...baseFlags(), `--sysimage=${image}`, `--project=${projectDir}`, juliaScript('check_image'), packagesFile, resultFile],
+    env: {}
+  }
+}

@@ -1,0 +1,31 @@
+import { run, type RunOptions, type RunResult } from '../util/process.js'
+import type { JuliaCommand } from './commands.js'
+import type { JuliaInfo } from './probe.js'
+
+/** Runs one of the planned Julia commands with the inherited environment plus its own variables. */
+export function runJulia(
+  julia: Pick<JuliaInfo, 'executable'>,
+  command: JuliaCommand,
+  baseEnv: NodeJS.ProcessEnv,
+  options: Omit<RunOptions, 'env'> = {}
+): Promise<RunResult> {
+  return run(julia.executable, command.args, { ...options, env: { ...baseEnv, ...command.env } })
+}
+
+/**
+ * The part of Julia's error output a user needs: from the first `ERROR:` line up to the stack
+ * trace (which points into julia-sysimage's driver rather than the user's code), plus the
+ * "in expression starting at" line that names the user's file and line.
+ */
+export function juliaErrorSummary(stderr: string): string {
+  const lines = stderr.split(/\r?\n/)
+  const start = lines.findIndex((line) => line.startsWith('ERROR:'))
+  if (start < 0) return lines.filter((l) => l.trim()).slice(-10).join('\n')
+  const summary: string[] = []
+  for (const line of lines.slice(start)) {
+    if (/^\s*Stacktrace:/.test(line)) break
+    summary.push(line)
+  }
+  const where = lines.filter((line) => line.startsWith('in expression starting at'))
+  return [...summary.filter((l) => l.trim()), ...where.slice(0, 1)].join('\n')
+}

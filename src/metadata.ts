@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import type { StatementCounts } from './statements.js'
+import type { ReplayReport } from './stages/object.js'
+import type { Verification } from './stages/verify.js'
+
+/** The `<image>.json` written next to every image. Field names are part of the public output. */
+export interface ImageMetadata {
+  schema: 1
+  tool: { name: 'julia-sysimage'; version: string }
+  createdAt: string
+  image: { file: string; sha256: string; size: number }
+  julia: { version: string; commit: string; os: string; arch: string; llvm: string }
+  cpuTarget: string
+  mode: 'full'
+  /** Flags the image must be used with (`julia <juliaArgs...>`). */
+  juliaArgs: string[]
+  project: { packages: string[]; packagesInImage: string[] }
+  workloads: string[]
+  statements: {
+    traced: number
+    unique: number
+    used: number
+    skipped: { main: number; malformed: number; unresolvable: number; failed: number }
+  }
+  object: { size: number; peakMemory: number }
+  /** Wall time of each stage in milliseconds, in pipeline order. */
+  timings: Record<string, number>
+  measurement?: {
+    without: { loadMs: number; workMs: number }
+    with: { loadMs: number; workMs: number }
+    /** First work without the image divided by first work with it. */
+    speedup: number
+    residual: number
+    residualMain: number
+    residualStatements: string[]
+  }
+}
+
+export interface MetadataParts {
+  toolVersion: string
+  image: { file: string; sha256: string; size: number }
+  julia: ImageMetadata['julia']
+  cpuTarget: string
+  imagePath: string
+  packages: string[]
+  workloads: string[]
+  statementCounts: StatementCounts
+  replay: ReplayReport
+  objectSize: number
+  peakMemory: number
+  timings: Record<string, number>
+  verification: Verification
+  now: Date
+}
+
+const round = (ms: number) => Math.round(ms)
+
+/** Pure: assembles the metadata from what the stages measured. */
+export function buildMetadata(parts: MetadataParts): ImageMetadata {
+  const { verification: v, replay } = parts
+  const measurement =
+    v.without && v.with && v.residual
+      ? {
+          without: { loadMs: round(v.without.loadMs), workMs: round(v.without.workMs) },
+          with: { loadMs: round(v.with.loadMs), workMs: round(v.with.workMs) },
+          speedup: Number(((v.without.loadMs + v.without.workMs) / Math.max(1, v.with.loadMs + v.with.workMs)).toFixed(2)),
+          residual: v.residual.count,
+          residualMain: v.residual.main,
+          residualStatements: v.residual.statements
+        }
+      : undefined
+  return {
+    schema: 1,
+    tool: { name: 'julia-sysimage', version: parts.toolVersion },
+    createdAt: parts.now.toISOString(),
+    image: parts.image,
+    julia: parts.julia,
+    cpuTarget: parts.cpuTarget,
+    mode: 'full',
+    juliaArgs: [`--sysimage=${parts.imagePath}`],
+    project: { packages: parts.packages, packagesInImage: v.load.packagesInImage },
+    workloads: parts.workloads,
+    statements: {
+      traced: parts.statementCounts.read,
+      unique: parts.statementCounts.unique,
+      used: replay.used,
+      skipped: {
+        main: parts.statementCounts.main,
+        malformed: parts.statementCounts.malformed + replay.unparsable,
+        unresolvable: replay.unresolvable,
+        failed: replay.failed
+      }
+    },
+    object: { size: parts.objectSize, peakMemory: parts.peakMemory },
+    timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, round(ms)])),
+    measurement
+  }
+}
+
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256')
+    createReadStream(file)
+      .on('error', reject)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+  })
+}

@@ -1,0 +1,186 @@
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { resolveCpuTarget } from './cpu-target.js'
+import { UserError } from './errors.js'
+import type { JuliaInfo } from './julia/probe.js'
+import { probeJulia } from './julia/probe.js'
+import { locateJulia } from './julia/locate.js'
+import type { Logger } from './log.js'
+import { buildMetadata, sha256File, type ImageMetadata } from './metadata.js'
+import { packagesFileText, readProject } from './project.js'
+import { checkInputFiles, type BuildRequest } from './request.js'
+import { buildObject } from './stages/object.js'
+import { findLinker, linkImage } from './stages/link.js'
+import { setupProject } from './stages/setup.js'
+import { verifyImage } from './stages/verify.js'
+import { runWorkloads } from './stages/workload.js'
+import { filterStatements } from './statements.js'
+import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
+import { formatBytes } from './util/memory.js'
+import { toolVersion } from './version.js'
+
+export interface BuildResult {
+  image: string
+  metadataFile: string
+  metadata: ImageMetadata
+  julia: JuliaInfo
+}
+
+/** The metadata file that belongs to an image. */
+export function metadataPathFor(image: string): string {
+  return `${image}.json`
+}
+
+/**
+ * The whole build: probe Julia, set up the project, trace the workloads, build the object, link,
+ * verify, and only then move the image and its metadata into place. A failure at any point
+ * leaves the output path as it was.
+ */
+export async function buildSysimage(request: BuildRequest, log: Logger): Promise<BuildResult> {
+  const timings: Record<string, number> = {}
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const started = performance.now()
+    try {
+      return await log.stage(name, fn)
+    } finally {
+      timings[name] = performance.now() - started
+    }
+  }
+
+  const { julia, project } = await timed('probe', async () => {
+    const project = await readProject(request.projectDir)
+    await checkInputFiles(request)
+    const executable = await locateJulia(request.juliaPath)
+    const julia = await probeJulia(executable, request.env)
+    log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`)
+    log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`)
+    return { julia, project }
+  })
+  const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version)
+  const output = path.resolve(request.output ?? `sysimage.${julia.dlext}`)
+  if (request.workloads.length === 0) {
+    log.warning('no workload given: the image holds the packages but none of the code a workload would compile')
+  }
+
+  const workDir = await fs.mkdtemp(path.join(request.tempDir ?? os.tmpdir(), 'julia-sysimage-'))
+  const work = (name: string) => path.join(workDir, name)
+  const partialImage = tempPathBeside(output)
+  try {
+    await fs.writeFile(work('packages.txt'), packagesFileText(project.packages))
+    const env = request.env
+
+    await timed('instantiate', () => setupProject(julia, project.dir, env, request.measure))
+
+    const traced = await timed('trace', async () => {
+      const traces: string[] = []
+      if (request.workloads.length > 0) {
+        await runWorkloads(
+          julia,
+          {
+            projectDir: project.dir,
+            packagesFile: work('packages.txt'),
+            resultFile: work('trace-result.txt'),
+            workloads: request.workloads,
+            traceFile: work('trace.jl')
+          },
+          'trace',
+          env,
+          'while recording statements'
+        )
+        traces.push(await fs.readFile(work('trace.jl'), 'utf8'))
+      }
+      for (const file of request.statementFiles) traces.push(await fs.readFile(file, 'utf8'))
+      const filtered = filterStatements(traces)
+      await fs.writeFile(work('statements.jl'), filtered.statements.map((s) => `${s}\n`).join(''))
+      const c = filtered.counts
+      log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`)
+      return filtered
+    })
+
+    const object = await timed('object', async () => {
+      const result = await buildObject(
+        julia,
+        {
+          projectDir: project.dir,
+          baseImage: julia.baseImage,
+          cpuTarget,
+          objectFile: work('image-o.a'),
+          packagesFile: work('packages.txt'),
+          statementsFile: work('statements.jl'),
+          reportFile: work('replay.txt')
+        },
+        env,
+        (line) => log.info(line)
+      )
+      const r = result.report
+      log.info(
+        `object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
+          `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}`
+      )
+      return result
+    })
+
+    await timed('link', async () => {
+      const linker = await findLinker(julia)
+      log.info(`linker: ${linker.path} (${linker.kind})`)
+      await linkImage(julia, linker, work('image-o.a'), partialImage, env)
+      if (!request.keepWorkDir) await fs.rm(work('image-o.a'), { force: true })
+    })
+
+    const verification = await timed('verify', async () => {
+      const result = await verifyImage(
+        julia,
+        {
+          image: partialImage,
+          projectDir: project.dir,
+          packagesFile: work('packages.txt'),
+          workloads: request.workloads,
+          workDir,
+          measure: request.measure
+        },
+        env
+      )
+      if (result.load.packagesMissing.length > 0) {
+        log.warning(`packages not in the image: ${result.load.packagesMissing.join(', ')}`)
+      }
+      if (result.without && result.with && result.residual) {
+        const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+        log.info(
+          `without image: load ${seconds(result.without.loadMs)}, first work ${seconds(result.without.workMs)}; ` +
+            `with image: load ${seconds(result.with.loadMs)}, first work ${seconds(result.with.workMs)}`
+        )
+        log.info(`compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)`)
+      }
+      return result
+    })
+
+    const stat = await fs.stat(partialImage)
+    const metadata = buildMetadata({
+      toolVersion,
+      image: { file: path.basename(output), sha256: await sha256File(partialImage), size: stat.size },
+      julia: { version: julia.versionString, commit: julia.commit, os: julia.os, arch: julia.arch, llvm: julia.llvmVersion },
+      cpuTarget,
+      imagePath: output,
+      packages: project.packages.map((p) => p.name),
+      workloads: request.workloads.map((w) => path.basename(w)),
+      statementCounts: traced.counts,
+      replay: object.report,
+      objectSize: object.objectSize,
+      peakMemory: object.peakMemory,
+      timings,
+      verification,
+      now: new Date()
+    })
+    const metadataFile = metadataPathFor(output)
+    await fs.rename(partialImage, output).catch((error: NodeJS.ErrnoException) => {
+      throw new UserError('output', `cannot write ${output} (${error.code})`, 'Choose an output path in a writable folder')
+    })
+    await writeFileAtomic(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`)
+    return { image: output, metadataFile, metadata, julia }
+  } finally {
+    await fs.rm(partialImage, { force: true })
+    if (request.keepWorkDir) log.info(`work folder kept: ${workDir}`)
+    else await fs.rm(workDir, { recursive: true, force: true })
+  }
+}

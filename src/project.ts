@@ -1,0 +1,85 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { parse as parseToml } from 'smol-toml'
+import { UserError } from './errors.js'
+
+/** A package to load into the image. */
+export interface PackageRef {
+  name: string
+  uuid: string
+}
+
+export interface JuliaProject {
+  dir: string
+  projectFile: string
+  manifestFile?: string
+  /** The project's direct dependencies, plus the project itself when it is a package. */
+  packages: PackageRef[]
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+async function firstExisting(dir: string, names: string[]): Promise<string | undefined> {
+  for (const name of names) {
+    const file = path.join(dir, name)
+    if (await fs.stat(file).then((s) => s.isFile(), () => false)) return file
+  }
+  return undefined
+}
+
+/** Pure: the packages an image should load, from a parsed Project.toml. */
+export function packagesOfProject(project: Record<string, unknown>, hasOwnSource: boolean): PackageRef[] {
+  const packages: PackageRef[] = []
+  const deps = (project.deps ?? {}) as Record<string, unknown>
+  for (const [name, uuid] of Object.entries(deps)) {
+    if (typeof uuid !== 'string' || !uuidPattern.test(uuid)) {
+      throw new Error(`[deps] ${name} has no valid uuid`)
+    }
+    packages.push({ name, uuid: uuid.toLowerCase() })
+  }
+  // A package project (name + uuid + src/<name>.jl) can load itself; include it.
+  if (hasOwnSource && typeof project.name === 'string' && typeof project.uuid === 'string' && uuidPattern.test(project.uuid)) {
+    packages.push({ name: project.name, uuid: project.uuid.toLowerCase() })
+  }
+  return packages.sort((a, b) => a.name.localeCompare(b.name))
+}
+
+export async function readProject(dir: string): Promise<JuliaProject> {
+  const stat = await fs.stat(dir).catch(() => undefined)
+  if (!stat?.isDirectory()) {
+    throw new UserError('project', `folder ${dir} does not exist`, 'Pass the folder that holds Project.toml')
+  }
+  const projectFile = await firstExisting(dir, ['JuliaProject.toml', 'Project.toml'])
+  if (!projectFile) {
+    throw new UserError(
+      'project',
+      `${dir} has no Project.toml`,
+      'Pass the folder of a Julia project (create one with `julia --project=DIR -e "using Pkg; Pkg.add(...)"`)'
+    )
+  }
+  let parsed: Record<string, unknown>
+  try {
+    parsed = parseToml(await fs.readFile(projectFile, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw new UserError('project', `${projectFile} is not valid TOML (${(error as Error).message.split('\n')[0]})`, 'Fix the file')
+  }
+  const name = typeof parsed.name === 'string' ? parsed.name : ''
+  const hasOwnSource = name !== '' && (await firstExisting(path.join(dir, 'src'), [`${name}.jl`])) !== undefined
+  let packages: PackageRef[]
+  try {
+    packages = packagesOfProject(parsed, hasOwnSource)
+  } catch (error) {
+    throw new UserError('project', `${projectFile}: ${(error as Error).message}`, 'Fix the [deps] section')
+  }
+  return {
+    dir,
+    projectFile,
+    manifestFile: await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']),
+    packages
+  }
+}
+
+/** The packages file the Julia scripts read: "<uuid> <name>" per line. */
+export function packagesFileText(packages: readonly PackageRef[]): string {
+  return packages.map((p) => `${p.uuid} ${p.name}\n`).join('')
+}

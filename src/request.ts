@@ -1,0 +1,58 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { UserError } from './errors.js'
+
+/** Everything a build needs, parsed once from CLI flags or action inputs. Paths are absolute. */
+export interface BuildRequest {
+  projectDir: string
+  workloads: string[]
+  /** Extra statement files (`precompile(...)` lines) merged with the traced ones. */
+  statementFiles: string[]
+  /** An explicit Julia executable; otherwise Julia is selected from the version spec or PATH. */
+  juliaPath?: string
+  /** A version spec to install when no suitable Julia is present (see `julia/select.ts`). */
+  juliaVersion?: string
+  /** Where the image goes; default `sysimage.<dlext>` in the working directory. */
+  output?: string
+  /** `native`, `portable` or a Julia target string. */
+  cpuTarget: string
+  /** Run the workloads without and with the image to measure the gain. */
+  measure: boolean
+  /** Keep the work folder (traces, object, logs) for inspection. */
+  keepWorkDir: boolean
+  /** Where work folders are created; default the OS temp folder (RUNNER_TEMP in the action). */
+  tempDir?: string
+  /** Environment for every Julia process (JULIA_DEPOT_PATH etc. pass through). */
+  env: NodeJS.ProcessEnv
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then((s) => s.isFile(), () => false)
+}
+
+/** Checks that every named input file exists before any slow work starts. */
+export async function checkInputFiles(request: BuildRequest): Promise<void> {
+  for (const workload of request.workloads) {
+    if (!(await isFile(workload))) {
+      throw new UserError('workload', `file ${workload} does not exist`, 'Pass the path of a Julia script to run')
+    }
+  }
+  for (const file of request.statementFiles) {
+    if (!(await isFile(file))) {
+      throw new UserError(
+        'precompile-statements',
+        `file ${file} does not exist`,
+        'Pass files of precompile(...) lines, e.g. written by julia --trace-compile'
+      )
+    }
+  }
+  if (request.output) {
+    const dir = path.dirname(request.output)
+    if (request.output.endsWith(path.sep) || (await fs.stat(request.output).then((s) => s.isDirectory(), () => false))) {
+      throw new UserError('output', `${request.output} is a folder`, 'Pass a file path for the image, e.g. out/sysimage.so')
+    }
+    await fs.mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder')
+    })
+  }
+}

@@ -1,0 +1,83 @@
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import { UserError } from '../errors.js'
+import { objectBuildCommand, type ObjectBuild } from '../julia/commands.js'
+import { parseKeyValue } from '../julia/keyvalue.js'
+import type { JuliaInfo } from '../julia/probe.js'
+import { runJulia } from '../julia/run-julia.js'
+import { formatBytes, MemoryWatch } from '../util/memory.js'
+import { lastLines } from '../util/process.js'
+
+/** What the build script reports about the statements it replayed. */
+export interface ReplayReport {
+  statements: number
+  used: number
+  unparsable: number
+  unresolvable: number
+  failed: number
+  packages: string[]
+}
+
+/** Pure: the build script's report file. */
+export function parseReplayReport(text: string): ReplayReport {
+  const values = parseKeyValue(text)
+  const count = (key: string) => {
+    const value = Number(values.get(key))
+    if (!Number.isInteger(value)) throw new Error(`the build report has no count "${key}"`)
+    return value
+  }
+  const packages = values.get('packages') ?? ''
+  return {
+    statements: count('statements'),
+    used: count('used'),
+    unparsable: count('unparsable'),
+    unresolvable: count('unresolvable'),
+    failed: count('failed'),
+    packages: packages ? packages.split(',') : []
+  }
+}
+
+export interface ObjectResult {
+  report: ReplayReport
+  objectSize: number
+  /** Highest resident memory seen while building, in bytes (0 where it cannot be read). */
+  peakMemory: number
+}
+
+/**
+ * Pure: the error for a failed object build. A process killed by SIGKILL that nobody asked to
+ * stop is most likely the kernel's out-of-memory killer.
+ */
+export function objectBuildError(signal: string | null, code: number | null, stderr: string, peakMemory: number): UserError {
+  if (signal === 'SIGKILL') {
+    return new UserError(
+      'image build',
+      `the Julia process was killed (SIGKILL) after using up to ${formatBytes(peakMemory)}; ` +
+        `this machine has ${formatBytes(os.totalmem())} — most likely the out-of-memory killer`,
+      'Lower image-threads (fewer parallel LLVM threads need less memory), use cpu-target native, or run on a larger machine'
+    )
+  }
+  return new UserError(
+    'image build',
+    `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`,
+    'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder'
+  )
+}
+
+export async function buildObject(
+  julia: JuliaInfo,
+  spec: ObjectBuild,
+  env: NodeJS.ProcessEnv,
+  heartbeat: (line: string) => void
+): Promise<ObjectResult> {
+  const watch = new MemoryWatch(heartbeat)
+  const result = await runJulia(julia, objectBuildCommand(julia.version, spec), env, {
+    onSpawn: (pid) => watch.attach(pid)
+  }).finally(() => watch.stop())
+  if (result.code !== 0) {
+    await fs.rm(spec.objectFile, { force: true })
+    throw objectBuildError(result.signal, result.code, result.stderr, watch.peak)
+  }
+  const [reportText, stat] = await Promise.all([fs.readFile(spec.reportFile, 'utf8'), fs.stat(spec.objectFile)])
+  return { report: parseReplayReport(reportText), objectSize: stat.size, peakMemory: watch.peak }
+}

@@ -1,0 +1,26 @@
+import { UserError } from '../errors.js'
+import { precompileDefaultCommand, setupProjectCommand } from '../julia/commands.js'
+import type { JuliaInfo } from '../julia/probe.js'
+import { juliaErrorSummary, runJulia } from '../julia/run-julia.js'
+import { atLeast } from '../julia/version.js'
+
+/**
+ * Instantiates and precompiles the project, so the image build (which cannot precompile) finds a
+ * cache for every package. On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the
+ * gain is measured, the default package images are precompiled too, so that the "without image"
+ * run measures loading, not precompiling.
+ */
+export async function setupProject(julia: JuliaInfo, projectDir: string, env: NodeJS.ProcessEnv, measure: boolean): Promise<void> {
+  const commands = [setupProjectCommand(julia.version, projectDir)]
+  if (measure && atLeast(julia.version, 1, 9)) commands.push(precompileDefaultCommand(projectDir))
+  for (const command of commands) {
+    const result = await runJulia(julia, command, env)
+    if (result.code !== 0) {
+      throw new UserError(
+        'project',
+        `instantiating and precompiling ${projectDir} failed:\n${juliaErrorSummary(result.stderr)}`,
+        'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
+      )
+    }
+  }
+}

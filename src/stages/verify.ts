@@ -1,0 +1,95 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { UserError } from '../errors.js'
+import { checkImageCommand } from '../julia/commands.js'
+import { parseKeyValueRows } from '../julia/keyvalue.js'
+import type { JuliaInfo } from '../julia/probe.js'
+import { juliaErrorSummary, runJulia } from '../julia/run-julia.js'
+import { filterStatements } from '../statements.js'
+import { runWorkloads, type WorkloadTiming } from './workload.js'
+
+export interface LoadCheck {
+  /** Packages of the project that the image already holds (no loading at run time). */
+  packagesInImage: string[]
+  packagesMissing: string[]
+}
+
+/** Pure: the image check's result file. */
+export function parseLoadCheck(text: string, expectedImage: string): LoadCheck {
+  const rows = parseKeyValueRows(text)
+  const image = rows.find((row) => row[0] === 'image')?.[1]
+  if (!image || path.resolve(image) !== path.resolve(expectedImage)) {
+    throw new Error(`Julia started with image ${image ?? '(none)'} instead of ${expectedImage}`)
+  }
+  const packages = rows.filter((row) => row[0] === 'package')
+  return {
+    packagesInImage: packages.filter((row) => row[2] === 'true').map((row) => row[1]),
+    packagesMissing: packages.filter((row) => row[2] !== 'true').map((row) => row[1])
+  }
+}
+
+export interface Residual {
+  /** Statements still compiled at run time with the image (Main-bound ones excluded). */
+  count: number
+  /** Those compiled for the workload script's own definitions, which no image can hold. */
+  main: number
+  statements: string[]
+}
+
+/** Pure: what the workload still compiled at run time with the image. */
+export function residualOf(traceText: string): Residual {
+  const { statements, counts } = filterStatements([traceText])
+  return { count: statements.length + counts.malformed, main: counts.main, statements }
+}
+
+export interface Verification {
+  load: LoadCheck
+  without?: WorkloadTiming
+  with?: WorkloadTiming
+  residual?: Residual
+}
+
+export interface VerifySpec {
+  image: string
+  projectDir: string
+  packagesFile: string
+  workloads: string[]
+  workDir: string
+  measure: boolean
+}
+
+/** Loads the image once, then (when measuring) runs the workloads without and with it. */
+export async function verifyImage(julia: JuliaInfo, spec: VerifySpec, env: NodeJS.ProcessEnv): Promise<Verification> {
+  const checkFile = path.join(spec.workDir, 'check.txt')
+  const check = await runJulia(julia, checkImageCommand(spec.image, spec.projectDir, spec.packagesFile, checkFile), env)
+  if (check.code !== 0) {
+    throw new UserError(
+      'image',
+      `the new image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`,
+      'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it'
+    )
+  }
+  const load = parseLoadCheck(await fs.readFile(checkFile, 'utf8'), spec.image)
+  if (!spec.measure || spec.workloads.length === 0) return { load }
+
+  const run = (name: string, image?: string) => {
+    const traceFile = path.join(spec.workDir, `verify-${name}.trace.jl`)
+    return runWorkloads(
+      julia,
+      {
+        projectDir: spec.projectDir,
+        packagesFile: spec.packagesFile,
+        resultFile: path.join(spec.workDir, `verify-${name}.txt`),
+        workloads: spec.workloads,
+        traceFile,
+        image
+      },
+      'measure',
+      env,
+      name === 'with' ? 'with the new image' : 'without the image'
+    ).then(async (timing) => ({ timing, trace: await fs.readFile(traceFile, 'utf8') }))
+  }
+  const without = await run('without')
+  const withImage = await run('with', spec.image)
+  return { load, without: without.timing, with: withImage.timing, residual: residualOf(withImage.trace) }
+}

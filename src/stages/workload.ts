@@ -1,0 +1,46 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { UserError } from '../errors.js'
+import { workloadCommand, type WorkloadRun } from '../julia/commands.js'
+import { parseKeyValue } from '../julia/keyvalue.js'
+import type { JuliaInfo } from '../julia/probe.js'
+import { juliaErrorSummary, runJulia } from '../julia/run-julia.js'
+
+export interface WorkloadTiming {
+  /** Process start until every package is loaded, in ms. */
+  loadMs: number
+  /** Running the workloads the first time in that process, in ms. */
+  workMs: number
+}
+
+/** Pure: timings from the driver's result file and the spawn time seen by Node. */
+export function parseWorkloadTiming(resultText: string, spawnedAtMs: number): WorkloadTiming {
+  const values = parseKeyValue(resultText)
+  const loaded = Number(values.get('loaded_at')) * 1000
+  const done = Number(values.get('done_at')) * 1000
+  if (!Number.isFinite(loaded) || !Number.isFinite(done)) throw new Error('the workload driver wrote no timings')
+  return { loadMs: Math.max(0, loaded - spawnedAtMs), workMs: Math.max(0, done - loaded) }
+}
+
+/**
+ * Runs the workloads in one Julia process through the driver script. Output is piped, as it is
+ * when the image is used in CI: methods specialised on the stdout type then match.
+ */
+export async function runWorkloads(
+  julia: JuliaInfo,
+  spec: WorkloadRun,
+  purpose: 'trace' | 'measure',
+  env: NodeJS.ProcessEnv,
+  label: string
+): Promise<WorkloadTiming> {
+  const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env)
+  if (result.code !== 0) {
+    const names = spec.workloads.map((w) => path.basename(w)).join(', ')
+    throw new UserError(
+      'workload',
+      `${names} failed ${label} (${result.signal ?? `exit code ${result.code}`}):\n${juliaErrorSummary(result.stderr)}`,
+      `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`
+    )
+  }
+  return parseWorkloadTiming(await fs.readFile(spec.resultFile, 'utf8'), result.startedAt)
+}
