@@ -17,7 +17,7 @@ const loaded_at = time()
 
 empty!(ARGS)  # the workloads see the ARGS a plain `julia workload.jl` would give them
 for workload in workloads
-    Base.include(Main, workload)
+    Base.include(Main, abspath(workload))  # relative to the working directory, not this file
 end
 const done_at = time()
 

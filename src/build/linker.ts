@@ -28,8 +28,9 @@ export interface LinkCommand {
 
 export function bundledLldPath(julia: JuliaInfo): string | undefined {
   if (!atLeast(julia.version, 1, 9) || !julia.privateLibexecDir) return undefined
-  const exe = julia.os === 'windows' ? 'lld.exe' : 'lld'
-  return path.join(julia.bindir, julia.privateLibexecDir, exe)
+  // plan with the target's path rules, whatever OS the planning runs on
+  const paths = julia.os === 'windows' ? path.win32 : path.posix
+  return paths.join(julia.bindir, julia.privateLibexecDir, julia.os === 'windows' ? 'lld.exe' : 'lld')
 }
 
 /** Names of an LLD driver to look for on PATH, by target OS. */
@@ -57,7 +58,7 @@ function searchDirs(julia: JuliaInfo): string[] {
 
 /** Loader path so the bundled lld finds Julia's libLLVM (it is linked dynamically against it). */
 function loaderEnv(julia: JuliaInfo, inherited: NodeJS.ProcessEnv): Record<string, string> {
-  const dirs = [julia.privateLibDir, julia.libDir]
+  const dirs = [...new Set([julia.privateLibDir, julia.libDir])]
   const variable =
     julia.os === 'linux' ? 'LD_LIBRARY_PATH' : julia.os === 'macos' ? 'DYLD_FALLBACK_LIBRARY_PATH' : 'PATH'
   const separator = julia.os === 'windows' ? ';' : ':'

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { parseBuildArgs } from '../../src/cli/build-args.js'
+import { UserError } from '../../src/errors.js'
+
+const env = { HOME: '/home/u' }
+
+describe('parseBuildArgs', () => {
+  it('builds the bundled example when neither project nor workload is given', () => {
+    const request = parseBuildArgs([], '/cwd', env, '/pkg/examples/hello')
+    assert.ok(request !== 'help')
+    assert.equal(request.projectDir, '/pkg/examples/hello')
+    assert.deepEqual(request.workloads, ['/pkg/examples/hello/workload.jl'])
+    assert.equal(request.cpuTarget, 'native')
+    assert.equal(request.measure, true)
+  })
+  it('resolves paths against the working directory and keeps repeated flags in order', () => {
+    const request = parseBuildArgs(
+      ['--project', 'proj', '--workload', 'b.jl', '--workload', '/abs/a.jl', '--statements', 's.jl', '--julia', 'bin/julia', '-o', 'out/img.so', '--cpu-target', 'portable', '--no-measure', '--keep-work'],
+      '/cwd',
+      env,
+      '/ex'
+    )
+    assert.ok(request !== 'help')
+    assert.equal(request.projectDir, '/cwd/proj')
+    assert.deepEqual(request.workloads, ['/cwd/b.jl', '/abs/a.jl'])
+    assert.deepEqual(request.statementFiles, ['/cwd/s.jl'])
+    assert.equal(request.juliaPath, '/cwd/bin/julia')
+    assert.equal(request.output, '/cwd/out/img.so')
+    assert.equal(request.cpuTarget, 'portable')
+    assert.equal(request.measure, false)
+    assert.equal(request.keepWorkDir, true)
+  })
+  it('a project without workloads is allowed (the image then holds only the packages)', () => {
+    const request = parseBuildArgs(['--project', '.'], '/cwd', env, '/ex')
+    assert.ok(request !== 'help')
+    assert.deepEqual(request.workloads, [])
+  })
+  it('unknown flags and empty values are user errors', () => {
+    assert.throws(() => parseBuildArgs(['--projet', 'x'], '/cwd', env, '/ex'), (e: unknown) => e instanceof UserError && /Unknown option '--projet'/.test(e.message))
+    assert.throws(() => parseBuildArgs(['--julia', ''], '/cwd', env, '/ex'), /--julia: is empty/)
+  })
+  it('--help', () => {
+    assert.equal(parseBuildArgs(['--help'], '/cwd', env, '/ex'), 'help')
+  })
+})

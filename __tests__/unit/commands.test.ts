@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { checkImageCommand, objectBuildCommand, setupProjectCommand, workloadCommand } from '../../src/julia/commands.js'
+import { juliaScript } from '../../src/julia/scripts.js'
+import { parseJuliaVersion } from '../../src/julia/version.js'
+
+const v15 = parseJuliaVersion('1.5.3')
+const v110 = parseJuliaVersion('1.10.4')
+const v112 = parseJuliaVersion('1.12.0-rc1')
+
+const objectSpec = {
+  projectDir: '/p',
+  baseImage: '/julia/lib/julia/sys.so',
+  cpuTarget: 'native',
+  objectFile: '/w/image-o.a',
+  packagesFile: '/w/packages.txt',
+  statementsFile: '/w/statements.jl',
+  reportFile: '/w/replay.txt',
+  imageThreads: 2
+}
+
+describe('objectBuildCommand', () => {
+  it('Julia 1.5: explicit base image, one thread, no --pkgimages (the flag does not exist yet)', () => {
+    const cmd = objectBuildCommand(v15, objectSpec)
+    assert.deepEqual(cmd.args, [
+      '--startup-file=no', '--history-file=no', '--color=no',
+      '--sysimage=/julia/lib/julia/sys.so', '--project=/p', '--cpu-target=native', '--threads=1',
+      '--output-o=/w/image-o.a', juliaScript('build_image'), '/w/packages.txt', '/w/statements.jl', '/w/replay.txt'
+    ])
+    // JULIA_IMAGE_THREADS means nothing before 1.10: not set
+    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1' })
+  })
+  it('Julia 1.10: --pkgimages=no and JULIA_IMAGE_THREADS', () => {
+    const cmd = objectBuildCommand(v110, objectSpec)
+    assert.ok(cmd.args.includes('--pkgimages=no'))
+    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1', JULIA_IMAGE_THREADS: '2' })
+  })
+  it('Julia 1.12 prerelease behaves as 1.12', () => {
+    const cmd = objectBuildCommand(v112, { ...objectSpec, imageThreads: undefined })
+    assert.ok(cmd.args.includes('--pkgimages=no'))
+    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1' })
+  })
+  it('passes hostile paths as single arguments, untouched', () => {
+    const hostile = '/tmp/a b/$(touch x)/`id`;"q\'/é'
+    const cmd = objectBuildCommand(v110, { ...objectSpec, projectDir: hostile })
+    assert.ok(cmd.args.includes(`--project=${hostile}`))
+  })
+})
+
+describe('workloadCommand', () => {
+  const spec = { projectDir: '/p', packagesFile: '/w/pk', resultFile: '/w/r', workloads: ['/p/a.jl', '/p/b.jl'] }
+  it('trace run on 1.10 uses the build-side flags and records statements', () => {
+    const cmd = workloadCommand(v110, { ...spec, traceFile: '/w/t.jl' }, 'trace')
+    assert.deepEqual(cmd.args, [
+      '--startup-file=no', '--history-file=no', '--color=no', '--pkgimages=no', '--sysimage-native-code=no', '--project=/p',
+      '--trace-compile=/w/t.jl', juliaScript('run_workload'), '/w/pk', '/w/r', '/p/a.jl', '/p/b.jl'
+    ])
+  })
+  it('measure run uses the flags a user would: package images allowed, -J when given', () => {
+    const cmd = workloadCommand(v110, { ...spec, image: '/out/img.so' }, 'measure')
+    assert.ok(!cmd.args.includes('--pkgimages=no'))
+    assert.ok(!cmd.args.includes('--sysimage-native-code=no'))
+    assert.ok(cmd.args.includes('--sysimage=/out/img.so'))
+  })
+})
+
+describe('setup and check commands', () => {
+  it('setup turns off automatic precompilation and precompiles explicitly', () => {
+    const cmd = setupProjectCommand(v15, '/p')
+    assert.equal(cmd.env.JULIA_PKG_PRECOMPILE_AUTO, '0')
+    assert.equal(cmd.args.at(-1), juliaScript('setup_project'))
+  })
+  it('check loads the given image', () => {
+    const cmd = checkImageCommand('/out/img.so', '/p', '/w/pk', '/w/c')
+    assert.ok(cmd.args.includes('--sysimage=/out/img.so'))
+    assert.deepEqual(cmd.args.slice(-3), [juliaScript('check_image'), '/w/pk', '/w/c'])
+  })
+})

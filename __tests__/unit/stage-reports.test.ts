@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { juliaErrorSummary } from '../../src/julia/run-julia.js'
+import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
+import { parseLoadCheck, residualOf } from '../../src/stages/verify.js'
+import { parseWorkloadTiming } from '../../src/stages/workload.js'
+
+describe('parseWorkloadTiming', () => {
+  it('measures load from the spawn and work from the end of loading', () => {
+    const text = 'started_at\t1700000000.1\nloaded_at\t1700000000.5\ndone_at\t1700000002.0\n'
+    const timing = parseWorkloadTiming(text, 1700000000000)
+    assert.equal(Math.round(timing.loadMs), 500)
+    assert.equal(Math.round(timing.workMs), 1500)
+  })
+  it('fails when the driver wrote nothing', () => {
+    assert.throws(() => parseWorkloadTiming('', 0), /no timings/)
+  })
+})
+
+describe('parseReplayReport', () => {
+  it('reads counts and packages', () => {
+    const report = parseReplayReport('failed\t0\nstatements\t19\nunparsable\t1\nunresolvable\t2\nused\t16\npackages\tHello,Reports\n')
+    assert.deepEqual(report, { statements: 19, used: 16, unparsable: 1, unresolvable: 2, failed: 0, packages: ['Hello', 'Reports'] })
+  })
+  it('fails on a report without counts', () => {
+    assert.throws(() => parseReplayReport('packages\t\n'), /no count "statements"/)
+  })
+})
+
+describe('parseLoadCheck', () => {
+  it('splits packages in and not in the image', () => {
+    const check = parseLoadCheck('image\t/out/img.so\npackage\tHello\ttrue\npackage\tOther\tfalse\n', '/out/img.so')
+    assert.deepEqual(check, { packagesInImage: ['Hello'], packagesMissing: ['Other'] })
+  })
+  it('refuses a run that used another image', () => {
+    assert.throws(() => parseLoadCheck('image\t/usr/lib/julia/sys.so\n', '/out/img.so'), /instead of \/out\/img.so/)
+  })
+})
+
+describe('residualOf', () => {
+  it("counts run-time compilation, keeping the workload's own Main methods apart", () => {
+    const residual = residualOf('precompile(Tuple{typeof(Main.f), Int64})\nprecompile(Tuple{Type{Base.Pair{Symbol, DataType}}, Any, Any})\n')
+    assert.equal(residual.count, 1)
+    assert.equal(residual.main, 1)
+    assert.deepEqual(residual.statements, ['precompile(Tuple{Type{Base.Pair{Symbol, DataType}}, Any, Any})'])
+  })
+})
+
+describe('juliaErrorSummary', () => {
+  it("keeps the workload's message and location, not the stack trace", () => {
+    const stderr = [
+      'ERROR: LoadError: inventory file is corrupt',
+      'Stacktrace:',
+      ' [1] error(::String) at ./error.jl:33',
+      ' [2] top-level scope at /p/throws.jl:3',
+      'in expression starting at /p/throws.jl:3'
+    ].join('\n')
+    assert.equal(juliaErrorSummary(stderr), 'ERROR: LoadError: inventory file is corrupt\nin expression starting at /p/throws.jl:3')
+  })
+  it('falls back to the last lines when there is no ERROR line', () => {
+    assert.equal(juliaErrorSummary('a\nb\n\nsignal (11): Segmentation fault\n'), 'a\nb\nsignal (11): Segmentation fault')
+  })
+})
+
+describe('objectBuildError', () => {
+  it('explains a SIGKILL as a probable out-of-memory kill with advice', () => {
+    const error = objectBuildError('SIGKILL', null, '', 3 * 1024 ** 3)
+    assert.match(error.message, /killed \(SIGKILL\) after using up to 3\.0 GB/)
+    assert.match(error.message, /image-threads/)
+  })
+  it("shows the build's last output otherwise", () => {
+    const error = objectBuildError(null, 1, 'line1\nERROR: could not load Foo\n', 0)
+    assert.match(error.message, /exit code 1\):\nline1\nERROR: could not load Foo/)
+  })
+})
