@@ -106,19 +106,24 @@ function resolvable(ex, bound::Vector{Symbol} = Symbol[])
 end
 
 counts = Dict("statements" => 0, "used" => 0, "unparsable" => 0, "unresolvable" => 0, "failed" => 0)
+skipped = Pair{String,String}[]  # kind => statement, for the report
+replayed = Any[]                  # the signatures precompiled
 for line in eachline(statements_file)
     isempty(strip(line)) && continue
     counts["statements"] += 1
     ex = Meta.parse(line; raise = false)
     if !(ex isa Expr && ex.head === :call && ex.args[1] === :precompile && length(ex.args) == 2)
         counts["unparsable"] += 1
+        push!(skipped, "unparsable" => line)
         continue
     end
     signature = ex.args[2]
     if !resolvable(signature)
         counts["unresolvable"] += 1
+        push!(skipped, "unresolvable" => line)
         continue
     end
+    tt = nothing
     ok = try
         tt = Core.eval(Staging, signature)
         tt isa Type && precompile(tt)
@@ -126,6 +131,38 @@ for line in eachline(statements_file)
         false
     end
     counts[ok ? "used" : "failed"] += 1
+    ok ? push!(replayed, tt) : push!(skipped, "failed" => line)
+end
+
+# ---------------------------------------------------------------------------------------------
+# 3. Julia < 1.9 (no `precompile` flag on CodeInstance): in output mode `precompile` only infers,
+#    and the object writer skips inferred code that is inlineable unless it was JIT-compiled. Such
+#    small methods (`println(io, xs...)`, keyword wrappers) are still called by dynamic dispatch at
+#    run time and would be compiled there. Mark the replayed ones as not inlineable, after all
+#    replay, so callers inferred above have already inlined them, and the writer emits them.
+function emit_even_if_inlineable!(@nospecialize(tt))
+    matches = Base._methods_by_ftype(tt, -1, typemax(UInt))
+    (matches isa AbstractVector && length(matches) == 1) || return false
+    match = matches[1]
+    method, sig, sparams = match isa Core.SimpleVector ? (match[3], match[1], match[2]) :
+                                                          (match.method, match.spec_types, match.sparams)
+    mi = Core.Compiler.specialize_method(method, sig, sparams)
+    ci = isdefined(mi, :cache) ? mi.cache : nothing
+    while ci !== nothing
+        inferred = isdefined(ci, :inferred) ? ci.inferred : nothing
+        if ci.max_world == typemax(UInt) && inferred isa Vector{UInt8} &&
+           ccall(:jl_ir_flag_inlineable, Bool, (Any,), inferred)
+            src = Base._uncompressed_ir(ci, inferred)
+            src.inlineable = false
+            ci.inferred = src
+            return true
+        end
+        ci = isdefined(ci, :next) ? ci.next : nothing
+    end
+    return false
+end
+if !hasfield(Core.CodeInstance, :precompile)
+    counts["forced"] = count(emit_even_if_inlineable!, replayed)
 end
 
 open(report_file, "w") do io
@@ -133,10 +170,13 @@ open(report_file, "w") do io
         println(io, key, '\t', value)
     end
     println(io, "packages\t", join(loaded, ','))
+    for (kind, line) in skipped
+        println(io, "skipped\t", kind, '\t', line)
+    end
 end
 
 # ---------------------------------------------------------------------------------------------
-# 3. Forget build-machine state so that it is not serialized into the image; `__init__` of Base
+# 4. Forget build-machine state so that it is not serialized into the image; `__init__` of Base
 #    fills these again when the image starts.
 empty!(Base.ARGS)
 empty!(Core.ARGS)

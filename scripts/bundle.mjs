@@ -33,5 +33,7 @@ for (const [name, entry] of Object.entries(entries)) {
     await mkdir(path.dirname(path.join(out, file)), { recursive: true })
     await writeFile(path.join(out, file), asset.source)
   }
-  console.log(`dist/${name}/index.js ${(code.length / 1024).toFixed(0)} KiB, ${Object.keys(assets ?? {}).length} assets`)
+  console.log(
+    `dist/${name}/index.js ${(code.length / 1024).toFixed(0)} KiB, ${Object.keys(assets ?? {}).length} assets`
+  )
 }

@@ -8,7 +8,12 @@ import { atLeast, type JuliaVersion } from './julia/version.js'
  *   image loads on any runner; builds take longer and use more memory (PackageCompiler #1143).
  * - anything else: passed through after a syntax check.
  */
-export function resolveCpuTarget(input: string, arch: string, os: string, version: JuliaVersion): string {
+export function resolveCpuTarget(
+  input: string,
+  arch: string,
+  os: string,
+  version: JuliaVersion
+): string {
   const value = input.trim()
   if (value === '' || value === 'native') return 'native'
   if (value === 'portable') return portableTarget(arch, os, version)

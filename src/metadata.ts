@@ -64,7 +64,12 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
       ? {
           without: { loadMs: round(v.without.loadMs), workMs: round(v.without.workMs) },
           with: { loadMs: round(v.with.loadMs), workMs: round(v.with.workMs) },
-          speedup: Number(((v.without.loadMs + v.without.workMs) / Math.max(1, v.with.loadMs + v.with.workMs)).toFixed(2)),
+          speedup: Number(
+            (
+              (v.without.loadMs + v.without.workMs) /
+              Math.max(1, v.with.loadMs + v.with.workMs)
+            ).toFixed(2)
+          ),
           residual: v.residual.count,
           residualMain: v.residual.main,
           residualStatements: v.residual.statements

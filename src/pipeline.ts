@@ -5,7 +5,7 @@ import { resolveCpuTarget } from './cpu-target.js'
 import { UserError } from './errors.js'
 import type { JuliaInfo } from './julia/probe.js'
 import { probeJulia } from './julia/probe.js'
-import { locateJulia } from './julia/locate.js'
+import { selectJulia } from './julia/select.js'
 import type { Logger } from './log.js'
 import { buildMetadata, sha256File, type ImageMetadata } from './metadata.js'
 import { packagesFileText, readProject } from './project.js'
@@ -48,19 +48,36 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
     }
   }
 
-  const { julia, project } = await timed('probe', async () => {
-    const project = await readProject(request.projectDir)
-    await checkInputFiles(request)
-    const executable = await locateJulia(request.juliaPath)
-    const julia = await probeJulia(executable, request.env)
+  // inputs first: a wrong path should fail in a second, not after a Julia download
+  const project = await readProject(request.projectDir)
+  await checkInputFiles(request)
+  const selected = await timed('install', () =>
+    selectJulia(
+      {
+        spec: request.juliaVersion,
+        arch: request.arch,
+        juliaPath: request.juliaPath,
+        downloadUrl: request.downloadUrl,
+        projectDir: request.projectDir,
+        toolCacheDir: request.toolCacheDir,
+        tempDir: request.tempDir,
+        env: request.env
+      },
+      log
+    )
+  )
+  const julia = await timed('probe', async () => {
+    const julia = await probeJulia(selected.juliaPath, request.env)
     log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`)
     log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`)
-    return { julia, project }
+    return julia
   })
   const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version)
   const output = path.resolve(request.output ?? `sysimage.${julia.dlext}`)
   if (request.workloads.length === 0) {
-    log.warning('no workload given: the image holds the packages but none of the code a workload would compile')
+    log.warning(
+      'no workload given: the image holds the packages but none of the code a workload would compile'
+    )
   }
 
   const workDir = await fs.mkdtemp(path.join(request.tempDir ?? os.tmpdir(), 'julia-sysimage-'))
@@ -94,7 +111,9 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
       const filtered = filterStatements(traces)
       await fs.writeFile(work('statements.jl'), filtered.statements.map((s) => `${s}\n`).join(''))
       const c = filtered.counts
-      log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`)
+      log.info(
+        `statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`
+      )
       return filtered
     })
 
@@ -150,7 +169,9 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
           `without image: load ${seconds(result.without.loadMs)}, first work ${seconds(result.without.workMs)}; ` +
             `with image: load ${seconds(result.with.loadMs)}, first work ${seconds(result.with.workMs)}`
         )
-        log.info(`compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)`)
+        log.info(
+          `compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)`
+        )
       }
       return result
     })
@@ -158,8 +179,18 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
     const stat = await fs.stat(partialImage)
     const metadata = buildMetadata({
       toolVersion,
-      image: { file: path.basename(output), sha256: await sha256File(partialImage), size: stat.size },
-      julia: { version: julia.versionString, commit: julia.commit, os: julia.os, arch: julia.arch, llvm: julia.llvmVersion },
+      image: {
+        file: path.basename(output),
+        sha256: await sha256File(partialImage),
+        size: stat.size
+      },
+      julia: {
+        version: julia.versionString,
+        commit: julia.commit,
+        os: julia.os,
+        arch: julia.arch,
+        llvm: julia.llvmVersion
+      },
       cpuTarget,
       imagePath: output,
       packages: project.packages.map((p) => p.name),
@@ -174,7 +205,11 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
     })
     const metadataFile = metadataPathFor(output)
     await fs.rename(partialImage, output).catch((error: NodeJS.ErrnoException) => {
-      throw new UserError('output', `cannot write ${output} (${error.code})`, 'Choose an output path in a writable folder')
+      throw new UserError(
+        'output',
+        `cannot write ${output} (${error.code})`,
+        'Choose an output path in a writable folder'
+      )
     })
     await writeFileAtomic(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`)
     return { image: output, metadataFile, metadata, julia }

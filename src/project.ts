@@ -22,13 +22,22 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 async function firstExisting(dir: string, names: string[]): Promise<string | undefined> {
   for (const name of names) {
     const file = path.join(dir, name)
-    if (await fs.stat(file).then((s) => s.isFile(), () => false)) return file
+    if (
+      await fs.stat(file).then(
+        (s) => s.isFile(),
+        () => false
+      )
+    )
+      return file
   }
   return undefined
 }
 
 /** Pure: the packages an image should load, from a parsed Project.toml. */
-export function packagesOfProject(project: Record<string, unknown>, hasOwnSource: boolean): PackageRef[] {
+export function packagesOfProject(
+  project: Record<string, unknown>,
+  hasOwnSource: boolean
+): PackageRef[] {
   const packages: PackageRef[] = []
   const deps = (project.deps ?? {}) as Record<string, unknown>
   for (const [name, uuid] of Object.entries(deps)) {
@@ -38,7 +47,12 @@ export function packagesOfProject(project: Record<string, unknown>, hasOwnSource
     packages.push({ name, uuid: uuid.toLowerCase() })
   }
   // A package project (name + uuid + src/<name>.jl) can load itself; include it.
-  if (hasOwnSource && typeof project.name === 'string' && typeof project.uuid === 'string' && uuidPattern.test(project.uuid)) {
+  if (
+    hasOwnSource &&
+    typeof project.name === 'string' &&
+    typeof project.uuid === 'string' &&
+    uuidPattern.test(project.uuid)
+  ) {
     packages.push({ name: project.name, uuid: project.uuid.toLowerCase() })
   }
   return packages.sort((a, b) => a.name.localeCompare(b.name))
@@ -47,7 +61,11 @@ export function packagesOfProject(project: Record<string, unknown>, hasOwnSource
 export async function readProject(dir: string): Promise<JuliaProject> {
   const stat = await fs.stat(dir).catch(() => undefined)
   if (!stat?.isDirectory()) {
-    throw new UserError('project', `folder ${dir} does not exist`, 'Pass the folder that holds Project.toml')
+    throw new UserError(
+      'project',
+      `folder ${dir} does not exist`,
+      'Pass the folder that holds Project.toml'
+    )
   }
   const projectFile = await firstExisting(dir, ['JuliaProject.toml', 'Project.toml'])
   if (!projectFile) {
@@ -61,15 +79,24 @@ export async function readProject(dir: string): Promise<JuliaProject> {
   try {
     parsed = parseToml(await fs.readFile(projectFile, 'utf8')) as Record<string, unknown>
   } catch (error) {
-    throw new UserError('project', `${projectFile} is not valid TOML (${(error as Error).message.split('\n')[0]})`, 'Fix the file')
+    throw new UserError(
+      'project',
+      `${projectFile} is not valid TOML (${(error as Error).message.split('\n')[0]})`,
+      'Fix the file'
+    )
   }
   const name = typeof parsed.name === 'string' ? parsed.name : ''
-  const hasOwnSource = name !== '' && (await firstExisting(path.join(dir, 'src'), [`${name}.jl`])) !== undefined
+  const hasOwnSource =
+    name !== '' && (await firstExisting(path.join(dir, 'src'), [`${name}.jl`])) !== undefined
   let packages: PackageRef[]
   try {
     packages = packagesOfProject(parsed, hasOwnSource)
   } catch (error) {
-    throw new UserError('project', `${projectFile}: ${(error as Error).message}`, 'Fix the [deps] section')
+    throw new UserError(
+      'project',
+      `${projectFile}: ${(error as Error).message}`,
+      'Fix the [deps] section'
+    )
   }
   return {
     dir,

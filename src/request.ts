@@ -12,6 +12,12 @@ export interface BuildRequest {
   juliaPath?: string
   /** A version spec to install when no suitable Julia is present (see `julia/select.ts`). */
   juliaVersion?: string
+  /** Architecture of the Julia to install (x64, aarch64, x86; default this machine's). */
+  arch?: string
+  /** Mirror base for versions.json and the Julia archives. */
+  downloadUrl?: string
+  /** Tool cache folder for installed Julias; default RUNNER_TOOL_CACHE or the user's cache. */
+  toolCacheDir?: string
   /** Where the image goes; default `sysimage.<dlext>` in the working directory. */
   output?: string
   /** `native`, `portable` or a Julia target string. */
@@ -27,14 +33,21 @@ export interface BuildRequest {
 }
 
 async function isFile(file: string): Promise<boolean> {
-  return fs.stat(file).then((s) => s.isFile(), () => false)
+  return fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false
+  )
 }
 
 /** Checks that every named input file exists before any slow work starts. */
 export async function checkInputFiles(request: BuildRequest): Promise<void> {
   for (const workload of request.workloads) {
     if (!(await isFile(workload))) {
-      throw new UserError('workload', `file ${workload} does not exist`, 'Pass the path of a Julia script to run')
+      throw new UserError(
+        'workload',
+        `file ${workload} does not exist`,
+        'Pass the path of a Julia script to run'
+      )
     }
   }
   for (const file of request.statementFiles) {
@@ -48,11 +61,25 @@ export async function checkInputFiles(request: BuildRequest): Promise<void> {
   }
   if (request.output) {
     const dir = path.dirname(request.output)
-    if (request.output.endsWith(path.sep) || (await fs.stat(request.output).then((s) => s.isDirectory(), () => false))) {
-      throw new UserError('output', `${request.output} is a folder`, 'Pass a file path for the image, e.g. out/sysimage.so')
+    if (
+      request.output.endsWith(path.sep) ||
+      (await fs.stat(request.output).then(
+        (s) => s.isDirectory(),
+        () => false
+      ))
+    ) {
+      throw new UserError(
+        'output',
+        `${request.output} is a folder`,
+        'Pass a file path for the image, e.g. out/sysimage.so'
+      )
     }
     await fs.mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder')
+      throw new UserError(
+        'output',
+        `cannot create folder ${dir} (${error.code})`,
+        'Choose an output path in a writable folder'
+      )
     })
   }
 }

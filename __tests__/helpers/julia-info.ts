@@ -4,7 +4,12 @@ import type { JuliaInfo } from '../../src/julia/probe.js'
 /** JuliaInfo as official release layouts give it, per OS and version (for pure planning tests). */
 export function juliaInfo(os: JuliaInfo['os'], version: string, arch = 'x86_64'): JuliaInfo {
   const v = parseJuliaVersion(version)
-  const root = os === 'windows' ? 'C:\\julia' : os === 'macos' ? '/Applications/Julia/Contents/Resources/julia' : '/opt/julia'
+  const root =
+    os === 'windows'
+      ? 'C:\\julia'
+      : os === 'macos'
+        ? '/Applications/Julia/Contents/Resources/julia'
+        : '/opt/julia'
   const join = (...parts: string[]) => [root, ...parts].join(os === 'windows' ? '\\' : '/')
   const dlext = os === 'windows' ? 'dll' : os === 'macos' ? 'dylib' : 'so'
   const modern = v.minor >= 6
@@ -26,7 +31,8 @@ export function juliaInfo(os: JuliaInfo['os'], version: string, arch = 'x86_64')
     privateLibDir: modern ? privateLibDir : libDir,
     libjuliaUnversioned: true,
     hasLibjuliaInternal: modern,
-    privateLibexecDir: v.minor >= 9 ? (os === 'windows' ? '..\\libexec\\julia' : '../libexec/julia') : '',
+    privateLibexecDir:
+      v.minor >= 9 ? (os === 'windows' ? '..\\libexec\\julia' : '../libexec/julia') : '',
     macosVersions: os === 'macos' ? { product: '11.0', platform: '11.0' } : undefined
   }
 }

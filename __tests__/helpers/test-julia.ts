@@ -14,10 +14,15 @@ const libunwindCandidates = [
   '/tmp/unw/x/usr/lib/x86_64-linux-gnu'
 ].filter((dir): dir is string => Boolean(dir))
 
-export const libunwindDir = libunwindCandidates.find((dir) => existsSync(path.join(dir, 'libunwind.so.8')))
+export const libunwindDir = libunwindCandidates.find((dir) =>
+  existsSync(path.join(dir, 'libunwind.so.8'))
+)
 
 /** Environment for processes that run the real Julia, with a depot of this test run's own. */
-export function juliaTestEnv(depot: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function juliaTestEnv(
+  depot: string,
+  base: NodeJS.ProcessEnv = process.env
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, JULIA_DEPOT_PATH: depot }
   if (libunwindDir) {
     env.LD_LIBRARY_PATH = [libunwindDir, base.LD_LIBRARY_PATH].filter(Boolean).join(':')
@@ -31,8 +36,12 @@ export function newDepot(): string {
 
 /** Why the integration tests cannot run here, or undefined when they can. */
 export function juliaMissingReason(): string | undefined {
-  const result = spawnSync('julia', ['--version'], { encoding: 'utf8', env: juliaTestEnv(os.tmpdir()) })
-  if (result.error || result.status !== 0) return 'no working julia on PATH (run .ci/setup-julia.sh)'
+  const result = spawnSync('julia', ['--version'], {
+    encoding: 'utf8',
+    env: juliaTestEnv(os.tmpdir())
+  })
+  if (result.error || result.status !== 0)
+    return 'no working julia on PATH (run .ci/setup-julia.sh)'
   if (!libunwindDir) return "bullseye's libunwind 1.3.2 not found (run .ci/setup-julia.sh)"
   return undefined
 }

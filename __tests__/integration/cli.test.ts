@@ -5,7 +5,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { ImageMetadata } from '../../src/metadata.js'
-import { fixturesDir, juliaMissingReason, juliaTestEnv, newDepot, repoRoot } from '../helpers/test-julia.js'
+import {
+  fixturesDir,
+  juliaMissingReason,
+  juliaTestEnv,
+  newDepot,
+  repoRoot
+} from '../helpers/test-julia.js'
 
 const skip = juliaMissingReason()
 const cliEntry = path.join(repoRoot, 'dist', 'cli', 'index.js')
@@ -20,7 +26,11 @@ interface CliRun {
 /** Runs the bundled CLI as a user would (`julia-sysimage ...` is this file). */
 function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cliEntry, ...args], {
+      env,
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -38,7 +48,19 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-cli-'))
     depot = newDepot()
-    run = await runCli(['build', '--project', example, '--workload', path.join(example, 'workload.jl'), '--output', 'hello.so'], juliaTestEnv(depot), dir)
+    run = await runCli(
+      [
+        'build',
+        '--project',
+        example,
+        '--workload',
+        path.join(example, 'workload.jl'),
+        '--output',
+        'hello.so'
+      ],
+      juliaTestEnv(depot),
+      dir
+    )
   })
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true })
@@ -51,16 +73,20 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
   })
 
   it('prints one progress line per stage with its time', () => {
-    for (const stage of ['probe', 'instantiate', 'trace', 'object', 'link', 'verify']) {
+    for (const stage of ['install', 'probe', 'instantiate', 'trace', 'object', 'link', 'verify']) {
       assert.match(run.stderr, new RegExp(`^✓ ${stage} \\d+\\.\\d s$`, 'm'))
     }
   })
 
   it('the image works: the example runs with it and barely compiles anything', async () => {
-    const metadata = JSON.parse(await fs.readFile(path.join(dir, 'hello.so.json'), 'utf8')) as ImageMetadata
+    const metadata = JSON.parse(
+      await fs.readFile(path.join(dir, 'hello.so.json'), 'utf8')
+    ) as ImageMetadata
     assert.deepEqual(metadata.project.packagesInImage, ['Hello'])
     assert.ok(metadata.measurement)
-    assert.ok(metadata.measurement.residual <= Math.max(1, Math.floor(metadata.statements.used / 100)))
+    assert.ok(
+      metadata.measurement.residual <= Math.max(1, Math.floor(metadata.statements.used / 100))
+    )
     assert.ok(metadata.measurement.with.workMs < metadata.measurement.without.workMs)
   })
 })
@@ -77,7 +103,11 @@ describe('julia-sysimage build: bad input gives one clear message and no image',
     await fs.rm(depot, { recursive: true, force: true })
   })
 
-  async function expectFailure(args: string[], pattern: RegExp, env = juliaTestEnv(depot)): Promise<void> {
+  async function expectFailure(
+    args: string[],
+    pattern: RegExp,
+    env = juliaTestEnv(depot)
+  ): Promise<void> {
     const result = await runCli(['build', ...args, '--output', path.join(dir, 'img.so')], env, dir)
     assert.equal(result.code, 1, result.stderr)
     const errors = result.stderr.split('\n').filter((line) => line.startsWith('error:'))
@@ -89,13 +119,22 @@ describe('julia-sysimage build: bad input gives one clear message and no image',
   }
 
   it('project folder missing', () =>
-    expectFailure(['--project', path.join(dir, 'nope'), '--workload', path.join(example, 'workload.jl')], /error: project: folder .*nope does not exist/))
+    expectFailure(
+      ['--project', path.join(dir, 'nope'), '--workload', path.join(example, 'workload.jl')],
+      /error: project: folder .*nope does not exist/
+    ))
 
   it('Project.toml missing', () =>
-    expectFailure(['--project', fixturesDir, '--workload', path.join(example, 'workload.jl')], /error: project: .* has no Project.toml/))
+    expectFailure(
+      ['--project', fixturesDir, '--workload', path.join(example, 'workload.jl')],
+      /error: project: .* has no Project.toml/
+    ))
 
   it('workload missing', () =>
-    expectFailure(['--project', example, '--workload', path.join(example, 'missing.jl')], /error: workload: file .*missing.jl does not exist/))
+    expectFailure(
+      ['--project', example, '--workload', path.join(example, 'missing.jl')],
+      /error: workload: file .*missing.jl does not exist/
+    ))
 
   it("a workload that throws shows the workload's own message and line", () =>
     expectFailure(
@@ -104,11 +143,18 @@ describe('julia-sysimage build: bad input gives one clear message and no image',
     ))
 
   it('no Julia found', () =>
-    expectFailure(['--project', example, '--workload', path.join(example, 'workload.jl')], /error: julia: no Julia found on PATH/, {
-      ...juliaTestEnv(depot),
-      PATH: path.join(dir, 'empty-path')
-    }))
+    expectFailure(
+      ['--project', example, '--workload', path.join(example, 'workload.jl')],
+      /error: julia: no Julia found: none was given and there is no julia on PATH/,
+      {
+        ...juliaTestEnv(depot),
+        PATH: path.join(dir, 'empty-path')
+      }
+    ))
 
   it('a --julia that does not exist', () =>
-    expectFailure(['--project', example, '--julia', path.join(dir, 'bin', 'julia')], /error: julia: .*bin\/julia does not exist/))
+    expectFailure(
+      ['--project', example, '--julia', path.join(dir, 'bin', 'julia')],
+      /error: julia-path: .*bin\/julia does not exist/
+    ))
 })

@@ -24,7 +24,10 @@ describe('full build of the shapes project with the real Julia', { skip }, () =>
     result = await buildSysimage(
       {
         projectDir: project,
-        workloads: [path.join(project, 'workload_tables.jl'), path.join(project, 'workload_scaling.jl')],
+        workloads: [
+          path.join(project, 'workload_tables.jl'),
+          path.join(project, 'workload_scaling.jl')
+        ],
         statementFiles: [path.join(project, 'extra_statements.jl')],
         output: path.join(outDir, 'shapes.so'),
         cpuTarget: 'native',
@@ -53,7 +56,12 @@ describe('full build of the shapes project with the real Julia', { skip }, () =>
   it('the image loads and already holds the packages, including the indirect dependency', () => {
     const check = spawnSync(
       'julia',
-      [`--sysimage=${result.image}`, '--startup-file=no', '-e', 'print(join(sort([m.name for m in keys(Base.loaded_modules)]), ","))'],
+      [
+        `--sysimage=${result.image}`,
+        '--startup-file=no',
+        '-e',
+        'print(join(sort([m.name for m in keys(Base.loaded_modules)]), ","))'
+      ],
       { encoding: 'utf8', env: juliaTestEnv(depot) }
     )
     assert.equal(check.status, 0, check.stderr)
@@ -75,17 +83,31 @@ describe('full build of the shapes project with the real Julia', { skip }, () =>
   it('removes run-time compilation: residual ≤ 1 % of the statements used (or ≤ 1)', () => {
     const m = metadata.measurement
     assert.ok(m, 'measured')
-    assert.ok(m.residual <= Math.max(1, Math.floor(metadata.statements.used / 100)), `residual ${m.residual}: ${m.residualStatements.join('\n')}`)
+    assert.ok(
+      m.residual <= Math.max(1, Math.floor(metadata.statements.used / 100)),
+      `residual ${m.residual}: ${m.residualStatements.join('\n')}`
+    )
   })
 
   it('time to first work with the image is lower than without', () => {
     const m = metadata.measurement
     assert.ok(m)
-    assert.ok(m.with.workMs < m.without.workMs, `with ${m.with.workMs} ms, without ${m.without.workMs} ms`)
+    assert.ok(
+      m.with.workMs < m.without.workMs,
+      `with ${m.with.workMs} ms, without ${m.without.workMs} ms`
+    )
   })
 
   it('records every stage', () => {
-    assert.deepEqual(Object.keys(metadata.timings), ['probe', 'instantiate', 'trace', 'object', 'link', 'verify'])
+    assert.deepEqual(Object.keys(metadata.timings), [
+      'install',
+      'probe',
+      'instantiate',
+      'trace',
+      'object',
+      'link',
+      'verify'
+    ])
     assert.equal(metadata.julia.version, '1.5.3')
     assert.ok(metadata.object.size > 1_000_000)
   })

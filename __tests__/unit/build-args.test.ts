@@ -16,7 +16,24 @@ describe('parseBuildArgs', () => {
   })
   it('resolves paths against the working directory and keeps repeated flags in order', () => {
     const request = parseBuildArgs(
-      ['--project', 'proj', '--workload', 'b.jl', '--workload', '/abs/a.jl', '--statements', 's.jl', '--julia', 'bin/julia', '-o', 'out/img.so', '--cpu-target', 'portable', '--no-measure', '--keep-work'],
+      [
+        '--project',
+        'proj',
+        '--workload',
+        'b.jl',
+        '--workload',
+        '/abs/a.jl',
+        '--statements',
+        's.jl',
+        '--julia',
+        'bin/julia',
+        '-o',
+        'out/img.so',
+        '--cpu-target',
+        'portable',
+        '--no-measure',
+        '--keep-work'
+      ],
       '/cwd',
       env,
       '/ex'
@@ -37,7 +54,10 @@ describe('parseBuildArgs', () => {
     assert.deepEqual(request.workloads, [])
   })
   it('unknown flags and empty values are user errors', () => {
-    assert.throws(() => parseBuildArgs(['--projet', 'x'], '/cwd', env, '/ex'), (e: unknown) => e instanceof UserError && /Unknown option '--projet'/.test(e.message))
+    assert.throws(
+      () => parseBuildArgs(['--projet', 'x'], '/cwd', env, '/ex'),
+      (e: unknown) => e instanceof UserError && /Unknown option '--projet'/.test(e.message)
+    )
     assert.throws(() => parseBuildArgs(['--julia', ''], '/cwd', env, '/ex'), /--julia: is empty/)
   })
   it('--help', () => {

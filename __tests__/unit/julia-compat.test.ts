@@ -52,11 +52,18 @@ describe('readJuliaCompat', () => {
 
   it('refuses an entry that is not a range, naming the file', async () => {
     writeFileSync(path.join(dir, 'Project.toml'), '[compat]\njulia = "soon"\n')
-    await assert.rejects(readJuliaCompat(dir), (error) => error instanceof UserError && /Project\.toml: \[compat\] julia = "soon"/.test(error.message))
+    await assert.rejects(
+      readJuliaCompat(dir),
+      (error) =>
+        error instanceof UserError && /Project\.toml: \[compat\] julia = "soon"/.test(error.message)
+    )
   })
 
   it('refuses a folder without a project', async () => {
     const empty = mkdtempSync(path.join(dir, 'empty-'))
-    await assert.rejects(readJuliaCompat(empty), (error) => error instanceof UserError && /min needs a Project\.toml/.test(error.message))
+    await assert.rejects(
+      readJuliaCompat(empty),
+      (error) => error instanceof UserError && /min needs a Project\.toml/.test(error.message)
+    )
   })
 })

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { UserError } from '../../src/errors.js'
-import { describePlatform, hostLibc, juliaArch, juliaOs, toolCacheArch } from '../../src/julia/platform.js'
+import {
+  describePlatform,
+  hostLibc,
+  juliaArch,
+  juliaOs,
+  toolCacheArch
+} from '../../src/julia/platform.js'
 
 describe('juliaArch', () => {
   const spellings: [string, string][] = [
@@ -30,7 +36,10 @@ describe('juliaArch', () => {
   it('refuses an architecture Julia is not built for, naming the input', () => {
     assert.throws(
       () => juliaArch('sparc', 'x64'),
-      (error) => error instanceof UserError && error.input === 'arch' && /"sparc" is not an architecture/.test(error.message)
+      (error) =>
+        error instanceof UserError &&
+        error.input === 'arch' &&
+        /"sparc" is not an architecture/.test(error.message)
     )
   })
 })
@@ -42,7 +51,10 @@ describe('juliaOs', () => {
     assert.equal(juliaOs('win32'), 'winnt')
   })
   it('refuses a platform without Julia builds', () => {
-    assert.throws(() => juliaOs('aix'), (error) => error instanceof UserError && /aix/.test(error.message))
+    assert.throws(
+      () => juliaOs('aix'),
+      (error) => error instanceof UserError && /aix/.test(error.message)
+    )
   })
 })
 
@@ -55,14 +67,21 @@ describe('toolCacheArch', () => {
 })
 
 describe('hostLibc', () => {
-  it('reports glibc on this glibc machine', { skip: process.platform !== 'linux' && 'Linux only' }, () => {
-    assert.equal(hostLibc(), 'glibc')
-  })
+  it(
+    'reports glibc on this glibc machine',
+    { skip: process.platform !== 'linux' && 'Linux only' },
+    () => {
+      assert.equal(hostLibc(), 'glibc')
+    }
+  )
 })
 
 describe('describePlatform', () => {
   it('names the libc on Linux only', () => {
-    assert.equal(describePlatform({ os: 'linux', arch: 'x86_64', libc: 'musl' }), 'linux x86_64 (musl)')
+    assert.equal(
+      describePlatform({ os: 'linux', arch: 'x86_64', libc: 'musl' }),
+      'linux x86_64 (musl)'
+    )
     assert.equal(describePlatform({ os: 'mac', arch: 'aarch64', libc: 'glibc' }), 'mac aarch64')
   })
 })

@@ -37,29 +37,69 @@ describe('satisfies (may a Julia already present be used?)', () => {
 
 describe('resolveToolCacheDir', () => {
   it('prefers the explicit folder, then RUNNER_TOOL_CACHE, then XDG, then ~/.cache', () => {
-    assert.equal(resolveToolCacheDir('/x/tc', { RUNNER_TOOL_CACHE: '/r' }, '/home/u'), path.resolve('/x/tc'))
-    assert.equal(resolveToolCacheDir(undefined, { RUNNER_TOOL_CACHE: '/r', XDG_CACHE_HOME: '/xdg' }, '/home/u'), '/r')
-    assert.equal(resolveToolCacheDir(undefined, { XDG_CACHE_HOME: '/xdg' }, '/home/u'), path.join('/xdg', 'julia-sysimage', 'tool-cache'))
-    assert.equal(resolveToolCacheDir(undefined, {}, '/home/u'), path.join('/home/u', '.cache', 'julia-sysimage', 'tool-cache'))
+    assert.equal(
+      resolveToolCacheDir('/x/tc', { RUNNER_TOOL_CACHE: '/r' }, '/home/u'),
+      path.resolve('/x/tc')
+    )
+    assert.equal(
+      resolveToolCacheDir(
+        undefined,
+        { RUNNER_TOOL_CACHE: '/r', XDG_CACHE_HOME: '/xdg' },
+        '/home/u'
+      ),
+      '/r'
+    )
+    assert.equal(
+      resolveToolCacheDir(undefined, { XDG_CACHE_HOME: '/xdg' }, '/home/u'),
+      path.join('/xdg', 'julia-sysimage', 'tool-cache')
+    )
+    assert.equal(
+      resolveToolCacheDir(undefined, {}, '/home/u'),
+      path.join('/home/u', '.cache', 'julia-sysimage', 'tool-cache')
+    )
   })
 })
 
 describe('parseInstallArgs', () => {
   it('reads every flag, resolving folders against the working directory', () => {
-    assert.deepEqual(parseInstallArgs(['--version', '1.10', '--arch', 'ARM64', '--download-url', 'http://127.0.0.1:1/', '--tool-cache', 'tc'], '/work'), {
-      spec: '1.10',
-      arch: 'ARM64',
-      downloadUrl: 'http://127.0.0.1:1/',
-      toolCacheDir: path.resolve('/work', 'tc'),
-      projectDir: path.resolve('/work')
-    })
+    assert.deepEqual(
+      parseInstallArgs(
+        [
+          '--version',
+          '1.10',
+          '--arch',
+          'ARM64',
+          '--download-url',
+          'http://127.0.0.1:1/',
+          '--tool-cache',
+          'tc'
+        ],
+        '/work'
+      ),
+      {
+        spec: '1.10',
+        arch: 'ARM64',
+        downloadUrl: 'http://127.0.0.1:1/',
+        toolCacheDir: path.resolve('/work', 'tc'),
+        projectDir: path.resolve('/work')
+      }
+    )
   })
   it('asks for --version', () => {
-    assert.throws(() => parseInstallArgs([], '/w'), (error) => error instanceof UserError && error.input === '--version')
+    assert.throws(
+      () => parseInstallArgs([], '/w'),
+      (error) => error instanceof UserError && error.input === '--version'
+    )
   })
   it('refuses unknown and empty flags', () => {
-    assert.throws(() => parseInstallArgs(['--version', '1', '--bogus'], '/w'), (error) => error instanceof UserError && error.input === 'arguments')
-    assert.throws(() => parseInstallArgs(['--version', '1', '--arch', ''], '/w'), (error) => error instanceof UserError && error.input === '--arch')
+    assert.throws(
+      () => parseInstallArgs(['--version', '1', '--bogus'], '/w'),
+      (error) => error instanceof UserError && error.input === 'arguments'
+    )
+    assert.throws(
+      () => parseInstallArgs(['--version', '1', '--arch', ''], '/w'),
+      (error) => error instanceof UserError && error.input === '--arch'
+    )
   })
   it('answers --help', () => assert.equal(parseInstallArgs(['--help'], '/w'), 'help'))
 })

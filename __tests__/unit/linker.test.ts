@@ -7,17 +7,29 @@ describe('bundledLldPath', () => {
   it('exists only from Julia 1.9 on, under libexec', () => {
     assert.equal(bundledLldPath(juliaInfo('linux', '1.5.3')), undefined)
     assert.equal(bundledLldPath(juliaInfo('linux', '1.10.4')), '/opt/julia/libexec/julia/lld')
-    assert.equal(bundledLldPath(juliaInfo('windows', '1.12.1')), 'C:\\julia\\libexec\\julia\\lld.exe')
+    assert.equal(
+      bundledLldPath(juliaInfo('windows', '1.12.1')),
+      'C:\\julia\\libexec\\julia\\lld.exe'
+    )
   })
 })
 
 describe('linkCommand on Linux', () => {
   it('Julia 1.5 (Debian): ld.lld on PATH, only libjulia, named by file since there is no libjulia.so', () => {
-    const cmd = linkCommand({ kind: 'lld', path: '/usr/bin/ld.lld' }, debianJulia153, '/w/image-o.a', '/out/img.so')
+    const cmd = linkCommand(
+      { kind: 'lld', path: '/usr/bin/ld.lld' },
+      debianJulia153,
+      '/w/image-o.a',
+      '/out/img.so'
+    )
     assert.equal(cmd.command, '/usr/bin/ld.lld')
     assert.deepEqual(cmd.args, [
-      '-shared', '-o', '/out/img.so',
-      '--whole-archive', '/w/image-o.a', '--no-whole-archive',
+      '-shared',
+      '-o',
+      '/out/img.so',
+      '--whole-archive',
+      '/w/image-o.a',
+      '--no-whole-archive',
       '-L/usr/lib/x86_64-linux-gnu',
       '-l:libjulia.so.1'
     ])
@@ -25,21 +37,53 @@ describe('linkCommand on Linux', () => {
   })
   it('Julia 1.10: bundled lld with the gnu flavour and both Julia libraries on the loader path', () => {
     const julia = juliaInfo('linux', '1.10.4')
-    const cmd = linkCommand({ kind: 'bundled-lld', path: '/opt/libexec/julia/lld' }, julia, 'o.a', 'img.so', { LD_LIBRARY_PATH: '/usr/local/lib' })
+    const cmd = linkCommand(
+      { kind: 'bundled-lld', path: '/opt/libexec/julia/lld' },
+      julia,
+      'o.a',
+      'img.so',
+      { LD_LIBRARY_PATH: '/usr/local/lib' }
+    )
     assert.deepEqual(cmd.args, [
-      '-flavor', 'gnu', '-shared', '-o', 'img.so', '--whole-archive', 'o.a', '--no-whole-archive',
-      '-L/opt/julia/lib/julia', '-L/opt/julia/lib', '-ljulia', '-ljulia-internal'
+      '-flavor',
+      'gnu',
+      '-shared',
+      '-o',
+      'img.so',
+      '--whole-archive',
+      'o.a',
+      '--no-whole-archive',
+      '-L/opt/julia/lib/julia',
+      '-L/opt/julia/lib',
+      '-ljulia',
+      '-ljulia-internal'
     ])
-    assert.deepEqual(cmd.env, { LD_LIBRARY_PATH: '/opt/julia/lib/julia:/opt/julia/lib:/usr/local/lib' })
+    assert.deepEqual(cmd.env, {
+      LD_LIBRARY_PATH: '/opt/julia/lib/julia:/opt/julia/lib:/usr/local/lib'
+    })
   })
   it('Julia 1.12: same shape as 1.10', () => {
-    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld' }, juliaInfo('linux', '1.12.0'), 'o.a', 'img.so')
+    const cmd = linkCommand(
+      { kind: 'bundled-lld', path: 'lld' },
+      juliaInfo('linux', '1.12.0'),
+      'o.a',
+      'img.so'
+    )
     assert.deepEqual(cmd.args.slice(-2), ['-ljulia', '-ljulia-internal'])
     assert.deepEqual(cmd.env, { LD_LIBRARY_PATH: '/opt/julia/lib/julia:/opt/julia/lib' })
   })
   it('a C compiler wraps the archive flags in -Wl', () => {
     const cmd = linkCommand({ kind: 'cc', path: '/usr/bin/cc' }, debianJulia153, 'o.a', 'img.so')
-    assert.deepEqual(cmd.args, ['-shared', '-o', 'img.so', '-Wl,--whole-archive', 'o.a', '-Wl,--no-whole-archive', '-L/usr/lib/x86_64-linux-gnu', '-l:libjulia.so.1'])
+    assert.deepEqual(cmd.args, [
+      '-shared',
+      '-o',
+      'img.so',
+      '-Wl,--whole-archive',
+      'o.a',
+      '-Wl,--no-whole-archive',
+      '-L/usr/lib/x86_64-linux-gnu',
+      '-l:libjulia.so.1'
+    ])
   })
 })
 
@@ -48,21 +92,46 @@ describe('linkCommand on macOS', () => {
     const julia = juliaInfo('macos', '1.10.4', 'aarch64')
     const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld' }, julia, 'o.a', 'img.dylib')
     assert.deepEqual(cmd.args, [
-      '-flavor', 'darwin', '-arch', 'arm64', '-undefined', 'dynamic_lookup',
-      '-platform_version', 'macos', '11.0', '11.0',
-      '-dylib', '-o', 'img.dylib', '-all_load', 'o.a',
-      `-L${julia.privateLibDir}`, `-L${julia.libDir}`, '-ljulia', '-ljulia-internal'
+      '-flavor',
+      'darwin',
+      '-arch',
+      'arm64',
+      '-undefined',
+      'dynamic_lookup',
+      '-platform_version',
+      'macos',
+      '11.0',
+      '11.0',
+      '-dylib',
+      '-o',
+      'img.dylib',
+      '-all_load',
+      'o.a',
+      `-L${julia.privateLibDir}`,
+      `-L${julia.libDir}`,
+      '-ljulia',
+      '-ljulia-internal'
     ])
     assert.deepEqual(Object.keys(cmd.env), ['DYLD_FALLBACK_LIBRARY_PATH'])
   })
   it('Julia 1.12 x86_64 with ld64.lld on PATH: no -flavor', () => {
-    const cmd = linkCommand({ kind: 'lld', path: '/usr/local/bin/ld64.lld' }, juliaInfo('macos', '1.12.1'), 'o.a', 'img.dylib')
+    const cmd = linkCommand(
+      { kind: 'lld', path: '/usr/local/bin/ld64.lld' },
+      juliaInfo('macos', '1.12.1'),
+      'o.a',
+      'img.dylib'
+    )
     assert.equal(cmd.args[0], '-arch')
     assert.equal(cmd.args[1], 'x86_64')
     assert.ok(!cmd.args.includes('-flavor'))
   })
   it('Julia 1.5 has no libjulia-internal', () => {
-    const cmd = linkCommand({ kind: 'lld', path: 'ld64.lld' }, juliaInfo('macos', '1.5.3'), 'o.a', 'img.dylib')
+    const cmd = linkCommand(
+      { kind: 'lld', path: 'ld64.lld' },
+      juliaInfo('macos', '1.5.3'),
+      'o.a',
+      'img.dylib'
+    )
     assert.deepEqual(cmd.args.slice(-1), ['-ljulia'])
   })
 })
@@ -70,15 +139,38 @@ describe('linkCommand on macOS', () => {
 describe('linkCommand on Windows', () => {
   it('Julia 1.10: i386pep, bin/ searched, MinGW runtime libraries', () => {
     const julia = juliaInfo('windows', '1.10.4')
-    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld.exe' }, julia, 'o.a', 'img.dll', { PATH: 'C:\\Windows' })
-    assert.deepEqual(cmd.args.slice(0, 7), ['-flavor', 'gnu', '-m', 'i386pep', '-Bdynamic', '--enable-auto-image-base', '--allow-multiple-definition'])
+    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld.exe' }, julia, 'o.a', 'img.dll', {
+      PATH: 'C:\\Windows'
+    })
+    assert.deepEqual(cmd.args.slice(0, 7), [
+      '-flavor',
+      'gnu',
+      '-m',
+      'i386pep',
+      '-Bdynamic',
+      '--enable-auto-image-base',
+      '--allow-multiple-definition'
+    ])
     assert.ok(!cmd.args.includes('--disable-auto-import'))
-    assert.deepEqual(cmd.args.slice(-7), ['-ljulia', '-ljulia-internal', '-lopenlibm', '-lssp', '-lgcc_s', '-lgcc', '-lmsvcrt'])
+    assert.deepEqual(cmd.args.slice(-7), [
+      '-ljulia',
+      '-ljulia-internal',
+      '-lopenlibm',
+      '-lssp',
+      '-lgcc_s',
+      '-lgcc',
+      '-lmsvcrt'
+    ])
     assert.ok(cmd.args.includes('-LC:\\julia\\bin'))
     assert.equal(cmd.env.PATH, 'C:\\julia\\bin;C:\\Windows')
   })
   it('Julia 1.12 adds the pseudo-relocation flags', () => {
-    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld.exe' }, juliaInfo('windows', '1.12.0'), 'o.a', 'img.dll')
+    const cmd = linkCommand(
+      { kind: 'bundled-lld', path: 'lld.exe' },
+      juliaInfo('windows', '1.12.0'),
+      'o.a',
+      'img.dll'
+    )
     assert.ok(cmd.args.includes('--disable-auto-import'))
     assert.ok(cmd.args.includes('--disable-runtime-pseudo-reloc'))
   })

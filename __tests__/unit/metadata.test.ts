@@ -15,7 +15,14 @@ const parts: MetadataParts = {
   packages: ['Hello'],
   workloads: ['workload.jl'],
   statementCounts: { read: 30, unique: 25, main: 2, malformed: 3 },
-  replay: { statements: 25, used: 22, unparsable: 1, unresolvable: 1, failed: 1, packages: ['Hello'] },
+  replay: {
+    statements: 25,
+    used: 22,
+    unparsable: 1,
+    unresolvable: 1,
+    failed: 1,
+    packages: ['Hello']
+  },
   objectSize: 2000,
   peakMemory: 3000,
   timings: { probe: 10.4, object: 100000.6 },
@@ -31,7 +38,12 @@ const parts: MetadataParts = {
 describe('buildMetadata', () => {
   it('adds the skip counts of both filtering sides and rounds timings', () => {
     const m = buildMetadata(parts)
-    assert.deepEqual(m.statements, { traced: 30, unique: 25, used: 22, skipped: { main: 2, malformed: 4, unresolvable: 1, failed: 1 } })
+    assert.deepEqual(m.statements, {
+      traced: 30,
+      unique: 25,
+      used: 22,
+      skipped: { main: 2, malformed: 4, unresolvable: 1, failed: 1 }
+    })
     assert.deepEqual(m.timings, { probe: 10, object: 100001 })
     assert.deepEqual(m.juliaArgs, ['--sysimage=/out/img.so'])
     assert.equal(m.createdAt, '2026-01-02T03:04:05.000Z')
@@ -52,7 +64,10 @@ describe('sha256File', () => {
   it('hashes file contents', async () => {
     const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-sha-')), 'x')
     await fs.writeFile(file, 'abc')
-    assert.equal(await sha256File(file), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+    assert.equal(
+      await sha256File(file),
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    )
     await fs.rm(path.dirname(file), { recursive: true })
   })
 })

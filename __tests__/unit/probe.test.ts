@@ -4,18 +4,40 @@ import { parseProbeOutput } from '../../src/julia/probe.js'
 
 // Real output of julia/probe.jl with Debian's Julia 1.5.3 (see the test machine's install)
 const debian153 = [
-  'version\t1.5.3', 'commit\t', 'bindir\t/usr/bin', 'image\t/usr/lib/x86_64-linux-gnu/julia/sys.so', 'os\tLinux',
-  'arch\tx86_64', 'cpu_name\tgeneric', 'dlext\tso', 'llvm\t9.0.1', 'libjulia\t/usr/lib/x86_64-linux-gnu/libjulia.so.1',
-  'libjulia_internal\t', 'libjulia_unversioned\tfalse', 'private_libexecdir\t', 'macos_product_version\t',
-  'macos_platform_version\t', ''
+  'version\t1.5.3',
+  'commit\t',
+  'bindir\t/usr/bin',
+  'image\t/usr/lib/x86_64-linux-gnu/julia/sys.so',
+  'os\tLinux',
+  'arch\tx86_64',
+  'cpu_name\tgeneric',
+  'dlext\tso',
+  'llvm\t9.0.1',
+  'libjulia\t/usr/lib/x86_64-linux-gnu/libjulia.so.1',
+  'libjulia_internal\t',
+  'libjulia_unversioned\tfalse',
+  'private_libexecdir\t',
+  'macos_product_version\t',
+  'macos_platform_version\t',
+  ''
 ].join('\n')
 
 // The same facts as an official 1.10 macOS tarball reports them
 const mac110 = [
-  'version\t1.10.4', 'commit\t48d4fd48430', 'bindir\t/j/bin', 'image\t/j/lib/julia/sys.dylib', 'os\tDarwin',
-  'arch\taarch64', 'dlext\tdylib', 'llvm\t15.0.7', 'libjulia\t/j/lib/libjulia.1.10.4.dylib',
-  'libjulia_internal\t/j/lib/julia/libjulia-internal.1.10.4.dylib', 'libjulia_unversioned\ttrue',
-  'private_libexecdir\t../libexec/julia', 'macos_product_version\t11.0', 'macos_platform_version\t11.0'
+  'version\t1.10.4',
+  'commit\t48d4fd48430',
+  'bindir\t/j/bin',
+  'image\t/j/lib/julia/sys.dylib',
+  'os\tDarwin',
+  'arch\taarch64',
+  'dlext\tdylib',
+  'llvm\t15.0.7',
+  'libjulia\t/j/lib/libjulia.1.10.4.dylib',
+  'libjulia_internal\t/j/lib/julia/libjulia-internal.1.10.4.dylib',
+  'libjulia_unversioned\ttrue',
+  'private_libexecdir\t../libexec/julia',
+  'macos_product_version\t11.0',
+  'macos_platform_version\t11.0'
 ].join('\n')
 
 describe('parseProbeOutput', () => {

@@ -8,7 +8,15 @@ import { packagesFileText, packagesOfProject, readProject } from '../../src/proj
 
 describe('packagesOfProject', () => {
   it('lists direct dependencies, sorted, uuids lower-cased', () => {
-    const packages = packagesOfProject({ deps: { Zed: '1E80CFA7-5217-4AB6-9EA0-C0962A7E7A30', Alpha: '15588e2e-2712-4b67-b303-bb4866bbc9fc' } }, false)
+    const packages = packagesOfProject(
+      {
+        deps: {
+          Zed: '1E80CFA7-5217-4AB6-9EA0-C0962A7E7A30',
+          Alpha: '15588e2e-2712-4b67-b303-bb4866bbc9fc'
+        }
+      },
+      false
+    )
     assert.deepEqual(packages, [
       { name: 'Alpha', uuid: '15588e2e-2712-4b67-b303-bb4866bbc9fc' },
       { name: 'Zed', uuid: '1e80cfa7-5217-4ab6-9ea0-c0962a7e7a30' }
@@ -16,25 +24,42 @@ describe('packagesOfProject', () => {
   })
   it('adds the project itself when it is a package with sources', () => {
     const project = { name: 'MyPkg', uuid: 'ff374ca5-967d-41b9-b2ea-406db627831f', deps: {} }
-    assert.deepEqual(packagesOfProject(project, true), [{ name: 'MyPkg', uuid: 'ff374ca5-967d-41b9-b2ea-406db627831f' }])
+    assert.deepEqual(packagesOfProject(project, true), [
+      { name: 'MyPkg', uuid: 'ff374ca5-967d-41b9-b2ea-406db627831f' }
+    ])
     assert.deepEqual(packagesOfProject(project, false), [])
   })
   it('refuses a dependency without a uuid', () => {
-    assert.throws(() => packagesOfProject({ deps: { Bad: 'not-a-uuid' } }, false), /\[deps\] Bad has no valid uuid/)
+    assert.throws(
+      () => packagesOfProject({ deps: { Bad: 'not-a-uuid' } }, false),
+      /\[deps\] Bad has no valid uuid/
+    )
   })
   it('writes the packages file the Julia scripts read', () => {
-    assert.equal(packagesFileText([{ name: 'A', uuid: 'u1' }, { name: 'B', uuid: 'u2' }]), 'u1 A\nu2 B\n')
+    assert.equal(
+      packagesFileText([
+        { name: 'A', uuid: 'u1' },
+        { name: 'B', uuid: 'u2' }
+      ]),
+      'u1 A\nu2 B\n'
+    )
   })
 })
 
 describe('readProject', () => {
   it('reads the example project', async () => {
     const project = await readProject(path.resolve('examples/hello'))
-    assert.deepEqual(project.packages, [{ name: 'Hello', uuid: '1e80cfa7-5217-4ab6-9ea0-c0962a7e7a30' }])
+    assert.deepEqual(project.packages, [
+      { name: 'Hello', uuid: '1e80cfa7-5217-4ab6-9ea0-c0962a7e7a30' }
+    ])
     assert.equal(project.manifestFile, path.resolve('examples/hello/Manifest.toml'))
   })
   it('names the missing folder', async () => {
-    await assert.rejects(readProject('/no/such/folder'), (e: unknown) => e instanceof UserError && e.input === 'project' && /does not exist/.test(e.message))
+    await assert.rejects(
+      readProject('/no/such/folder'),
+      (e: unknown) =>
+        e instanceof UserError && e.input === 'project' && /does not exist/.test(e.message)
+    )
   })
   it('names a folder without Project.toml', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-project-'))

@@ -19,8 +19,17 @@ describe('parseWorkloadTiming', () => {
 
 describe('parseReplayReport', () => {
   it('reads counts and packages', () => {
-    const report = parseReplayReport('failed\t0\nstatements\t19\nunparsable\t1\nunresolvable\t2\nused\t16\npackages\tHello,Reports\n')
-    assert.deepEqual(report, { statements: 19, used: 16, unparsable: 1, unresolvable: 2, failed: 0, packages: ['Hello', 'Reports'] })
+    const report = parseReplayReport(
+      'failed\t0\nstatements\t19\nunparsable\t1\nunresolvable\t2\nused\t16\npackages\tHello,Reports\n'
+    )
+    assert.deepEqual(report, {
+      statements: 19,
+      used: 16,
+      unparsable: 1,
+      unresolvable: 2,
+      failed: 0,
+      packages: ['Hello', 'Reports']
+    })
   })
   it('fails on a report without counts', () => {
     assert.throws(() => parseReplayReport('packages\t\n'), /no count "statements"/)
@@ -29,20 +38,30 @@ describe('parseReplayReport', () => {
 
 describe('parseLoadCheck', () => {
   it('splits packages in and not in the image', () => {
-    const check = parseLoadCheck('image\t/out/img.so\npackage\tHello\ttrue\npackage\tOther\tfalse\n', '/out/img.so')
+    const check = parseLoadCheck(
+      'image\t/out/img.so\npackage\tHello\ttrue\npackage\tOther\tfalse\n',
+      '/out/img.so'
+    )
     assert.deepEqual(check, { packagesInImage: ['Hello'], packagesMissing: ['Other'] })
   })
   it('refuses a run that used another image', () => {
-    assert.throws(() => parseLoadCheck('image\t/usr/lib/julia/sys.so\n', '/out/img.so'), /instead of \/out\/img.so/)
+    assert.throws(
+      () => parseLoadCheck('image\t/usr/lib/julia/sys.so\n', '/out/img.so'),
+      /instead of \/out\/img.so/
+    )
   })
 })
 
 describe('residualOf', () => {
   it("counts run-time compilation, keeping the workload's own Main methods apart", () => {
-    const residual = residualOf('precompile(Tuple{typeof(Main.f), Int64})\nprecompile(Tuple{Type{Base.Pair{Symbol, DataType}}, Any, Any})\n')
+    const residual = residualOf(
+      'precompile(Tuple{typeof(Main.f), Int64})\nprecompile(Tuple{Type{Base.Pair{Symbol, DataType}}, Any, Any})\n'
+    )
     assert.equal(residual.count, 1)
     assert.equal(residual.main, 1)
-    assert.deepEqual(residual.statements, ['precompile(Tuple{Type{Base.Pair{Symbol, DataType}}, Any, Any})'])
+    assert.deepEqual(residual.statements, [
+      'precompile(Tuple{Type{Base.Pair{Symbol, DataType}}, Any, Any})'
+    ])
   })
 })
 
@@ -55,10 +74,16 @@ describe('juliaErrorSummary', () => {
       ' [2] top-level scope at /p/throws.jl:3',
       'in expression starting at /p/throws.jl:3'
     ].join('\n')
-    assert.equal(juliaErrorSummary(stderr), 'ERROR: LoadError: inventory file is corrupt\nin expression starting at /p/throws.jl:3')
+    assert.equal(
+      juliaErrorSummary(stderr),
+      'ERROR: LoadError: inventory file is corrupt\nin expression starting at /p/throws.jl:3'
+    )
   })
   it('falls back to the last lines when there is no ERROR line', () => {
-    assert.equal(juliaErrorSummary('a\nb\n\nsignal (11): Segmentation fault\n'), 'a\nb\nsignal (11): Segmentation fault')
+    assert.equal(
+      juliaErrorSummary('a\nb\n\nsignal (11): Segmentation fault\n'),
+      'a\nb\nsignal (11): Segmentation fault'
+    )
   })
 })
 

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { filterStatements, isMainBound, isWellFormed, normalizeStatement } from '../../src/statements.js'
+import {
+  filterStatements,
+  isMainBound,
+  isWellFormed,
+  normalizeStatement
+} from '../../src/statements.js'
 
 describe('normalizeStatement', () => {
   it('drops blank lines and comments', () => {
@@ -9,7 +14,9 @@ describe('normalizeStatement', () => {
   })
   it("strips Julia 1.12's timing prefix and recompile suffix", () => {
     assert.equal(
-      normalizeStatement('#=   12.3 ms =# precompile(Tuple{typeof(Base.sum), Vector{Int64}}) # recompile'),
+      normalizeStatement(
+        '#=   12.3 ms =# precompile(Tuple{typeof(Base.sum), Vector{Int64}}) # recompile'
+      ),
       'precompile(Tuple{typeof(Base.sum), Vector{Int64}})'
     )
   })
@@ -21,9 +28,17 @@ describe('normalizeStatement', () => {
 
 describe('isWellFormed', () => {
   it('accepts real trace output', () => {
-    assert.ok(isWellFormed('precompile(Tuple{Type{Base.Generator{I, F} where F where I}, Main.var"#1#2", Array{Int64, 1}})'))
+    assert.ok(
+      isWellFormed(
+        'precompile(Tuple{Type{Base.Generator{I, F} where F where I}, Main.var"#1#2", Array{Int64, 1}})'
+      )
+    )
     assert.ok(isWellFormed('precompile(Tuple{typeof(Base.:(>)), Int32, Int64})'))
-    assert.ok(isWellFormed('precompile(Tuple{Printf.var"#@printf", LineNumberNode, Module, Vararg{Any, N} where N})'))
+    assert.ok(
+      isWellFormed(
+        'precompile(Tuple{Printf.var"#@printf", LineNumberNode, Module, Vararg{Any, N} where N})'
+      )
+    )
   })
   it('rejects truncated, unbalanced and foreign lines', () => {
     assert.ok(!isWellFormed('precompile(Tuple{typeof(Geometry.area)'))
@@ -40,7 +55,11 @@ describe('isWellFormed', () => {
 describe('isMainBound', () => {
   it("detects the workload's own definitions", () => {
     assert.ok(isMainBound('precompile(Tuple{typeof(Main.helper), Int64})'))
-    assert.ok(isMainBound('precompile(Tuple{Type{Base.Generator{I, F} where F where I}, Main.var"#1#2", Array{Int64, 1}})'))
+    assert.ok(
+      isMainBound(
+        'precompile(Tuple{Type{Base.Generator{I, F} where F where I}, Main.var"#1#2", Array{Int64, 1}})'
+      )
+    )
   })
   it('does not match modules whose names end in Main', () => {
     assert.ok(!isMainBound('precompile(Tuple{typeof(MyMain.f), Int64})'))
@@ -71,6 +90,9 @@ describe('filterStatements', () => {
     assert.deepEqual(counts, { read: 6, unique: 3, main: 1, malformed: 1 })
   })
   it('handles no input', () => {
-    assert.deepEqual(filterStatements([]), { statements: [], counts: { read: 0, unique: 0, main: 0, malformed: 0 } })
+    assert.deepEqual(filterStatements([]), {
+      statements: [],
+      counts: { read: 0, unique: 0, main: 0, malformed: 0 }
+    })
   })
 })

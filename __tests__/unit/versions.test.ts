@@ -17,7 +17,9 @@ import { fixturesDir } from '../helpers/test-julia.js'
 
 // A real copy of https://julialang-s3.julialang.org/bin/versions.json from mid-2024
 // (newest entry 1.11.0-rc4, newest stable 1.11.0, newest 1.10 release 1.10.5).
-const fixtureData: unknown = JSON.parse(readFileSync(path.join(fixturesDir, 'versions.json'), 'utf8'))
+const fixtureData: unknown = JSON.parse(
+  readFileSync(path.join(fixturesDir, 'versions.json'), 'utf8')
+)
 const index = parseReleaseIndex(fixtureData, 'fixture versions.json')
 
 const linux: JuliaPlatform = { os: 'linux', arch: 'x86_64', libc: 'glibc' }
@@ -44,7 +46,17 @@ function userError(fn: () => unknown, input: string): string {
 }
 
 function file(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { url, os: 'linux', arch: 'x86_64', triplet: 'x86_64-linux-gnu', kind: 'archive', extension: 'tar.gz', sha256: 'a'.repeat(64), size: 1, ...extra }
+  return {
+    url,
+    os: 'linux',
+    arch: 'x86_64',
+    triplet: 'x86_64-linux-gnu',
+    kind: 'archive',
+    extension: 'tar.gz',
+    sha256: 'a'.repeat(64),
+    size: 1,
+    ...extra
+  }
 }
 
 describe('parseVersionSpec', () => {
@@ -80,11 +92,13 @@ describe('resolveVersion on the real index', () => {
   it('lts is the newest 1.10 release', () => assert.equal(resolve('lts'), '1.10.5'))
   it('1 is the newest stable 1.x', () => assert.equal(resolve('1'), '1.11.0'))
   it('1.10 is the newest 1.10.x, not 1.1', () => assert.equal(resolve('1.10'), '1.10.5'))
-  it('1.1 is the newest 1.1.x (what YAML makes of an unquoted 1.10)', () => assert.equal(resolve('1.1'), '1.1.1'))
+  it('1.1 is the newest 1.1.x (what YAML makes of an unquoted 1.10)', () =>
+    assert.equal(resolve('1.1'), '1.1.1'))
   it('1.10.4 is exactly that release', () => assert.equal(resolve('1.10.4'), '1.10.4'))
   it('^1.9 is the newest stable release below 2', () => assert.equal(resolve('^1.9'), '1.11.0'))
   it('~1.9 stays on 1.9', () => assert.equal(resolve('~1.9'), '1.9.4'))
-  it('an exact prerelease is taken as asked', () => assert.equal(resolve('1.11.0-rc4'), '1.11.0-rc4'))
+  it('an exact prerelease is taken as asked', () =>
+    assert.equal(resolve('1.11.0-rc4'), '1.11.0-rc4'))
   it('pre is the newest 1.x including prereleases', () => assert.equal(resolve('pre'), '1.11.0'))
 
   it('min is the lowest stable release the project compat allows', () => {
@@ -97,7 +111,10 @@ describe('resolveVersion on the real index', () => {
   })
 
   it('min without a compat entry is refused with the fix', () => {
-    assert.match(userError(() => resolve('min'), 'version'), /\[compat\] julia/)
+    assert.match(
+      userError(() => resolve('min'), 'version'),
+      /\[compat\] julia/
+    )
   })
 
   it('an unknown exact version names the newest release of its line', () => {
@@ -107,7 +124,10 @@ describe('resolveVersion on the real index', () => {
   })
 
   it('a range nothing matches names the newest release', () => {
-    assert.match(userError(() => resolve('2'), 'version'), /no Julia release matches 2 \(the newest release is 1\.11\.0\)/)
+    assert.match(
+      userError(() => resolve('2'), 'version'),
+      /no Julia release matches 2 \(the newest release is 1\.11\.0\)/
+    )
   })
 
   it('a range whose matches exist only for other platforms says so', () => {
@@ -119,8 +139,22 @@ describe('resolveVersion on the real index', () => {
   it('pre picks a release candidate newer than every release', () => {
     const small = parseReleaseIndex(
       {
-        '1.11.2': { stable: true, files: [file('https://julialang-s3.julialang.org/bin/linux/x64/1.11/julia-1.11.2-linux-x86_64.tar.gz')] },
-        '1.12.0-rc1': { stable: false, files: [file('https://julialang-s3.julialang.org/bin/linux/x64/1.12/julia-1.12.0-rc1-linux-x86_64.tar.gz')] }
+        '1.11.2': {
+          stable: true,
+          files: [
+            file(
+              'https://julialang-s3.julialang.org/bin/linux/x64/1.11/julia-1.11.2-linux-x86_64.tar.gz'
+            )
+          ]
+        },
+        '1.12.0-rc1': {
+          stable: false,
+          files: [
+            file(
+              'https://julialang-s3.julialang.org/bin/linux/x64/1.12/julia-1.12.0-rc1-linux-x86_64.tar.gz'
+            )
+          ]
+        }
       },
       'test index'
     )
@@ -142,7 +176,10 @@ describe('yamlNumberHint', () => {
 describe('pickReleaseFile on the real index', () => {
   it('picks the glibc tarball for linux x86_64', () => {
     const chosen = pickReleaseFile(index, '1.10.4', linux)
-    assert.equal(chosen.url, 'https://julialang-s3.julialang.org/bin/linux/x64/1.10/julia-1.10.4-linux-x86_64.tar.gz')
+    assert.equal(
+      chosen.url,
+      'https://julialang-s3.julialang.org/bin/linux/x64/1.10/julia-1.10.4-linux-x86_64.tar.gz'
+    )
     assert.equal(chosen.triplet, 'x86_64-linux-gnu')
     assert.match(chosen.sha256, /^[0-9a-f]{64}$/)
   })
@@ -164,13 +201,24 @@ describe('pickReleaseFile on the real index', () => {
 
   it('picks the musl tarball on a musl system, and refuses where there is none', () => {
     assert.equal(pickReleaseFile(index, '1.10.4', linuxMusl).triplet, 'x86_64-linux-musl')
-    assert.match(userError(() => pickReleaseFile(index, '1.4.2', linuxMusl), 'version'), /no download for linux x86_64 \(musl\)/)
+    assert.match(
+      userError(() => pickReleaseFile(index, '1.4.2', linuxMusl), 'version'),
+      /no download for linux x86_64 \(musl\)/
+    )
   })
 
   it('does not depend on the order of files: a musl entry listed first is skipped', () => {
-    const musl = file('https://julialang-s3.julialang.org/bin/musl/x64/1.10/julia-1.10.4-musl-x86_64.tar.gz', { triplet: 'x86_64-linux-musl' })
-    const gnu = file('https://julialang-s3.julialang.org/bin/linux/x64/1.10/julia-1.10.4-linux-x86_64.tar.gz')
-    const small = parseReleaseIndex({ '1.10.4': { stable: true, files: [musl, gnu] } }, 'test index')
+    const musl = file(
+      'https://julialang-s3.julialang.org/bin/musl/x64/1.10/julia-1.10.4-musl-x86_64.tar.gz',
+      { triplet: 'x86_64-linux-musl' }
+    )
+    const gnu = file(
+      'https://julialang-s3.julialang.org/bin/linux/x64/1.10/julia-1.10.4-linux-x86_64.tar.gz'
+    )
+    const small = parseReleaseIndex(
+      { '1.10.4': { stable: true, files: [musl, gnu] } },
+      'test index'
+    )
     assert.equal(pickReleaseFile(small, '1.10.4', linux).url, gnu.url)
   })
 
@@ -179,35 +227,73 @@ describe('pickReleaseFile on the real index', () => {
   })
 
   it('prefers the .tar.gz over the .dmg on macOS', () => {
-    assert.equal(pickReleaseFile(index, '1.10.4', macArm).url, 'https://julialang-s3.julialang.org/bin/mac/aarch64/1.10/julia-1.10.4-macaarch64.tar.gz')
+    assert.equal(
+      pickReleaseFile(index, '1.10.4', macArm).url,
+      'https://julialang-s3.julialang.org/bin/mac/aarch64/1.10/julia-1.10.4-macaarch64.tar.gz'
+    )
   })
 
   it('prefers the .tar.gz over the .zip and the .exe on Windows', () => {
-    assert.equal(pickReleaseFile(index, '1.10.4', windows).url, 'https://julialang-s3.julialang.org/bin/winnt/x64/1.10/julia-1.10.4-win64.tar.gz')
+    assert.equal(
+      pickReleaseFile(index, '1.10.4', windows).url,
+      'https://julialang-s3.julialang.org/bin/winnt/x64/1.10/julia-1.10.4-win64.tar.gz'
+    )
   })
 
   it('falls back to the .zip on Windows when there is no .tar.gz', () => {
-    const zip = file('https://julialang-s3.julialang.org/bin/winnt/x64/1.3/julia-1.3.1-win64.zip', { os: 'winnt', triplet: 'x86_64-w64-mingw32', extension: 'zip' })
-    const exe = { ...zip, url: zip.url.replace('.zip', '.exe'), kind: 'installer', extension: 'exe' }
+    const zipUrl = 'https://julialang-s3.julialang.org/bin/winnt/x64/1.3/julia-1.3.1-win64.zip'
+    const zip = file(zipUrl, {
+      os: 'winnt',
+      triplet: 'x86_64-w64-mingw32',
+      extension: 'zip'
+    })
+    const exe = {
+      ...zip,
+      url: zipUrl.replace('.zip', '.exe'),
+      kind: 'installer',
+      extension: 'exe'
+    }
     const small = parseReleaseIndex({ '1.3.1': { stable: true, files: [exe, zip] } }, 'test index')
     assert.equal(pickReleaseFile(small, '1.3.1', windows).extension, 'zip')
   })
 
   it('refuses installers: a release published only as .dmg or .exe', () => {
-    assert.match(userError(() => pickReleaseFile(index, '1.4.0', macIntel), 'version'), /published only as \.dmg/)
-    assert.match(userError(() => pickReleaseFile(index, '1.4.0-rc2', windows), 'version'), /published only as \.exe/)
+    assert.match(
+      userError(() => pickReleaseFile(index, '1.4.0', macIntel), 'version'),
+      /published only as \.dmg/
+    )
+    assert.match(
+      userError(() => pickReleaseFile(index, '1.4.0-rc2', windows), 'version'),
+      /published only as \.exe/
+    )
   })
 
   it('refuses a platform the release is not built for, with the Rosetta hint on Apple silicon', () => {
     const message = userError(() => pickReleaseFile(index, '1.5.3', macArm), 'version')
-    assert.match(message, /Julia 1\.5\.3 has no download for mac aarch64 \(it is built for .*linux x86_64/)
+    assert.match(
+      message,
+      /Julia 1\.5\.3 has no download for mac aarch64 \(it is built for .*linux x86_64/
+    )
     assert.match(message, /Rosetta \(arch: x64\)/)
-    assert.match(userError(() => pickReleaseFile(index, '1.8.0-beta2', linux), 'version'), /has no download for linux x86_64/)
+    assert.match(
+      userError(() => pickReleaseFile(index, '1.8.0-beta2', linux), 'version'),
+      /has no download for linux x86_64/
+    )
   })
 
   it('refuses a file without a valid sha256', () => {
-    const small = parseReleaseIndex({ '1.10.4': { files: [file('https://julialang-s3.julialang.org/bin/x.tar.gz', { sha256: 'nope' })] } }, 'test index')
-    assert.match(userError(() => pickReleaseFile(small, '1.10.4', linux), 'download-url'), /no valid sha256/)
+    const small = parseReleaseIndex(
+      {
+        '1.10.4': {
+          files: [file('https://julialang-s3.julialang.org/bin/x.tar.gz', { sha256: 'nope' })]
+        }
+      },
+      'test index'
+    )
+    assert.match(
+      userError(() => pickReleaseFile(small, '1.10.4', linux), 'download-url'),
+      /no valid sha256/
+    )
   })
 })
 
@@ -216,19 +302,33 @@ describe('parseReleaseIndex', () => {
     ['an array', [], /not a JSON object/],
     ['an empty object', {}, /lists no versions/],
     ['a key that is no version', { latest: { files: [] } }, /key "latest" is not a version/],
-    ['an entry without files', { '1.10.4': { stable: true } }, /entry 1\.10\.4 has no "files" list/],
-    ['a file that is no object', { '1.10.4': { files: ['x'] } }, /file 0 of 1\.10\.4 is not an object/]
+    [
+      'an entry without files',
+      { '1.10.4': { stable: true } },
+      /entry 1\.10\.4 has no "files" list/
+    ],
+    [
+      'a file that is no object',
+      { '1.10.4': { files: ['x'] } },
+      /file 0 of 1\.10\.4 is not an object/
+    ]
   ]
   for (const [what, data, pattern] of malformed) {
     it(`refuses ${what}, naming the source`, () => {
-      const message = userError(() => parseReleaseIndex(data, 'http://127.0.0.1:1/versions.json'), 'download-url')
+      const message = userError(
+        () => parseReleaseIndex(data, 'http://127.0.0.1:1/versions.json'),
+        'download-url'
+      )
       assert.match(message, /http:\/\/127\.0\.0\.1:1\/versions\.json is not a Julia release index/)
       assert.match(message, pattern)
     })
   }
 
   it('reads stable from the version when the entry has no flag', () => {
-    const small: ReleaseIndex = parseReleaseIndex({ '1.2.0': { files: [] }, '1.3.0-rc1': { files: [] } }, 'test index')
+    const small: ReleaseIndex = parseReleaseIndex(
+      { '1.2.0': { files: [] }, '1.3.0-rc1': { files: [] } },
+      'test index'
+    )
     assert.equal(small.get('1.2.0')?.stable, true)
     assert.equal(small.get('1.3.0-rc1')?.stable, false)
   })

@@ -41,6 +41,8 @@ export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): Bui
     statementFiles: lines(read('precompile-statements')).map(resolve),
     juliaPath: juliaPath ? resolve(juliaPath) : undefined,
     juliaVersion: read('version') || undefined,
+    arch: read('arch') || undefined,
+    downloadUrl: read('download-url') || undefined,
     output: output ? resolve(output) : undefined,
     cpuTarget: read('cpu-target') || 'native',
     measure: booleanInput(read, 'measure', true),

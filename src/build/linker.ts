@@ -30,7 +30,11 @@ export function bundledLldPath(julia: JuliaInfo): string | undefined {
   if (!atLeast(julia.version, 1, 9) || !julia.privateLibexecDir) return undefined
   // plan with the target's path rules, whatever OS the planning runs on
   const paths = julia.os === 'windows' ? path.win32 : path.posix
-  return paths.join(julia.bindir, julia.privateLibexecDir, julia.os === 'windows' ? 'lld.exe' : 'lld')
+  return paths.join(
+    julia.bindir,
+    julia.privateLibexecDir,
+    julia.os === 'windows' ? 'lld.exe' : 'lld'
+  )
 }
 
 /** Names of an LLD driver to look for on PATH, by target OS. */
@@ -46,7 +50,9 @@ export const compilerNames = ['cc', 'gcc', 'clang']
 function juliaLibraries(julia: JuliaInfo): string[] {
   // A distribution build may ship only `libjulia.so.1` (no development symlink): name the file.
   const libjulia =
-    julia.libjuliaUnversioned || julia.os !== 'linux' ? '-ljulia' : `-l:${path.basename(julia.libjulia)}`
+    julia.libjuliaUnversioned || julia.os !== 'linux'
+      ? '-ljulia'
+      : `-l:${path.basename(julia.libjulia)}`
   return julia.hasLibjuliaInternal ? [libjulia, '-ljulia-internal'] : [libjulia]
 }
 
@@ -60,32 +66,71 @@ function searchDirs(julia: JuliaInfo): string[] {
 function loaderEnv(julia: JuliaInfo, inherited: NodeJS.ProcessEnv): Record<string, string> {
   const dirs = [...new Set([julia.privateLibDir, julia.libDir])]
   const variable =
-    julia.os === 'linux' ? 'LD_LIBRARY_PATH' : julia.os === 'macos' ? 'DYLD_FALLBACK_LIBRARY_PATH' : 'PATH'
+    julia.os === 'linux'
+      ? 'LD_LIBRARY_PATH'
+      : julia.os === 'macos'
+        ? 'DYLD_FALLBACK_LIBRARY_PATH'
+        : 'PATH'
   const separator = julia.os === 'windows' ? ';' : ':'
   const existing = inherited[variable]
   return { [variable]: [...dirs, ...(existing ? [existing] : [])].join(separator) }
 }
 
 function elfArgs(julia: JuliaInfo, object: string, output: string): string[] {
-  return ['-shared', '-o', output, '--whole-archive', object, '--no-whole-archive', ...searchDirs(julia), ...juliaLibraries(julia)]
+  return [
+    '-shared',
+    '-o',
+    output,
+    '--whole-archive',
+    object,
+    '--no-whole-archive',
+    ...searchDirs(julia),
+    ...juliaLibraries(julia)
+  ]
 }
 
 function machoArgs(julia: JuliaInfo, object: string, output: string): string[] {
   const arch = julia.arch === 'aarch64' ? 'arm64' : julia.arch
   const versions = julia.macosVersions ?? { product: '11.0', platform: '11.0' }
   return [
-    '-arch', arch,
+    '-arch',
+    arch,
     // -lSystem is only linkable with Xcode present; leave libc symbols to the loader
-    '-undefined', 'dynamic_lookup',
-    '-platform_version', 'macos', versions.product, versions.platform,
-    '-dylib', '-o', output, '-all_load', object, ...searchDirs(julia), ...juliaLibraries(julia)
+    '-undefined',
+    'dynamic_lookup',
+    '-platform_version',
+    'macos',
+    versions.product,
+    versions.platform,
+    '-dylib',
+    '-o',
+    output,
+    '-all_load',
+    object,
+    ...searchDirs(julia),
+    ...juliaLibraries(julia)
   ]
 }
 
 function mingwArgs(julia: JuliaInfo, object: string, output: string): string[] {
-  const args = ['-m', 'i386pep', '-Bdynamic', '--enable-auto-image-base', '--allow-multiple-definition']
-  if (atLeast(julia.version, 1, 12)) args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc')
-  return [...args, ...elfArgs(julia, object, output), '-lopenlibm', '-lssp', '-lgcc_s', '-lgcc', '-lmsvcrt']
+  const args = [
+    '-m',
+    'i386pep',
+    '-Bdynamic',
+    '--enable-auto-image-base',
+    '--allow-multiple-definition'
+  ]
+  if (atLeast(julia.version, 1, 12))
+    args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc')
+  return [
+    ...args,
+    ...elfArgs(julia, object, output),
+    '-lopenlibm',
+    '-lssp',
+    '-lgcc_s',
+    '-lgcc',
+    '-lmsvcrt'
+  ]
 }
 
 function compilerArgs(julia: JuliaInfo, object: string, output: string): string[] {
@@ -94,7 +139,15 @@ function compilerArgs(julia: JuliaInfo, object: string, output: string): string[
       ? ['-Wl,-all_load', object]
       : ['-Wl,--whole-archive', object, '-Wl,--no-whole-archive']
   const extra = julia.os === 'windows' ? ['-lopenlibm'] : []
-  return ['-shared', '-o', output, ...whole, ...searchDirs(julia), ...juliaLibraries(julia), ...extra]
+  return [
+    '-shared',
+    '-o',
+    output,
+    ...whole,
+    ...searchDirs(julia),
+    ...juliaLibraries(julia),
+    ...extra
+  ]
 }
 
 export function linkCommand(

@@ -4,7 +4,10 @@ import type { Logger } from '../log.js'
  * Progress for people at a terminal, on stderr so that stdout carries only results (the image
  * path), which scripts can capture: `image=$(julia-sysimage build ...)`.
  */
-export function consoleLogger(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), debug = false): Logger {
+export function consoleLogger(
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  debug = false
+): Logger {
   return {
     info: (message) => write(`  ${message}`),
     warning: (message) => write(`  warning: ${message}`),

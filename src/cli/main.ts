@@ -5,6 +5,8 @@ import { buildSysimage } from '../pipeline.js'
 import { toolVersion } from '../version.js'
 import { buildUsage, parseBuildArgs } from './build-args.js'
 import { consoleLogger } from './console-logger.js'
+import { installCommand } from './install-command.js'
+import { withStdoutOnStderr } from './stdout-guard.js'
 
 const usage = `julia-sysimage ${toolVersion}: build a Julia system image tuned to your workload
 
@@ -12,10 +14,17 @@ Usage: julia-sysimage <command> [options]
 
 Commands:
   build     trace a workload, build, link and verify an image (build --help for options)
+  install   install Julia into the tool cache and print its bin folder (install --help)
   --version print the version`
 
 /** The examples folder ships beside src/ and dist/ (two levels above this module). */
-const exampleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'hello')
+const exampleDir = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'examples',
+  'hello'
+)
 
 export interface CliIO {
   stdout: (line: string) => void
@@ -36,10 +45,16 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
           io.stdout(buildUsage)
           return 0
         }
-        const result = await buildSysimage(request, log)
+        // the toolkit's installer prints to stdout; keep stdout for the result alone
+        const result = await withStdoutOnStderr(
+          () => buildSysimage(request, log),
+          io.env.JULIA_SYSIMAGE_DEBUG === '1'
+        )
         io.stdout(result.image)
         return 0
       }
+      case 'install':
+        return await installCommand(rest, log, io.stdout, io.cwd)
       case '--version':
         io.stdout(toolVersion)
         return 0
@@ -57,7 +72,9 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
       io.stderr(`error: ${error.message}`)
       return 1
     }
-    io.stderr(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    io.stderr(
+      `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+    )
     return 1
   }
 }

@@ -35,7 +35,12 @@ export interface JuliaInfo {
   macosVersions?: { product: string; platform: string }
 }
 
-const kernels: Record<string, JuliaOS> = { Linux: 'linux', Darwin: 'macos', NT: 'windows', Windows: 'windows' }
+const kernels: Record<string, JuliaOS> = {
+  Linux: 'linux',
+  Darwin: 'macos',
+  NT: 'windows',
+  Windows: 'windows'
+}
 
 /** Pure: turns the probe script's output into a JuliaInfo. */
 export function parseProbeOutput(executable: string, text: string): JuliaInfo {
@@ -78,10 +83,14 @@ export function parseProbeOutput(executable: string, text: string): JuliaInfo {
 export async function probeJulia(executable: string, env: NodeJS.ProcessEnv): Promise<JuliaInfo> {
   let result
   try {
-    result = await run(executable, ['--startup-file=no', '--history-file=no', juliaScript('probe')], {
-      env,
-      timeoutMs: 120_000
-    })
+    result = await run(
+      executable,
+      ['--startup-file=no', '--history-file=no', juliaScript('probe')],
+      {
+        env,
+        timeoutMs: 120_000
+      }
+    )
   } catch (error) {
     throw new UserError(
       'julia',

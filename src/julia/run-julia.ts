@@ -20,7 +20,11 @@ export function runJulia(
 export function juliaErrorSummary(stderr: string): string {
   const lines = stderr.split(/\r?\n/)
   const start = lines.findIndex((line) => line.startsWith('ERROR:'))
-  if (start < 0) return lines.filter((l) => l.trim()).slice(-10).join('\n')
+  if (start < 0)
+    return lines
+      .filter((l) => l.trim())
+      .slice(-10)
+      .join('\n')
   const summary: string[] = []
   for (const line of lines.slice(start)) {
     if (/^\s*Stacktrace:/.test(line)) break

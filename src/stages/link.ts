@@ -1,12 +1,21 @@
 import { promises as fs } from 'node:fs'
 import { which } from '@actions/io'
-import { bundledLldPath, compilerNames, linkCommand, lldDriverNames, type Linker } from '../build/linker.js'
+import {
+  bundledLldPath,
+  compilerNames,
+  linkCommand,
+  lldDriverNames,
+  type Linker
+} from '../build/linker.js'
 import { UserError } from '../errors.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { lastLines, run } from '../util/process.js'
 
 async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(() => true, () => false)
+  return fs.stat(file).then(
+    () => true,
+    () => false
+  )
 }
 
 /** Julia's bundled lld, else an LLD driver on PATH, else a C compiler. */

@@ -48,7 +48,12 @@ export interface ObjectResult {
  * Pure: the error for a failed object build. A process killed by SIGKILL that nobody asked to
  * stop is most likely the kernel's out-of-memory killer.
  */
-export function objectBuildError(signal: string | null, code: number | null, stderr: string, peakMemory: number): UserError {
+export function objectBuildError(
+  signal: string | null,
+  code: number | null,
+  stderr: string,
+  peakMemory: number
+): UserError {
   if (signal === 'SIGKILL') {
     return new UserError(
       'image build',
@@ -78,6 +83,9 @@ export async function buildObject(
     await fs.rm(spec.objectFile, { force: true })
     throw objectBuildError(result.signal, result.code, result.stderr, watch.peak)
   }
-  const [reportText, stat] = await Promise.all([fs.readFile(spec.reportFile, 'utf8'), fs.stat(spec.objectFile)])
+  const [reportText, stat] = await Promise.all([
+    fs.readFile(spec.reportFile, 'utf8'),
+    fs.stat(spec.objectFile)
+  ])
   return { report: parseReplayReport(reportText), objectSize: stat.size, peakMemory: watch.peak }
 }

@@ -10,7 +10,12 @@ import { atLeast } from '../julia/version.js'
  * gain is measured, the default package images are precompiled too, so that the "without image"
  * run measures loading, not precompiling.
  */
-export async function setupProject(julia: JuliaInfo, projectDir: string, env: NodeJS.ProcessEnv, measure: boolean): Promise<void> {
+export async function setupProject(
+  julia: JuliaInfo,
+  projectDir: string,
+  env: NodeJS.ProcessEnv,
+  measure: boolean
+): Promise<void> {
   const commands = [setupProjectCommand(julia.version, projectDir)]
   if (measure && atLeast(julia.version, 1, 9)) commands.push(precompileDefaultCommand(projectDir))
   for (const command of commands) {

@@ -59,9 +59,17 @@ export interface VerifySpec {
 }
 
 /** Loads the image once, then (when measuring) runs the workloads without and with it. */
-export async function verifyImage(julia: JuliaInfo, spec: VerifySpec, env: NodeJS.ProcessEnv): Promise<Verification> {
+export async function verifyImage(
+  julia: JuliaInfo,
+  spec: VerifySpec,
+  env: NodeJS.ProcessEnv
+): Promise<Verification> {
   const checkFile = path.join(spec.workDir, 'check.txt')
-  const check = await runJulia(julia, checkImageCommand(spec.image, spec.projectDir, spec.packagesFile, checkFile), env)
+  const check = await runJulia(
+    julia,
+    checkImageCommand(spec.image, spec.projectDir, spec.packagesFile, checkFile),
+    env
+  )
   if (check.code !== 0) {
     throw new UserError(
       'image',
@@ -91,5 +99,10 @@ export async function verifyImage(julia: JuliaInfo, spec: VerifySpec, env: NodeJ
   }
   const without = await run('without')
   const withImage = await run('with', spec.image)
-  return { load, without: without.timing, with: withImage.timing, residual: residualOf(withImage.trace) }
+  return {
+    load,
+    without: without.timing,
+    with: withImage.timing,
+    residual: residualOf(withImage.trace)
+  }
 }

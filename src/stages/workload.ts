@@ -18,7 +18,8 @@ export function parseWorkloadTiming(resultText: string, spawnedAtMs: number): Wo
   const values = parseKeyValue(resultText)
   const loaded = Number(values.get('loaded_at')) * 1000
   const done = Number(values.get('done_at')) * 1000
-  if (!Number.isFinite(loaded) || !Number.isFinite(done)) throw new Error('the workload driver wrote no timings')
+  if (!Number.isFinite(loaded) || !Number.isFinite(done))
+    throw new Error('the workload driver wrote no timings')
   return { loadMs: Math.max(0, loaded - spawnedAtMs), workMs: Math.max(0, done - loaded) }
 }
 

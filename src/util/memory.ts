@@ -2,7 +2,9 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 
 /** Resident and peak memory of a process in bytes, from /proc (Linux); undefined elsewhere. */
-export async function processMemory(pid: number): Promise<{ rss: number; peak: number } | undefined> {
+export async function processMemory(
+  pid: number
+): Promise<{ rss: number; peak: number } | undefined> {
   try {
     const status = await fs.readFile(`/proc/${pid}/status`, 'utf8')
     const field = (name: string) => {

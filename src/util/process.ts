@@ -31,7 +31,11 @@ export interface RunResult {
  * interpreted. Resolves with the outcome whatever the exit code; rejects only when the program
  * cannot be started at all (ENOENT, EACCES).
  */
-export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {}
+): Promise<RunResult> {
   const keep = options.keepChars ?? 1 << 20
   return new Promise((resolve, reject) => {
     const startedAt = Date.now()
@@ -73,7 +77,15 @@ export function run(command: string, args: readonly string[], options: RunOption
     })
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr, timedOut, elapsedMs: Date.now() - startedAt, startedAt })
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        timedOut,
+        elapsedMs: Date.now() - startedAt,
+        startedAt
+      })
     })
   })
 }

@@ -1,0 +1,75 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import semver from 'semver'
+import { parse as parseToml } from 'smol-toml'
+import { UserError } from '../errors.js'
+
+/**
+ * Pure: a Julia `[compat]` entry → an npm semver range over the same versions.
+ *
+ * Julia reads a bare `1.6` as `^1.6` (npm: `1.6.x`), so bare versions get a caret; commas are
+ * unions (`||`); `≥`/`≤` are spelled out; Julia allows a space after an operator, npm does not.
+ * Returns undefined when an entry is not a range npm can express.
+ */
+export function juliaCompatToRange(compat: string): string | undefined {
+  const parts: string[] = []
+  for (const raw of compat.split(',')) {
+    let part = raw.trim().replace(/≥/g, '>=').replace(/≤/g, '<=')
+    if (part === '') return undefined
+    part = part.replace(/\s+/g, ' ').replace(/(>=|<=|>|<|=|\^|~) (?=\d)/g, '$1')
+    const isHyphenRange = / - /.test(part)
+    if (/^\d/.test(part) && !isHyphenRange) part = `^${part}`
+    if (semver.validRange(part) === null) return undefined
+    parts.push(part)
+  }
+  return parts.length ? parts.join(' || ') : undefined
+}
+
+/**
+ * The `[compat] julia` range of the project in `projectDir` (JuliaProject.toml wins over
+ * Project.toml, as in Julia), or undefined when the project sets none.
+ */
+export async function readJuliaCompat(projectDir: string): Promise<string | undefined> {
+  let file: string | undefined
+  for (const name of ['JuliaProject.toml', 'Project.toml']) {
+    const candidate = path.join(projectDir, name)
+    if (
+      await fs.stat(candidate).then(
+        (s) => s.isFile(),
+        () => false
+      )
+    ) {
+      file = candidate
+      break
+    }
+  }
+  if (!file) {
+    throw new UserError(
+      'version',
+      `min needs a Project.toml, and ${projectDir} has none`,
+      'Pass the project folder (project / --project), or ask for a version'
+    )
+  }
+  let parsed: Record<string, unknown>
+  try {
+    parsed = parseToml(await fs.readFile(file, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw new UserError(
+      'project',
+      `${file} is not valid TOML (${(error as Error).message.split('\n')[0]})`,
+      'Fix the file'
+    )
+  }
+  const compat = parsed.compat as Record<string, unknown> | undefined
+  const entry = compat?.julia
+  if (entry === undefined) return undefined
+  const range = typeof entry === 'string' ? juliaCompatToRange(entry) : undefined
+  if (range === undefined) {
+    throw new UserError(
+      'project',
+      `${file}: [compat] julia = ${JSON.stringify(entry)} is not a version range`,
+      'Write it like "1.10" or "1.6, 1.10" (Pkg compat syntax)'
+    )
+  }
+  return range
+}

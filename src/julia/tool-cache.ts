@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import * as tc from '@actions/tool-cache'
+import semver from 'semver'
+
+/** The tool name Julia is cached under, as setup-julia does: `<tool cache>/julia/<version>/<arch>`. */
+const toolName = 'julia'
+
+/**
+ * Pure: where Julia installs are kept. An explicit folder wins; on a runner, RUNNER_TOOL_CACHE;
+ * elsewhere (the CLI) `$XDG_CACHE_HOME/julia-sysimage/tool-cache`, else `~/.cache/…`.
+ */
+export function resolveToolCacheDir(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  home: string
+): string {
+  if (explicit) return path.resolve(explicit)
+  if (env.RUNNER_TOOL_CACHE) return env.RUNNER_TOOL_CACHE
+  const cacheHome = env.XDG_CACHE_HOME || path.join(home, '.cache')
+  return path.join(cacheHome, 'julia-sysimage', 'tool-cache')
+}
+
+/**
+ * Points tool-cache at `dir`. tool-cache reads its folders from the environment on every call
+ * (RUNNER_TOOL_CACHE, RUNNER_TEMP), which outside Actions are unset.
+ */
+export async function useToolCacheDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true })
+  process.env.RUNNER_TOOL_CACHE = dir
+  process.env.RUNNER_TEMP ||= os.tmpdir()
+}
+
+/** The folder of a complete cached Julia, or undefined. */
+export function findCachedJulia(version: string, archKey: string): string | undefined {
+  return tc.find(toolName, version, archKey) || undefined
+}
+
+function toolPath(cacheDir: string, version: string, archKey: string): string {
+  return path.join(cacheDir, toolName, semver.clean(version) ?? version, archKey)
+}
+
+/**
+ * A fresh folder to unpack into, on the same file system as the tool cache so that finishing
+ * the install is a rename. Its name is not a version, so tool-cache never lists it.
+ */
+export async function makeStagingDir(cacheDir: string): Promise<string> {
+  const parent = path.join(cacheDir, toolName)
+  await fs.mkdir(parent, { recursive: true })
+  return fs.mkdtemp(path.join(parent, '.staging-'))
+}
+
+/**
+ * Moves an unpacked Julia into the tool cache and marks it complete, in tool-cache's layout so
+ * that `tc.find` (and setup-julia) find it.
+ *
+ * Not `tc.cacheDir`: it copies file by file and the copies get new mtimes, which breaks Julia's
+ * bundled precompile caches (validated against source mtimes). A rename keeps every mtime, and
+ * the `.complete` marker is written only once the folder is in place, so an interrupted install
+ * is never taken for a finished one.
+ */
+export async function placeInToolCache(
+  staging: string,
+  cacheDir: string,
+  version: string,
+  archKey: string
+): Promise<string> {
+  const dest = toolPath(cacheDir, version, archKey)
+  const marker = `${dest}.complete`
+  await fs.mkdir(path.dirname(dest), { recursive: true })
+  // A folder without its marker is the remains of an interrupted install: replace it.
+  if (!(await exists(marker))) await fs.rm(dest, { recursive: true, force: true })
+  try {
+    await fs.rename(staging, dest)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    // Another process finished the same install first: keep theirs.
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') && (await exists(marker))) {
+      await fs.rm(staging, { recursive: true, force: true })
+      return dest
+    }
+    throw error
+  }
+  await fs.writeFile(marker, '')
+  return dest
+}
+
+/**
+ * Moves an unpacked nightly to `<tool cache>/julia-nightly/<label>/<arch>`, replacing the
+ * previous one. Nightlies change daily and have no checksum, so they are never looked up as a
+ * tool-cache version.
+ */
+export async function placeNightly(
+  staging: string,
+  cacheDir: string,
+  label: string,
+  archKey: string
+): Promise<string> {
+  const dest = path.join(cacheDir, `${toolName}-nightly`, label, archKey)
+  await fs.mkdir(path.dirname(dest), { recursive: true })
+  // Move the old one aside first: rename cannot replace a non-empty folder.
+  const old = `${dest}.old-${randomUUID()}`
+  if (await exists(dest)) await fs.rename(dest, old)
+  await fs.rename(staging, dest)
+  await fs.rm(old, { recursive: true, force: true })
+  return dest
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false
+  )
+}
