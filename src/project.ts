@@ -33,6 +33,24 @@ async function firstExisting(dir: string, names: string[]): Promise<string | und
   return undefined
 }
 
+/** The project file of `dir`: JuliaProject.toml wins over Project.toml, as in Julia. */
+export function findProjectFile(dir: string): Promise<string | undefined> {
+  return firstExisting(dir, ['JuliaProject.toml', 'Project.toml'])
+}
+
+/** A parsed Project.toml; invalid TOML is the user's to fix. */
+export async function readProjectToml(file: string): Promise<Record<string, unknown>> {
+  try {
+    return parseToml(await fs.readFile(file, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw new UserError(
+      'project',
+      `${file} is not valid TOML (${(error as Error).message.split('\n')[0]})`,
+      'Fix the file'
+    )
+  }
+}
+
 /** Pure: the packages an image should load, from a parsed Project.toml. */
 export function packagesOfProject(
   project: Record<string, unknown>,
@@ -67,7 +85,7 @@ export async function readProject(dir: string): Promise<JuliaProject> {
       'Pass the folder that holds Project.toml'
     )
   }
-  const projectFile = await firstExisting(dir, ['JuliaProject.toml', 'Project.toml'])
+  const projectFile = await findProjectFile(dir)
   if (!projectFile) {
     throw new UserError(
       'project',
@@ -75,16 +93,7 @@ export async function readProject(dir: string): Promise<JuliaProject> {
       'Pass the folder of a Julia project (create one with `julia --project=DIR -e "using Pkg; Pkg.add(...)"`)'
     )
   }
-  let parsed: Record<string, unknown>
-  try {
-    parsed = parseToml(await fs.readFile(projectFile, 'utf8')) as Record<string, unknown>
-  } catch (error) {
-    throw new UserError(
-      'project',
-      `${projectFile} is not valid TOML (${(error as Error).message.split('\n')[0]})`,
-      'Fix the file'
-    )
-  }
+  const parsed = await readProjectToml(projectFile)
   const name = typeof parsed.name === 'string' ? parsed.name : ''
   const hasOwnSource =
     name !== '' && (await firstExisting(path.join(dir, 'src'), [`${name}.jl`])) !== undefined

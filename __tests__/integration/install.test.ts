@@ -375,9 +375,8 @@ describe('Julia installer against a loopback mirror', { skip }, () => {
     const result = await run(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        path.join(repoRoot, '__tests__', 'helpers', 'install-cli.ts'),
+        path.join(repoRoot, 'dist', 'cli', 'index.js'),
+        'install',
         '--version',
         tarball.version,
         '--download-url',
@@ -402,9 +401,8 @@ describe('Julia installer against a loopback mirror', { skip }, () => {
     const result = await run(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        path.join(repoRoot, '__tests__', 'helpers', 'install-cli.ts'),
+        path.join(repoRoot, 'dist', 'cli', 'index.js'),
+        'install',
         '--version',
         '1.99',
         '--download-url',

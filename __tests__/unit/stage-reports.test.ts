@@ -79,6 +79,14 @@ describe('juliaErrorSummary', () => {
       'ERROR: LoadError: inventory file is corrupt\nin expression starting at /p/throws.jl:3'
     )
   })
+  it('shows one LoadError for nested includes', () => {
+    const stderr =
+      'ERROR: LoadError: LoadError: boom\nStacktrace:\n [1] x\nin expression starting at /p/w.jl:3\nin expression starting at /d/driver.jl:19\n'
+    assert.equal(
+      juliaErrorSummary(stderr),
+      'ERROR: LoadError: boom\nin expression starting at /p/w.jl:3'
+    )
+  })
   it('falls back to the last lines when there is no ERROR line', () => {
     assert.equal(
       juliaErrorSummary('a\nb\n\nsignal (11): Segmentation fault\n'),

@@ -36425,9 +36425,84 @@ function stringify(obj, { maxDepth = 1000, numbersAsFloat = false, strictTempora
 /** @deprecated use `import * as ... from 'smol-toml'` instead */
 /* harmony default export */ const dist = ({ parse: parse, stringify: stringify, TomlDate: TomlDate, TomlError: TomlError });
 
+;// CONCATENATED MODULE: ./lib/project.js
+
+
+
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+async function firstExisting(dir, names) {
+    for (const name of names) {
+        const file = external_node_path_namespaceObject.join(dir, name);
+        if (await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false))
+            return file;
+    }
+    return undefined;
+}
+/** The project file of `dir`: JuliaProject.toml wins over Project.toml, as in Julia. */
+function findProjectFile(dir) {
+    return firstExisting(dir, ['JuliaProject.toml', 'Project.toml']);
+}
+/** A parsed Project.toml; invalid TOML is the user's to fix. */
+async function readProjectToml(file) {
+    try {
+        return parse(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
+    }
+    catch (error) {
+        throw new UserError('project', `${file} is not valid TOML (${error.message.split('\n')[0]})`, 'Fix the file');
+    }
+}
+/** Pure: the packages an image should load, from a parsed Project.toml. */
+function packagesOfProject(project, hasOwnSource) {
+    const packages = [];
+    const deps = (project.deps ?? {});
+    for (const [name, uuid] of Object.entries(deps)) {
+        if (typeof uuid !== 'string' || !uuidPattern.test(uuid)) {
+            throw new Error(`[deps] ${name} has no valid uuid`);
+        }
+        packages.push({ name, uuid: uuid.toLowerCase() });
+    }
+    // A package project (name + uuid + src/<name>.jl) can load itself; include it.
+    if (hasOwnSource &&
+        typeof project.name === 'string' &&
+        typeof project.uuid === 'string' &&
+        uuidPattern.test(project.uuid)) {
+        packages.push({ name: project.name, uuid: project.uuid.toLowerCase() });
+    }
+    return packages.sort((a, b) => a.name.localeCompare(b.name));
+}
+async function readProject(dir) {
+    const stat = await external_node_fs_namespaceObject.promises.stat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) {
+        throw new UserError('project', `folder ${dir} does not exist`, 'Pass the folder that holds Project.toml');
+    }
+    const projectFile = await findProjectFile(dir);
+    if (!projectFile) {
+        throw new UserError('project', `${dir} has no Project.toml`, 'Pass the folder of a Julia project (create one with `julia --project=DIR -e "using Pkg; Pkg.add(...)"`)');
+    }
+    const parsed = await readProjectToml(projectFile);
+    const name = typeof parsed.name === 'string' ? parsed.name : '';
+    const hasOwnSource = name !== '' && (await firstExisting(external_node_path_namespaceObject.join(dir, 'src'), [`${name}.jl`])) !== undefined;
+    let packages;
+    try {
+        packages = packagesOfProject(parsed, hasOwnSource);
+    }
+    catch (error) {
+        throw new UserError('project', `${projectFile}: ${error.message}`, 'Fix the [deps] section');
+    }
+    return {
+        dir,
+        projectFile,
+        manifestFile: await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']),
+        packages
+    };
+}
+/** The packages file the Julia scripts read: "<uuid> <name>" per line. */
+function packagesFileText(packages) {
+    return packages.map((p) => `${p.uuid} ${p.name}\n`).join('');
+}
+
 ;// CONCATENATED MODULE: ./lib/julia/compat.js
-
-
 
 
 
@@ -36459,24 +36534,11 @@ function juliaCompatToRange(compat) {
  * Project.toml, as in Julia), or undefined when the project sets none.
  */
 async function readJuliaCompat(projectDir) {
-    let file;
-    for (const name of ['JuliaProject.toml', 'Project.toml']) {
-        const candidate = external_node_path_namespaceObject.join(projectDir, name);
-        if (await external_node_fs_namespaceObject.promises.stat(candidate).then((s) => s.isFile(), () => false)) {
-            file = candidate;
-            break;
-        }
-    }
+    const file = await findProjectFile(projectDir);
     if (!file) {
         throw new UserError('version', `min needs a Project.toml, and ${projectDir} has none`, 'Pass the project folder (project / --project), or ask for a version');
     }
-    let parsed;
-    try {
-        parsed = parse(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
-    }
-    catch (error) {
-        throw new UserError('project', `${file} is not valid TOML (${error.message.split('\n')[0]})`, 'Fix the file');
-    }
+    const parsed = await readProjectToml(file);
     const compat = parsed.compat;
     const entry = compat?.julia;
     if (entry === undefined)
@@ -38159,76 +38221,6 @@ function sha256File(file) {
     });
 }
 
-;// CONCATENATED MODULE: ./lib/project.js
-
-
-
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-async function firstExisting(dir, names) {
-    for (const name of names) {
-        const file = external_node_path_namespaceObject.join(dir, name);
-        if (await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false))
-            return file;
-    }
-    return undefined;
-}
-/** Pure: the packages an image should load, from a parsed Project.toml. */
-function packagesOfProject(project, hasOwnSource) {
-    const packages = [];
-    const deps = (project.deps ?? {});
-    for (const [name, uuid] of Object.entries(deps)) {
-        if (typeof uuid !== 'string' || !uuidPattern.test(uuid)) {
-            throw new Error(`[deps] ${name} has no valid uuid`);
-        }
-        packages.push({ name, uuid: uuid.toLowerCase() });
-    }
-    // A package project (name + uuid + src/<name>.jl) can load itself; include it.
-    if (hasOwnSource &&
-        typeof project.name === 'string' &&
-        typeof project.uuid === 'string' &&
-        uuidPattern.test(project.uuid)) {
-        packages.push({ name: project.name, uuid: project.uuid.toLowerCase() });
-    }
-    return packages.sort((a, b) => a.name.localeCompare(b.name));
-}
-async function readProject(dir) {
-    const stat = await external_node_fs_namespaceObject.promises.stat(dir).catch(() => undefined);
-    if (!stat?.isDirectory()) {
-        throw new UserError('project', `folder ${dir} does not exist`, 'Pass the folder that holds Project.toml');
-    }
-    const projectFile = await firstExisting(dir, ['JuliaProject.toml', 'Project.toml']);
-    if (!projectFile) {
-        throw new UserError('project', `${dir} has no Project.toml`, 'Pass the folder of a Julia project (create one with `julia --project=DIR -e "using Pkg; Pkg.add(...)"`)');
-    }
-    let parsed;
-    try {
-        parsed = parse(await external_node_fs_namespaceObject.promises.readFile(projectFile, 'utf8'));
-    }
-    catch (error) {
-        throw new UserError('project', `${projectFile} is not valid TOML (${error.message.split('\n')[0]})`, 'Fix the file');
-    }
-    const name = typeof parsed.name === 'string' ? parsed.name : '';
-    const hasOwnSource = name !== '' && (await firstExisting(external_node_path_namespaceObject.join(dir, 'src'), [`${name}.jl`])) !== undefined;
-    let packages;
-    try {
-        packages = packagesOfProject(parsed, hasOwnSource);
-    }
-    catch (error) {
-        throw new UserError('project', `${projectFile}: ${error.message}`, 'Fix the [deps] section');
-    }
-    return {
-        dir,
-        projectFile,
-        manifestFile: await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']),
-        packages
-    };
-}
-/** The packages file the Julia scripts read: "<uuid> <name>" per line. */
-function packagesFileText(packages) {
-    return packages.map((p) => `${p.uuid} ${p.name}\n`).join('');
-}
-
 ;// CONCATENATED MODULE: ./lib/request.js
 
 
@@ -38370,8 +38362,9 @@ function juliaErrorSummary(stderr) {
             .filter((l) => l.trim())
             .slice(-10)
             .join('\n');
-    const summary = [];
-    for (const line of lines.slice(start)) {
+    // one `LoadError:` per `include` level (the driver, then the workload): one is enough
+    const summary = [lines[start].replace(/^ERROR: (LoadError: )+/, 'ERROR: LoadError: ')];
+    for (const line of lines.slice(start + 1)) {
         if (/^\s*Stacktrace:/.test(line))
             break;
         summary.push(line);

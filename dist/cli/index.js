@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4325);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2014);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4325:
+/***/ 2014:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33417,9 +33417,84 @@ function stringify(obj, { maxDepth = 1000, numbersAsFloat = false, strictTempora
 /** @deprecated use `import * as ... from 'smol-toml'` instead */
 /* harmony default export */ const dist = ({ parse: parse, stringify: stringify, TomlDate: TomlDate, TomlError: TomlError });
 
+;// CONCATENATED MODULE: ./lib/project.js
+
+
+
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+async function firstExisting(dir, names) {
+    for (const name of names) {
+        const file = external_node_path_namespaceObject.join(dir, name);
+        if (await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false))
+            return file;
+    }
+    return undefined;
+}
+/** The project file of `dir`: JuliaProject.toml wins over Project.toml, as in Julia. */
+function findProjectFile(dir) {
+    return firstExisting(dir, ['JuliaProject.toml', 'Project.toml']);
+}
+/** A parsed Project.toml; invalid TOML is the user's to fix. */
+async function readProjectToml(file) {
+    try {
+        return parse(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
+    }
+    catch (error) {
+        throw new UserError('project', `${file} is not valid TOML (${error.message.split('\n')[0]})`, 'Fix the file');
+    }
+}
+/** Pure: the packages an image should load, from a parsed Project.toml. */
+function packagesOfProject(project, hasOwnSource) {
+    const packages = [];
+    const deps = (project.deps ?? {});
+    for (const [name, uuid] of Object.entries(deps)) {
+        if (typeof uuid !== 'string' || !uuidPattern.test(uuid)) {
+            throw new Error(`[deps] ${name} has no valid uuid`);
+        }
+        packages.push({ name, uuid: uuid.toLowerCase() });
+    }
+    // A package project (name + uuid + src/<name>.jl) can load itself; include it.
+    if (hasOwnSource &&
+        typeof project.name === 'string' &&
+        typeof project.uuid === 'string' &&
+        uuidPattern.test(project.uuid)) {
+        packages.push({ name: project.name, uuid: project.uuid.toLowerCase() });
+    }
+    return packages.sort((a, b) => a.name.localeCompare(b.name));
+}
+async function readProject(dir) {
+    const stat = await external_node_fs_namespaceObject.promises.stat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) {
+        throw new UserError('project', `folder ${dir} does not exist`, 'Pass the folder that holds Project.toml');
+    }
+    const projectFile = await findProjectFile(dir);
+    if (!projectFile) {
+        throw new UserError('project', `${dir} has no Project.toml`, 'Pass the folder of a Julia project (create one with `julia --project=DIR -e "using Pkg; Pkg.add(...)"`)');
+    }
+    const parsed = await readProjectToml(projectFile);
+    const name = typeof parsed.name === 'string' ? parsed.name : '';
+    const hasOwnSource = name !== '' && (await firstExisting(external_node_path_namespaceObject.join(dir, 'src'), [`${name}.jl`])) !== undefined;
+    let packages;
+    try {
+        packages = packagesOfProject(parsed, hasOwnSource);
+    }
+    catch (error) {
+        throw new UserError('project', `${projectFile}: ${error.message}`, 'Fix the [deps] section');
+    }
+    return {
+        dir,
+        projectFile,
+        manifestFile: await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']),
+        packages
+    };
+}
+/** The packages file the Julia scripts read: "<uuid> <name>" per line. */
+function packagesFileText(packages) {
+    return packages.map((p) => `${p.uuid} ${p.name}\n`).join('');
+}
+
 ;// CONCATENATED MODULE: ./lib/julia/compat.js
-
-
 
 
 
@@ -33451,24 +33526,11 @@ function juliaCompatToRange(compat) {
  * Project.toml, as in Julia), or undefined when the project sets none.
  */
 async function readJuliaCompat(projectDir) {
-    let file;
-    for (const name of ['JuliaProject.toml', 'Project.toml']) {
-        const candidate = external_node_path_namespaceObject.join(projectDir, name);
-        if (await external_node_fs_namespaceObject.promises.stat(candidate).then((s) => s.isFile(), () => false)) {
-            file = candidate;
-            break;
-        }
-    }
+    const file = await findProjectFile(projectDir);
     if (!file) {
         throw new UserError('version', `min needs a Project.toml, and ${projectDir} has none`, 'Pass the project folder (project / --project), or ask for a version');
     }
-    let parsed;
-    try {
-        parsed = parse(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
-    }
-    catch (error) {
-        throw new UserError('project', `${file} is not valid TOML (${error.message.split('\n')[0]})`, 'Fix the file');
-    }
+    const parsed = await readProjectToml(file);
     const compat = parsed.compat;
     const entry = compat?.julia;
     if (entry === undefined)
@@ -38098,76 +38160,6 @@ function sha256File(file) {
     });
 }
 
-;// CONCATENATED MODULE: ./lib/project.js
-
-
-
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-async function firstExisting(dir, names) {
-    for (const name of names) {
-        const file = external_node_path_namespaceObject.join(dir, name);
-        if (await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false))
-            return file;
-    }
-    return undefined;
-}
-/** Pure: the packages an image should load, from a parsed Project.toml. */
-function packagesOfProject(project, hasOwnSource) {
-    const packages = [];
-    const deps = (project.deps ?? {});
-    for (const [name, uuid] of Object.entries(deps)) {
-        if (typeof uuid !== 'string' || !uuidPattern.test(uuid)) {
-            throw new Error(`[deps] ${name} has no valid uuid`);
-        }
-        packages.push({ name, uuid: uuid.toLowerCase() });
-    }
-    // A package project (name + uuid + src/<name>.jl) can load itself; include it.
-    if (hasOwnSource &&
-        typeof project.name === 'string' &&
-        typeof project.uuid === 'string' &&
-        uuidPattern.test(project.uuid)) {
-        packages.push({ name: project.name, uuid: project.uuid.toLowerCase() });
-    }
-    return packages.sort((a, b) => a.name.localeCompare(b.name));
-}
-async function readProject(dir) {
-    const stat = await external_node_fs_namespaceObject.promises.stat(dir).catch(() => undefined);
-    if (!stat?.isDirectory()) {
-        throw new UserError('project', `folder ${dir} does not exist`, 'Pass the folder that holds Project.toml');
-    }
-    const projectFile = await firstExisting(dir, ['JuliaProject.toml', 'Project.toml']);
-    if (!projectFile) {
-        throw new UserError('project', `${dir} has no Project.toml`, 'Pass the folder of a Julia project (create one with `julia --project=DIR -e "using Pkg; Pkg.add(...)"`)');
-    }
-    let parsed;
-    try {
-        parsed = parse(await external_node_fs_namespaceObject.promises.readFile(projectFile, 'utf8'));
-    }
-    catch (error) {
-        throw new UserError('project', `${projectFile} is not valid TOML (${error.message.split('\n')[0]})`, 'Fix the file');
-    }
-    const name = typeof parsed.name === 'string' ? parsed.name : '';
-    const hasOwnSource = name !== '' && (await firstExisting(external_node_path_namespaceObject.join(dir, 'src'), [`${name}.jl`])) !== undefined;
-    let packages;
-    try {
-        packages = packagesOfProject(parsed, hasOwnSource);
-    }
-    catch (error) {
-        throw new UserError('project', `${projectFile}: ${error.message}`, 'Fix the [deps] section');
-    }
-    return {
-        dir,
-        projectFile,
-        manifestFile: await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']),
-        packages
-    };
-}
-/** The packages file the Julia scripts read: "<uuid> <name>" per line. */
-function packagesFileText(packages) {
-    return packages.map((p) => `${p.uuid} ${p.name}\n`).join('');
-}
-
 ;// CONCATENATED MODULE: ./lib/request.js
 
 
@@ -38309,8 +38301,9 @@ function juliaErrorSummary(stderr) {
             .filter((l) => l.trim())
             .slice(-10)
             .join('\n');
-    const summary = [];
-    for (const line of lines.slice(start)) {
+    // one `LoadError:` per `include` level (the driver, then the workload): one is enough
+    const summary = [lines[start].replace(/^ERROR: (LoadError: )+/, 'ERROR: LoadError: ')];
+    for (const line of lines.slice(start + 1)) {
         if (/^\s*Stacktrace:/.test(line))
             break;
         summary.push(line);
@@ -39016,8 +39009,31 @@ async function buildSysimage(request, log) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./lib/cli/build-args.js
+;// CONCATENATED MODULE: ./lib/cli/flags.js
 
+
+/**
+ * Parses a command's flags (no positionals). Unknown flags, missing values and flags given an
+ * empty value (`--julia ""`, easy to produce from an unset shell variable) are user errors.
+ */
+function parseFlags(argv, options, command) {
+    let values;
+    try {
+        values = (0,external_node_util_.parseArgs)({ args: argv, options, strict: true, allowPositionals: false }).values;
+    }
+    catch (error) {
+        throw new UserError('arguments', error.message, `See julia-sysimage ${command} --help`);
+    }
+    for (const [flag, value] of Object.entries(values)) {
+        const empty = (v) => typeof v === 'string' && v.trim() === '';
+        if (Array.isArray(value) ? value.some(empty) : empty(value)) {
+            throw new UserError(`--${flag}`, 'is empty', `Give --${flag} a value or leave it out`);
+        }
+    }
+    return values;
+}
+
+;// CONCATENATED MODULE: ./lib/cli/build-args.js
 
 
 const buildUsage = `Usage: julia-sysimage build [options]
@@ -39040,31 +39056,21 @@ const buildUsage = `Usage: julia-sysimage build [options]
  * the example shipped in `exampleDir`, so `julia-sysimage build` works out of the box.
  */
 function parseBuildArgs(argv, cwd, env, exampleDir) {
-    let values;
-    try {
-        values = (0,external_node_util_.parseArgs)({
-            args: argv,
-            allowPositionals: false,
-            options: {
-                project: { type: 'string' },
-                workload: { type: 'string', multiple: true },
-                statements: { type: 'string', multiple: true },
-                julia: { type: 'string' },
-                version: { type: 'string' },
-                arch: { type: 'string' },
-                'download-url': { type: 'string' },
-                'tool-cache': { type: 'string' },
-                output: { type: 'string', short: 'o' },
-                'cpu-target': { type: 'string' },
-                'no-measure': { type: 'boolean' },
-                'keep-work': { type: 'boolean' },
-                help: { type: 'boolean', short: 'h' }
-            }
-        }).values;
-    }
-    catch (error) {
-        throw new UserError('arguments', error.message, 'See julia-sysimage build --help');
-    }
+    const values = parseFlags(argv, {
+        project: { type: 'string' },
+        workload: { type: 'string', multiple: true },
+        statements: { type: 'string', multiple: true },
+        julia: { type: 'string' },
+        version: { type: 'string' },
+        arch: { type: 'string' },
+        'download-url': { type: 'string' },
+        'tool-cache': { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        'cpu-target': { type: 'string' },
+        'no-measure': { type: 'boolean' },
+        'keep-work': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+    }, 'build');
     if (values.help)
         return 'help';
     const useExample = values.project === undefined && values.workload === undefined;
@@ -39072,19 +39078,6 @@ function parseBuildArgs(argv, cwd, env, exampleDir) {
     const workloads = useExample
         ? [external_node_path_namespaceObject.join(exampleDir, 'workload.jl')]
         : (values.workload ?? []).map((w) => external_node_path_namespaceObject.resolve(cwd, w));
-    const given = {
-        julia: values.julia,
-        output: values.output,
-        version: values.version,
-        arch: values.arch,
-        'download-url': values['download-url'],
-        'tool-cache': values['tool-cache']
-    };
-    for (const [flag, value] of Object.entries(given)) {
-        if (value !== undefined && value.trim() === '') {
-            throw new UserError(`--${flag}`, 'is empty', `Give --${flag} a value or leave it out`);
-        }
-    }
     return {
         projectDir,
         workloads,
@@ -39185,34 +39178,18 @@ Installs Julia into the tool cache (or finds it there) and prints its bin folder
 Example: export PATH="$(julia-sysimage install --version 1.10):$PATH"`;
 /** Pure: `install` flags → what to install. */
 function parseInstallArgs(argv, cwd) {
-    let values;
-    try {
-        values = (0,external_node_util_.parseArgs)({
-            args: argv,
-            allowPositionals: false,
-            options: {
-                version: { type: 'string' },
-                arch: { type: 'string' },
-                'download-url': { type: 'string' },
-                'tool-cache': { type: 'string' },
-                project: { type: 'string' },
-                help: { type: 'boolean', short: 'h' }
-            }
-        }).values;
-    }
-    catch (error) {
-        throw new UserError('arguments', error.message, 'See julia-sysimage install --help');
-    }
+    const values = parseFlags(argv, {
+        version: { type: 'string' },
+        arch: { type: 'string' },
+        'download-url': { type: 'string' },
+        'tool-cache': { type: 'string' },
+        project: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+    }, 'install');
     if (values.help)
         return 'help';
     if (values.version === undefined || values.version.trim() === '') {
         throw new UserError('--version', 'is required', 'Say which Julia to install, e.g. --version 1.10');
-    }
-    for (const flag of ['arch', 'download-url', 'tool-cache', 'project']) {
-        const value = values[flag];
-        if (value !== undefined && value.trim() === '') {
-            throw new UserError(`--${flag}`, 'is empty', `Give --${flag} a value or leave it out`);
-        }
     }
     return {
         spec: values.version,

@@ -1,7 +1,6 @@
 import path from 'node:path'
-import { parseArgs } from 'node:util'
-import { UserError } from '../errors.js'
 import type { BuildRequest } from '../request.js'
+import { parseFlags } from './flags.js'
 
 export const buildUsage = `Usage: julia-sysimage build [options]
 
@@ -29,49 +28,31 @@ export function parseBuildArgs(
   env: NodeJS.ProcessEnv,
   exampleDir: string
 ): BuildRequest | 'help' {
-  let values
-  try {
-    values = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        project: { type: 'string' },
-        workload: { type: 'string', multiple: true },
-        statements: { type: 'string', multiple: true },
-        julia: { type: 'string' },
-        version: { type: 'string' },
-        arch: { type: 'string' },
-        'download-url': { type: 'string' },
-        'tool-cache': { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        'cpu-target': { type: 'string' },
-        'no-measure': { type: 'boolean' },
-        'keep-work': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    }).values
-  } catch (error) {
-    throw new UserError('arguments', (error as Error).message, 'See julia-sysimage build --help')
-  }
+  const values = parseFlags(
+    argv,
+    {
+      project: { type: 'string' },
+      workload: { type: 'string', multiple: true },
+      statements: { type: 'string', multiple: true },
+      julia: { type: 'string' },
+      version: { type: 'string' },
+      arch: { type: 'string' },
+      'download-url': { type: 'string' },
+      'tool-cache': { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      'cpu-target': { type: 'string' },
+      'no-measure': { type: 'boolean' },
+      'keep-work': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    },
+    'build'
+  )
   if (values.help) return 'help'
   const useExample = values.project === undefined && values.workload === undefined
   const projectDir = useExample ? exampleDir : path.resolve(cwd, values.project ?? '.')
   const workloads = useExample
     ? [path.join(exampleDir, 'workload.jl')]
     : (values.workload ?? []).map((w) => path.resolve(cwd, w))
-  const given = {
-    julia: values.julia,
-    output: values.output,
-    version: values.version,
-    arch: values.arch,
-    'download-url': values['download-url'],
-    'tool-cache': values['tool-cache']
-  }
-  for (const [flag, value] of Object.entries(given)) {
-    if (value !== undefined && value.trim() === '') {
-      throw new UserError(`--${flag}`, 'is empty', `Give --${flag} a value or leave it out`)
-    }
-  }
   return {
     projectDir,
     workloads,

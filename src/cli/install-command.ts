@@ -1,8 +1,8 @@
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import { UserError } from '../errors.js'
 import { installJulia } from '../julia/install.js'
 import type { Logger } from '../log.js'
+import { parseFlags } from './flags.js'
 import { withStdoutOnStderr } from './stdout-guard.js'
 
 export const installUsage = `Usage: julia-sysimage install --version SPEC [options]
@@ -30,23 +30,18 @@ export interface InstallArgs {
 
 /** Pure: `install` flags → what to install. */
 export function parseInstallArgs(argv: string[], cwd: string): InstallArgs | 'help' {
-  let values
-  try {
-    values = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        version: { type: 'string' },
-        arch: { type: 'string' },
-        'download-url': { type: 'string' },
-        'tool-cache': { type: 'string' },
-        project: { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    }).values
-  } catch (error) {
-    throw new UserError('arguments', (error as Error).message, 'See julia-sysimage install --help')
-  }
+  const values = parseFlags(
+    argv,
+    {
+      version: { type: 'string' },
+      arch: { type: 'string' },
+      'download-url': { type: 'string' },
+      'tool-cache': { type: 'string' },
+      project: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    },
+    'install'
+  )
   if (values.help) return 'help'
   if (values.version === undefined || values.version.trim() === '') {
     throw new UserError(
@@ -54,12 +49,6 @@ export function parseInstallArgs(argv: string[], cwd: string): InstallArgs | 'he
       'is required',
       'Say which Julia to install, e.g. --version 1.10'
     )
-  }
-  for (const flag of ['arch', 'download-url', 'tool-cache', 'project'] as const) {
-    const value = values[flag]
-    if (value !== undefined && value.trim() === '') {
-      throw new UserError(`--${flag}`, 'is empty', `Give --${flag} a value or leave it out`)
-    }
   }
   return {
     spec: values.version,

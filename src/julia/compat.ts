@@ -1,8 +1,6 @@
-import { promises as fs } from 'node:fs'
-import path from 'node:path'
 import semver from 'semver'
-import { parse as parseToml } from 'smol-toml'
 import { UserError } from '../errors.js'
+import { findProjectFile, readProjectToml } from '../project.js'
 
 /**
  * Pure: a Julia `[compat]` entry → an npm semver range over the same versions.
@@ -30,19 +28,7 @@ export function juliaCompatToRange(compat: string): string | undefined {
  * Project.toml, as in Julia), or undefined when the project sets none.
  */
 export async function readJuliaCompat(projectDir: string): Promise<string | undefined> {
-  let file: string | undefined
-  for (const name of ['JuliaProject.toml', 'Project.toml']) {
-    const candidate = path.join(projectDir, name)
-    if (
-      await fs.stat(candidate).then(
-        (s) => s.isFile(),
-        () => false
-      )
-    ) {
-      file = candidate
-      break
-    }
-  }
+  const file = await findProjectFile(projectDir)
   if (!file) {
     throw new UserError(
       'version',
@@ -50,16 +36,7 @@ export async function readJuliaCompat(projectDir: string): Promise<string | unde
       'Pass the project folder (project / --project), or ask for a version'
     )
   }
-  let parsed: Record<string, unknown>
-  try {
-    parsed = parseToml(await fs.readFile(file, 'utf8')) as Record<string, unknown>
-  } catch (error) {
-    throw new UserError(
-      'project',
-      `${file} is not valid TOML (${(error as Error).message.split('\n')[0]})`,
-      'Fix the file'
-    )
-  }
+  const parsed = await readProjectToml(file)
   const compat = parsed.compat as Record<string, unknown> | undefined
   const entry = compat?.julia
   if (entry === undefined) return undefined

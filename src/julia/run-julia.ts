@@ -25,8 +25,9 @@ export function juliaErrorSummary(stderr: string): string {
       .filter((l) => l.trim())
       .slice(-10)
       .join('\n')
-  const summary: string[] = []
-  for (const line of lines.slice(start)) {
+  // one `LoadError:` per `include` level (the driver, then the workload): one is enough
+  const summary: string[] = [lines[start].replace(/^ERROR: (LoadError: )+/, 'ERROR: LoadError: ')]
+  for (const line of lines.slice(start + 1)) {
     if (/^\s*Stacktrace:/.test(line)) break
     summary.push(line)
   }
