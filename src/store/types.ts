@@ -1,0 +1,37 @@
+/**
+ * The two service boundaries of the action. Everything else runs for real everywhere; these
+ * have a GitHub implementation (runner services) and a local one (CLI, tests).
+ */
+
+/** A store of finished images keyed by content hash. */
+export interface ImageCache {
+  /** Where entries come from, for logs: "GitHub Actions cache", "local cache /path". */
+  readonly description: string
+  /**
+   * Restores the entry saved under `key` into `dir` (which must be the same path given to
+   * `save`). Resolves true on a hit, false on a miss; rejects when the service fails (the
+   * caller turns that into a warning and builds).
+   */
+  restore(key: string, dir: string): Promise<boolean>
+  /**
+   * Saves the folder `dir` under `key`. An entry that already exists under that key (another
+   * job of a matrix saved it first) is not an error. Rejects when the service fails.
+   */
+  save(key: string, dir: string): Promise<void>
+}
+
+export interface ArtifactUpload {
+  /** Artifact id from the service, when it reports one. */
+  id?: number
+  size?: number
+}
+
+/** Where finished images are published for later jobs and people (workflow artifacts). */
+export interface ArtifactStore {
+  upload(
+    name: string,
+    files: string[],
+    rootDir: string,
+    options: { retentionDays?: number }
+  ): Promise<ArtifactUpload>
+}
