@@ -1,27 +1,76 @@
 import * as core from '@actions/core'
-import path from 'node:path'
 import { coreLogger } from './action/core-logger.js'
 import { envInputReader, readActionInputs } from './action/inputs.js'
-import { UserError } from './errors.js'
-import { buildSysimage } from './pipeline.js'
+import { publishImage } from './action/publish.js'
+import { writeJobSummary } from './action/summary.js'
+import { errorMessage, UserError } from './errors.js'
+import { defaultArtifactName, skippedStatementsNote } from './report.js'
+import { runBuild } from './run-build.js'
+import { GitHubArtifactStore, validateArtifactName } from './store/github-artifact.js'
+import { GitHubImageCache, isGitHubCacheAvailable } from './store/github-cache.js'
+import os from 'node:os'
 
-/** The action: read inputs, run the same pipeline as the CLI, set outputs. */
+/** The action: read inputs, run the same engine as the CLI with GitHub's services, report. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
-    const request = readActionInputs(envInputReader(env), env)
-    const result = await buildSysimage(request, coreLogger)
+    const inputs = readActionInputs(envInputReader(env), env)
+    if (inputs.artifactName) validateArtifactName(inputs.artifactName)
+    let cache
+    if (inputs.cache) {
+      if (isGitHubCacheAvailable(env)) cache = new GitHubImageCache(coreLogger)
+      else
+        core.warning(
+          'the GitHub Actions cache service is not available here: building without a cache'
+        )
+    }
+    const result = await runBuild(inputs.request, cache, coreLogger)
+    const juliaArgs = result.metadata.juliaArgs.join(' ')
     core.setOutput('sysimage', result.image)
     core.setOutput('metadata', result.metadataFile)
+    core.setOutput('cache-hit', String(result.cacheHit))
     core.setOutput('julia-version', result.julia.versionString)
     core.setOutput('julia-bindir', result.julia.bindir)
-    core.setOutput('julia-args', result.metadata.juliaArgs.join(' '))
-    core.info(`image: ${result.image} (${path.basename(result.metadataFile)} beside it)`)
+    core.setOutput('julia-args', juliaArgs)
+
+    const note = skippedStatementsNote(result.metadata)
+    if (note) core.notice(note, { title: 'julia-sysimage: statements not in the image' })
+
+    if (inputs.uploadArtifact) {
+      // the image exists either way: a failed upload is a warning, not a failed step
+      try {
+        const name = inputs.artifactName ?? defaultArtifactName(result.metadata)
+        const upload = await core.group('upload artifact', () =>
+          publishImage(
+            new GitHubArtifactStore(),
+            name,
+            result.image,
+            result.metadataFile,
+            result.metadata,
+            inputs.request.tempDir ?? os.tmpdir(),
+            inputs.retentionDays
+          )
+        )
+        if (upload.id !== undefined) core.setOutput('artifact-id', String(upload.id))
+        core.info(`uploaded artifact ${name}${upload.id !== undefined ? ` (id ${upload.id})` : ''}`)
+      } catch (error) {
+        core.warning(`uploading the image as an artifact failed: ${errorMessage(error)}`)
+      }
+    }
+    await writeJobSummary(
+      {
+        metadata: result.metadata,
+        cacheHit: result.cacheHit,
+        cacheKey: result.cacheKey,
+        timings: result.timings
+      },
+      juliaArgs
+    )
   } catch (error) {
     if (error instanceof UserError) {
       core.setFailed(error.message)
     } else {
       core.debug(error instanceof Error ? (error.stack ?? '') : '')
-      core.setFailed(`internal error: ${error instanceof Error ? error.message : String(error)}`)
+      core.setFailed(`internal error: ${errorMessage(error)}`)
     }
   }
 }

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import type { StatementCounts } from './statements.js'
 import type { ReplayReport } from './stages/object.js'
 import type { Verification } from './stages/verify.js'
@@ -101,14 +99,4 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, round(ms)])),
     measurement
   }
-}
-
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256')
-    createReadStream(file)
-      .on('error', reject)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-  })
 }

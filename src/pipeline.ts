@@ -7,8 +7,8 @@ import type { JuliaInfo } from './julia/probe.js'
 import { probeJulia } from './julia/probe.js'
 import { selectJulia } from './julia/select.js'
 import type { Logger } from './log.js'
-import { buildMetadata, sha256File, type ImageMetadata } from './metadata.js'
-import { packagesFileText, readProject } from './project.js'
+import { buildMetadata, type ImageMetadata } from './metadata.js'
+import { packagesFileText, readProject, type JuliaProject, type PackageRef } from './project.js'
 import { checkInputFiles, type BuildRequest } from './request.js'
 import { buildObject } from './stages/object.js'
 import { findLinker, linkImage } from './stages/link.js'
@@ -17,7 +17,9 @@ import { verifyImage } from './stages/verify.js'
 import { runWorkloads } from './stages/workload.js'
 import { filterStatements } from './statements.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
+import { sha256File } from './util/hash.js'
 import { formatBytes } from './util/memory.js'
+import { StageTimer } from './timing.js'
 import { toolVersion } from './version.js'
 
 export interface BuildResult {
@@ -32,26 +34,54 @@ export function metadataPathFor(image: string): string {
   return `${image}.json`
 }
 
-/**
- * The whole build: probe Julia, set up the project, trace the workloads, build the object, link,
- * verify, and only then move the image and its metadata into place. A failure at any point
- * leaves the output path as it was.
- */
-export async function buildSysimage(request: BuildRequest, log: Logger): Promise<BuildResult> {
-  const timings: Record<string, number> = {}
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const started = performance.now()
-    try {
-      return await log.stage(name, fn)
-    } finally {
-      timings[name] = performance.now() - started
-    }
-  }
+export interface PreparedBuild {
+  request: BuildRequest
+  project: JuliaProject
+  julia: JuliaInfo
+  /** The resolved `--cpu-target` string. */
+  cpuTarget: string
+  /** Absolute path of the image to produce. */
+  output: string
+}
 
-  // inputs first: a wrong path should fail in a second, not after a Julia download
-  const project = await readProject(request.projectDir)
+/** Pure: the project's packages narrowed to the `packages` input, which must name only deps. */
+export function selectPackages(
+  available: PackageRef[],
+  wanted: string[] | undefined
+): PackageRef[] {
+  if (wanted === undefined || wanted.length === 0) return available
+  const byName = new Map(available.map((p) => [p.name, p]))
+  const unknown = wanted.filter((name) => !byName.has(name))
+  if (unknown.length > 0) {
+    throw new UserError(
+      'packages',
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a dependency' : 'are not dependencies'} of the project (it has ${available.map((p) => p.name).join(', ') || 'none'})`,
+      'Add them to the project with Pkg.add, or leave them out of packages'
+    )
+  }
+  return wanted.map((name) => byName.get(name)!)
+}
+
+/**
+ * Everything before the expensive part: inputs checked (a wrong path fails in a second, not
+ * after a Julia download), Julia selected or installed and probed, target and output resolved.
+ */
+export async function prepareBuild(
+  request: BuildRequest,
+  log: Logger,
+  timer: StageTimer
+): Promise<PreparedBuild> {
+  const found = await readProject(request.projectDir)
+  const project = { ...found, packages: selectPackages(found.packages, request.packages) }
   await checkInputFiles(request)
-  const selected = await timed('install', () =>
+  if (request.mode === 'chained') {
+    throw new UserError(
+      'mode',
+      'chained images need a Julia that accepts --sysimage-native-code=chained (builds carrying JuliaLang/julia PR #46045); no official release does, and this version of julia-sysimage does not build them yet',
+      'Use mode: auto or full'
+    )
+  }
+  const selected = await timer.stage('install', () =>
     selectJulia(
       {
         spec: request.juliaVersion,
@@ -66,14 +96,33 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
       log
     )
   )
-  const julia = await timed('probe', async () => {
+  const julia = await timer.stage('probe', async () => {
     const julia = await probeJulia(selected.juliaPath, request.env)
     log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`)
     log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`)
     return julia
   })
-  const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version)
-  const output = path.resolve(request.output ?? `sysimage.${julia.dlext}`)
+  return {
+    request,
+    project,
+    julia,
+    cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
+    output: path.resolve(request.output ?? `sysimage.${julia.dlext}`)
+  }
+}
+
+/**
+ * The build itself: set up the project, trace the workloads, build the object, link, verify,
+ * and only then move the image and its metadata into place. A failure at any point leaves the
+ * output path as it was.
+ */
+export async function buildImage(
+  prepared: PreparedBuild,
+  log: Logger,
+  timer: StageTimer
+): Promise<BuildResult> {
+  const { request, project, julia, cpuTarget, output } = prepared
+  const timed = <T>(name: string, fn: () => Promise<T>) => timer.stage(name, fn)
   if (request.workloads.length === 0) {
     log.warning(
       'no workload given: the image holds the packages but none of the code a workload would compile'
@@ -125,6 +174,7 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
           baseImage: julia.baseImage,
           cpuTarget,
           objectFile: work('image-o.a'),
+          imageThreads: request.imageThreads,
           packagesFile: work('packages.txt'),
           statementsFile: work('statements.jl'),
           reportFile: work('replay.txt')
@@ -199,7 +249,7 @@ export async function buildSysimage(request: BuildRequest, log: Logger): Promise
       replay: object.report,
       objectSize: object.objectSize,
       peakMemory: object.peakMemory,
-      timings,
+      timings: timer.timings,
       verification,
       now: new Date()
     })

@@ -22,6 +22,14 @@ export interface BuildRequest {
   output?: string
   /** `native`, `portable` or a Julia target string. */
   cpuTarget: string
+  /** `auto` (chained when the Julia can, else full), `full` or `chained`. */
+  mode: 'auto' | 'full' | 'chained'
+  /** Packages to load, by name; default every direct dependency of the project. */
+  packages?: string[]
+  /** JULIA_IMAGE_THREADS for the object build (Julia ≥ 1.10); default Julia's own choice. */
+  imageThreads?: number
+  /** Prepended to cache keys, to separate or invalidate entries. */
+  cacheKeyPrefix: string
   /** Run the workloads without and with the image to measure the gain. */
   measure: boolean
   /** Keep the work folder (traces, object, logs) for inspection. */
@@ -82,4 +90,32 @@ export async function checkInputFiles(request: BuildRequest): Promise<void> {
       )
     })
   }
+}
+
+/** Pure: the `mode` input. */
+export function parseMode(value: string): BuildRequest['mode'] {
+  const mode = value.trim() || 'auto'
+  if (mode === 'auto' || mode === 'full' || mode === 'chained') return mode
+  throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained')
+}
+
+/** Pure: the `image-threads` input; empty means Julia's own default. */
+export function parseImageThreads(value: string): number | undefined {
+  const text = value.trim()
+  if (text === '') return undefined
+  const threads = Number(text)
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw new UserError(
+      'image-threads',
+      `${JSON.stringify(value)} is not a thread count`,
+      'Use a whole number from 1 up, or leave it empty for Julia’s default'
+    )
+  }
+  return threads
+}
+
+/** Pure: a list input (`packages`): names separated by commas, spaces or newlines. */
+export function parseNameList(value: string): string[] | undefined {
+  const names = value.split(/[\s,]+/).filter((name) => name !== '')
+  return names.length > 0 ? names : undefined
 }

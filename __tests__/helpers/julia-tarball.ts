@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { sha256OfFile } from '../../src/julia/download.js'
+import { sha256File } from '../../src/util/hash.js'
 import { findOnPath, juliaVersionOf } from '../../src/julia/select.js'
 import { lastLines, run } from '../../src/util/process.js'
 import { libunwindDir } from './test-julia.js'
@@ -90,7 +90,7 @@ export async function juliaTarball(): Promise<JuliaTarball> {
     await sh('tar', ['-czf', `${file}.partial`, '-C', stage, path.basename(top)])
     await fs.rename(`${file}.partial`, file)
     await fs.rm(stage, { recursive: true, force: true })
-    await fs.writeFile(`${file}.sha256`, await sha256OfFile(file))
+    await fs.writeFile(`${file}.sha256`, await sha256File(file))
     packSeconds = (performance.now() - started) / 1000
   }
   return {

@@ -23,7 +23,12 @@ export function juliaTestEnv(
   depot: string,
   base: NodeJS.ProcessEnv = process.env
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, JULIA_DEPOT_PATH: depot }
+  // the user's own cache folder is never touched: julia-sysimage's cache entries go here
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    JULIA_DEPOT_PATH: depot,
+    XDG_CACHE_HOME: path.join(depot, 'xdg-cache')
+  }
   if (libunwindDir) {
     env.LD_LIBRARY_PATH = [libunwindDir, base.LD_LIBRARY_PATH].filter(Boolean).join(':')
   }

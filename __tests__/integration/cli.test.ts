@@ -44,13 +44,17 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
   let dir: string
   let depot: string
   let run: CliRun
+  let cacheDir: string
 
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-cli-'))
     depot = newDepot()
+    cacheDir = path.join(dir, 'cache')
     run = await runCli(
       [
         'build',
+        '--cache-dir',
+        cacheDir,
         '--project',
         example,
         '--workload',
@@ -88,6 +92,71 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
       metadata.measurement.residual <= Math.max(1, Math.floor(metadata.statements.used / 100))
     )
     assert.ok(metadata.measurement.with.workMs < metadata.measurement.without.workMs)
+  })
+
+  it('a second identical run restores the image from the local cache instead of building', async () => {
+    const first = JSON.parse(
+      await fs.readFile(path.join(dir, 'hello.so.json'), 'utf8')
+    ) as ImageMetadata
+    const started = Date.now()
+    const again = await runCli(
+      [
+        'build',
+        '--cache-dir',
+        cacheDir,
+        '--project',
+        example,
+        '--workload',
+        path.join(example, 'workload.jl'),
+        '--output',
+        'again.so'
+      ],
+      juliaTestEnv(depot),
+      dir
+    )
+    const elapsed = Date.now() - started
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stderr, /cache hit: restored, not rebuilt/)
+    assert.doesNotMatch(again.stderr, /▸ object/)
+    const restored = JSON.parse(
+      await fs.readFile(path.join(dir, 'again.so.json'), 'utf8')
+    ) as ImageMetadata
+    assert.equal(restored.image.sha256, first.image.sha256)
+    assert.deepEqual(restored.juliaArgs, [`--sysimage=${path.join(dir, 'again.so')}`])
+    assert.ok(
+      elapsed < first.timings.object / 2,
+      `restore took ${elapsed} ms, the object build alone ${first.timings.object} ms`
+    )
+  })
+
+  it('a corrupted cache entry is thrown away and the image rebuilt', async () => {
+    const [entry] = await fs.readdir(cacheDir)
+    const image = path.join(cacheDir, entry, 'image')
+    const handle = await fs.open(image, 'r+')
+    await handle.write(Buffer.from('corrupt'), 0, 7, 4096)
+    await handle.close()
+    const rebuilt = await runCli(
+      [
+        'build',
+        '--cache-dir',
+        cacheDir,
+        '--project',
+        example,
+        '--workload',
+        path.join(example, 'workload.jl'),
+        '--output',
+        'rebuilt.so'
+      ],
+      juliaTestEnv(depot),
+      dir
+    )
+    assert.equal(rebuilt.code, 0, rebuilt.stderr)
+    assert.match(
+      rebuilt.stderr,
+      /warning: the cached image was thrown away and will be rebuilt: the image's sha256 [0-9a-f]{64} is not the/
+    )
+    assert.match(rebuilt.stderr, /✓ object/)
+    assert.match(rebuilt.stderr, /built \(cache miss\)/)
   })
 })
 

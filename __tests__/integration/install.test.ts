@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test'
 import { UserError } from '../../src/errors.js'
 import { installJulia, type InstallRequest } from '../../src/julia/install.js'
 import { selectJulia } from '../../src/julia/select.js'
-import type { Logger } from '../../src/log.js'
 import { run } from '../../src/util/process.js'
 import { startTestServer, type TestServer } from '../helpers/http-server.js'
 import {
@@ -15,6 +14,7 @@ import {
   type JuliaTarball
 } from '../helpers/julia-tarball.js'
 import { repoRoot } from '../helpers/test-julia.js'
+import { recordingLogger } from '../helpers/recording-logger.js'
 
 const skip = await juliaTarballUnavailable()
 
@@ -45,21 +45,6 @@ function releaseIndex(tarball: JuliaTarball, sha256 = tarball.sha256): unknown {
         entry(gnuPath, 'x86_64-linux-gnu', sha256)
       ]
     }
-  }
-}
-
-interface RecordingLogger extends Logger {
-  lines: string[]
-}
-
-function recordingLogger(): RecordingLogger {
-  const lines: string[] = []
-  return {
-    lines,
-    info: (message) => lines.push(`info: ${message}`),
-    warning: (message) => lines.push(`warning: ${message}`),
-    debug: () => undefined,
-    stage: (_name, fn) => fn()
   }
 }
 

@@ -5,8 +5,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { silentLogger } from '../../src/log.js'
-import { sha256File, type ImageMetadata } from '../../src/metadata.js'
-import { buildSysimage, type BuildResult } from '../../src/pipeline.js'
+import type { ImageMetadata } from '../../src/metadata.js'
+import { sha256File } from '../../src/util/hash.js'
+import { runBuild, type RunResult } from '../../src/run-build.js'
 import { fixturesDir, juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
 
 const skip = juliaMissingReason()
@@ -15,13 +16,13 @@ const project = path.join(fixturesDir, 'shapes')
 describe('full build of the shapes project with the real Julia', { skip }, () => {
   let outDir: string
   let depot: string
-  let result: BuildResult
+  let result: RunResult
   let metadata: ImageMetadata
 
   before(async () => {
     outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-out-'))
     depot = newDepot()
-    result = await buildSysimage(
+    result = await runBuild(
       {
         projectDir: project,
         workloads: [
@@ -31,10 +32,13 @@ describe('full build of the shapes project with the real Julia', { skip }, () =>
         statementFiles: [path.join(project, 'extra_statements.jl')],
         output: path.join(outDir, 'shapes.so'),
         cpuTarget: 'native',
+        mode: 'auto',
+        cacheKeyPrefix: '',
         measure: true,
         keepWorkDir: false,
         env: juliaTestEnv(depot)
       },
+      undefined,
       silentLogger
     )
     metadata = JSON.parse(await fs.readFile(result.metadataFile, 'utf8')) as ImageMetadata

@@ -7,16 +7,25 @@ const env = { HOME: '/home/u' }
 
 describe('parseBuildArgs', () => {
   it('builds the bundled example when neither project nor workload is given', () => {
-    const request = parseBuildArgs([], '/cwd', env, '/pkg/examples/hello')
-    assert.ok(request !== 'help')
+    const args = parseBuildArgs([], '/cwd', env, '/pkg/examples/hello', '/home/u')
+    assert.ok(args !== 'help')
+    const { request } = args
+    assert.equal(args.cacheDir, '/home/u/.cache/julia-sysimage/images')
     assert.equal(request.projectDir, '/pkg/examples/hello')
     assert.deepEqual(request.workloads, ['/pkg/examples/hello/workload.jl'])
     assert.equal(request.cpuTarget, 'native')
     assert.equal(request.measure, true)
   })
   it('resolves paths against the working directory and keeps repeated flags in order', () => {
-    const request = parseBuildArgs(
+    const args = parseBuildArgs(
       [
+        '--package',
+        'Hello',
+        '--image-threads',
+        '2',
+        '--mode',
+        'full',
+        '--no-cache',
         '--project',
         'proj',
         '--workload',
@@ -38,7 +47,12 @@ describe('parseBuildArgs', () => {
       env,
       '/ex'
     )
-    assert.ok(request !== 'help')
+    assert.ok(args !== 'help')
+    const { request } = args
+    assert.equal(args.cacheDir, undefined)
+    assert.deepEqual(request.packages, ['Hello'])
+    assert.equal(request.imageThreads, 2)
+    assert.equal(request.mode, 'full')
     assert.equal(request.projectDir, '/cwd/proj')
     assert.deepEqual(request.workloads, ['/cwd/b.jl', '/abs/a.jl'])
     assert.deepEqual(request.statementFiles, ['/cwd/s.jl'])
@@ -49,9 +63,10 @@ describe('parseBuildArgs', () => {
     assert.equal(request.keepWorkDir, true)
   })
   it('a project without workloads is allowed (the image then holds only the packages)', () => {
-    const request = parseBuildArgs(['--project', '.'], '/cwd', env, '/ex')
-    assert.ok(request !== 'help')
-    assert.deepEqual(request.workloads, [])
+    const args = parseBuildArgs(['--project', '.', '--cache-dir', 'c'], '/cwd', env, '/ex')
+    assert.ok(args !== 'help')
+    assert.deepEqual(args.request.workloads, [])
+    assert.equal(args.cacheDir, '/cwd/c')
   })
   it('unknown flags and empty values are user errors', () => {
     assert.throws(

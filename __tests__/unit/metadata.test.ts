@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { buildMetadata, sha256File, type MetadataParts } from '../../src/metadata.js'
+import { buildMetadata, type MetadataParts } from '../../src/metadata.js'
+import { sha256File } from '../../src/util/hash.js'
 import { toolVersion } from '../../src/version.js'
 
 const parts: MetadataParts = {

@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2014);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3890);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2014:
+/***/ 3890:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31863,245 +31863,6 @@ function errorMessage(error) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./lib/julia/version.js
-function parseJuliaVersion(text) {
-    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
-    if (!match)
-        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
-    return {
-        major: Number(match[1]),
-        minor: Number(match[2]),
-        patch: Number(match[3]),
-        prerelease: match[4] ?? ''
-    };
-}
-function formatJuliaVersion(v) {
-    return `${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ''}`;
-}
-/**
- * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
- * (a 1.12.0-rc1 has 1.12's command-line flags).
- */
-function atLeast(v, major, minor) {
-    return v.major > major || (v.major === major && v.minor >= minor);
-}
-
-;// CONCATENATED MODULE: ./lib/cpu-target.js
-
-
-/**
- * Pure: turns the `cpu-target` input into the string passed to `--cpu-target`.
- * - `native`: the build machine's CPU; fastest to build, runs only on that CPU family.
- * - `portable`: the multi-target string official Julia binaries use for the architecture, so the
- *   image loads on any runner; builds take longer and use more memory (PackageCompiler #1143).
- * - anything else: passed through after a syntax check.
- */
-function resolveCpuTarget(input, arch, os, version) {
-    const value = input.trim();
-    if (value === '' || value === 'native')
-        return 'native';
-    if (value === 'portable')
-        return portableTarget(arch, os, version);
-    if (!/^[A-Za-z0-9_.,;+\-()]+$/.test(value) || /;;|^;|;$/.test(value)) {
-        throw new UserError('cpu-target', `${JSON.stringify(value)} is not a CPU target string`, 'Use native, portable, or a Julia target list such as "generic;haswell,clone_all" (names, features and ";" separators only)');
-    }
-    return value;
-}
-function portableTarget(arch, os, version) {
-    // Official macOS arm64 builds use a shorter list: every Apple CPU is at least an M1.
-    if (arch === 'aarch64' && os === 'macos')
-        return 'generic;apple-m1,clone_all';
-    switch (arch) {
-        case 'x86_64':
-            // x86-64-v4 is a target name from LLVM 12 on (Julia ≥ 1.7); official builds add it since 2024
-            return atLeast(version, 1, 7)
-                ? 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1);x86-64-v4,-rdrnd,base(1)'
-                : 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)';
-        case 'i686':
-            return 'pentium4;sandybridge,-xsaveopt,clone_all';
-        case 'aarch64':
-            return 'generic;cortex-a57;thunderx2t99;carmel,clone_all;apple-m1,base(3);neoverse-512tvb,-rand,-fpac,base(3)';
-        default:
-            throw new UserError('cpu-target', `no portable target list is known for ${arch}`, 'Pass an explicit target string, or native');
-    }
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./lib/util/process.js
-
-/**
- * Runs a program with an argv array: never through a shell, so no argument is ever
- * interpreted. Resolves with the outcome whatever the exit code; rejects only when the program
- * cannot be started at all (ENOENT, EACCES).
- */
-function run(command, args, options = {}) {
-    const keep = options.keepChars ?? 1 << 20;
-    return new Promise((resolve, reject) => {
-        const startedAt = Date.now();
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-            shell: false,
-            windowsHide: true
-        });
-        if (child.pid !== undefined)
-            options.onSpawn?.(child.pid);
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const append = (current, chunk) => {
-            const next = current + chunk;
-            return next.length > keep ? next.slice(next.length - keep) : next;
-        };
-        child.stdout.setEncoding('utf8');
-        child.stderr.setEncoding('utf8');
-        child.stdout.on('data', (chunk) => {
-            stdout = append(stdout, chunk);
-            options.onOutput?.(chunk, 'stdout');
-        });
-        child.stderr.on('data', (chunk) => {
-            stderr = append(stderr, chunk);
-            options.onOutput?.(chunk, 'stderr');
-        });
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        child.on('error', (error) => {
-            if (timer)
-                clearTimeout(timer);
-            reject(error);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            resolve({
-                code,
-                signal,
-                stdout,
-                stderr,
-                timedOut,
-                elapsedMs: Date.now() - startedAt,
-                startedAt
-            });
-        });
-    });
-}
-/** The last `count` non-empty lines of some output, for error messages. */
-function lastLines(text, count) {
-    const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-    return lines.slice(-count).join('\n');
-}
-
-;// CONCATENATED MODULE: ./lib/julia/keyvalue.js
-/**
- * Parses the "key<TAB>value" lines the Julia scripts write (Julia 1.5 has no JSON writer).
- * Later keys overwrite earlier ones; see `parseKeyValueRows` for repeated keys.
- */
-function parseKeyValue(text) {
-    const result = new Map();
-    for (const row of parseKeyValueRows(text))
-        result.set(row[0], row.slice(1).join('\t'));
-    return result;
-}
-/** Every line split on tabs; lines without a tab are ignored. */
-function parseKeyValueRows(text) {
-    return text
-        .split(/\r?\n/)
-        .filter((line) => line.includes('\t'))
-        .map((line) => line.split('\t'));
-}
-
-;// CONCATENATED MODULE: ./lib/julia/scripts.js
-
-
-/**
- * The folder of the Julia scripts shipped with julia-sysimage. Both `src/julia/*.ts` (tests, tsx)
- * and the bundles `dist/<entry>/index.js` sit two levels below the repository root.
- */
-const here = external_node_path_namespaceObject.dirname((0,external_node_url_.fileURLToPath)(import.meta.url));
-const juliaScriptsDir = external_node_path_namespaceObject.resolve(here, '..', '..', 'julia');
-function juliaScript(name) {
-    return external_node_path_namespaceObject.join(juliaScriptsDir, `${name}.jl`);
-}
-/** Every script whose content shapes a built image (for cache keys). */
-const imageShapingScripts = (/* unused pure expression or super */ null && (['build_image', 'run_workload']));
-
-;// CONCATENATED MODULE: ./lib/julia/probe.js
-
-
-
-
-
-
-const kernels = {
-    Linux: 'linux',
-    Darwin: 'macos',
-    NT: 'windows',
-    Windows: 'windows'
-};
-/** Pure: turns the probe script's output into a JuliaInfo. */
-function parseProbeOutput(executable, text) {
-    const facts = parseKeyValue(text);
-    const need = (key) => {
-        const value = facts.get(key);
-        if (value === undefined)
-            throw new Error(`the probe output has no "${key}"`);
-        return value;
-    };
-    const os = kernels[need('os')];
-    if (!os)
-        throw new Error(`unsupported operating system ${need('os')}`);
-    const libjulia = need('libjulia');
-    const libDir = libjulia ? external_node_path_namespaceObject.dirname(libjulia) : external_node_path_namespaceObject.join(need('bindir'), '..', 'lib');
-    const internal = facts.get('libjulia_internal') ?? '';
-    const product = facts.get('macos_product_version') ?? '';
-    return {
-        executable,
-        version: parseJuliaVersion(need('version')),
-        versionString: need('version'),
-        commit: facts.get('commit') ?? '',
-        bindir: need('bindir'),
-        baseImage: need('image'),
-        os,
-        arch: need('arch'),
-        dlext: need('dlext'),
-        llvmVersion: facts.get('llvm') ?? '',
-        libjulia,
-        libDir,
-        privateLibDir: internal ? external_node_path_namespaceObject.dirname(internal) : libDir,
-        libjuliaUnversioned: facts.get('libjulia_unversioned') === 'true',
-        hasLibjuliaInternal: internal !== '',
-        privateLibexecDir: facts.get('private_libexecdir') ?? '',
-        macosVersions: product
-            ? { product, platform: facts.get('macos_platform_version') || product }
-            : undefined
-    };
-}
-/** Runs the probe script with the given Julia. */
-async function probeJulia(executable, env) {
-    let result;
-    try {
-        result = await run(executable, ['--startup-file=no', '--history-file=no', juliaScript('probe')], {
-            env,
-            timeoutMs: 120_000
-        });
-    }
-    catch (error) {
-        throw new UserError('julia', `cannot start ${executable} (${error.code ?? String(error)})`, 'Pass the path of a working Julia executable with --julia (action: julia-path), or put julia on PATH');
-    }
-    if (result.code !== 0) {
-        throw new UserError('julia', `${executable} did not run (${result.signal ?? `exit code ${result.code}`}): ${lastLines(result.stderr, 5) || 'no output'}`, 'Check that this Julia installation works: run it with --version');
-    }
-    return parseProbeOutput(executable, result.stdout);
-}
-
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
 ;// CONCATENATED MODULE: ./node_modules/smol-toml/dist/error.js
 /*!
  * Copyright (c) Squirrel Chat et al., All rights reserved.
@@ -33417,6 +33178,351 @@ function stringify(obj, { maxDepth = 1000, numbersAsFloat = false, strictTempora
 /** @deprecated use `import * as ... from 'smol-toml'` instead */
 /* harmony default export */ const dist = ({ parse: parse, stringify: stringify, TomlDate: TomlDate, TomlError: TomlError });
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./lib/util/hash.js
+
+
+/** The sha256 of a file's contents, as lower-case hex (streamed: images are hundreds of MB). */
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./lib/key-inputs.js
+
+
+
+
+async function fileEntry(role, file, relativePath = '') {
+    return { role, relativePath, sha256: await sha256File(file) };
+}
+/**
+ * Pure: the `path = ...` packages of a Manifest.toml (both the old layout with `[[Name]]` at the
+ * top level and the 1.7+ layout under `[deps]`), as name → path relative to the project.
+ */
+function pathPackagesOfManifest(manifest) {
+    const table = (typeof manifest.manifest_format === 'string' ? manifest.deps : manifest);
+    const result = new Map();
+    for (const [name, entries] of Object.entries(table ?? {})) {
+        if (!Array.isArray(entries))
+            continue;
+        for (const entry of entries) {
+            const p = entry?.path;
+            if (typeof p === 'string')
+                result.set(name, p);
+        }
+    }
+    return result;
+}
+/** Every file below `root`, as paths relative to it (with `/`), skipping VCS and hidden folders. */
+async function treeFiles(root) {
+    const found = [];
+    const walk = async (dir, rel) => {
+        const entries = await external_node_fs_namespaceObject.promises.readdir(dir, { withFileTypes: true });
+        for (const entry of entries) {
+            if (entry.name.startsWith('.'))
+                continue; // .git, .github, editor state: not package code
+            const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+            if (entry.isDirectory())
+                await walk(external_node_path_namespaceObject.join(dir, entry.name), childRel);
+            else if (entry.isFile())
+                found.push(childRel);
+        }
+    };
+    await walk(root, '');
+    return found.sort();
+}
+/**
+ * Digests of every file that shapes the image: project and manifest, the source trees of path
+ * packages (an image keeps the code it was built with, so editing a local package must miss),
+ * workloads, statement files and julia-sysimage's own Julia scripts.
+ */
+async function collectKeyFiles(sources) {
+    const files = [await fileEntry('project', sources.projectFile)];
+    if (sources.manifestFile) {
+        files.push(await fileEntry('manifest', sources.manifestFile));
+        const manifest = parse(await external_node_fs_namespaceObject.promises.readFile(sources.manifestFile, 'utf8'));
+        const projectDir = external_node_path_namespaceObject.dirname(sources.projectFile);
+        for (const [name, relative] of pathPackagesOfManifest(manifest)) {
+            const root = external_node_path_namespaceObject.resolve(projectDir, relative);
+            for (const rel of await treeFiles(root)) {
+                files.push(await fileEntry(`package:${name}`, external_node_path_namespaceObject.join(root, rel), rel));
+            }
+        }
+    }
+    for (const file of sources.workloads)
+        files.push(await fileEntry('workload', file));
+    for (const file of sources.statementFiles)
+        files.push(await fileEntry('statements', file));
+    for (const file of sources.scripts)
+        files.push(await fileEntry('script', file, external_node_path_namespaceObject.basename(file)));
+    return files;
+}
+
+;// CONCATENATED MODULE: ./lib/keys.js
+
+/** Bumped whenever the image layout or the metadata format changes incompatibly. */
+const keySchema = 1;
+function imageCacheKey(inputs) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    const line = (...parts) => hash.update(`${parts.join('\t')}\n`);
+    line('schema', String(keySchema));
+    line('julia', inputs.julia.version, inputs.julia.build);
+    line('platform', inputs.os, inputs.arch);
+    line('cpu-target', inputs.cpuTarget);
+    line('mode', inputs.mode);
+    line('packages', ...[...inputs.packages].sort());
+    // sorted, so listing order and discovery order do not matter
+    const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort();
+    for (const file of files)
+        line('file', file);
+    const digest = hash.digest('hex').slice(0, 40);
+    const prefix = inputs.prefix.trim() ? `${inputs.prefix.trim()}-` : '';
+    return `${prefix}julia-sysimage-${inputs.os}-${inputs.arch}-julia-${inputs.julia.version}-${digest}`;
+}
+
+;// CONCATENATED MODULE: ./lib/julia/scripts.js
+
+
+/**
+ * The folder of the Julia scripts shipped with julia-sysimage. Both `src/julia/*.ts` (tests, tsx)
+ * and the bundles `dist/<entry>/index.js` sit two levels below the repository root.
+ */
+const here = external_node_path_namespaceObject.dirname((0,external_node_url_.fileURLToPath)(import.meta.url));
+const juliaScriptsDir = external_node_path_namespaceObject.resolve(here, '..', '..', 'julia');
+function juliaScript(name) {
+    return external_node_path_namespaceObject.join(juliaScriptsDir, `${name}.jl`);
+}
+/** Every script whose content shapes a built image (for cache keys). */
+const imageShapingScripts = ['build_image', 'run_workload'];
+
+;// CONCATENATED MODULE: ./lib/julia/version.js
+function parseJuliaVersion(text) {
+    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
+    if (!match)
+        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
+    return {
+        major: Number(match[1]),
+        minor: Number(match[2]),
+        patch: Number(match[3]),
+        prerelease: match[4] ?? ''
+    };
+}
+function formatJuliaVersion(v) {
+    return `${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ''}`;
+}
+/**
+ * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
+ * (a 1.12.0-rc1 has 1.12's command-line flags).
+ */
+function atLeast(v, major, minor) {
+    return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+;// CONCATENATED MODULE: ./lib/cpu-target.js
+
+
+/**
+ * Pure: turns the `cpu-target` input into the string passed to `--cpu-target`.
+ * - `native`: the build machine's CPU; fastest to build, runs only on that CPU family.
+ * - `portable`: the multi-target string official Julia binaries use for the architecture, so the
+ *   image loads on any runner; builds take longer and use more memory (PackageCompiler #1143).
+ * - anything else: passed through after a syntax check.
+ */
+function resolveCpuTarget(input, arch, os, version) {
+    const value = input.trim();
+    if (value === '' || value === 'native')
+        return 'native';
+    if (value === 'portable')
+        return portableTarget(arch, os, version);
+    if (!/^[A-Za-z0-9_.,;+\-()]+$/.test(value) || /;;|^;|;$/.test(value)) {
+        throw new UserError('cpu-target', `${JSON.stringify(value)} is not a CPU target string`, 'Use native, portable, or a Julia target list such as "generic;haswell,clone_all" (names, features and ";" separators only)');
+    }
+    return value;
+}
+function portableTarget(arch, os, version) {
+    // Official macOS arm64 builds use a shorter list: every Apple CPU is at least an M1.
+    if (arch === 'aarch64' && os === 'macos')
+        return 'generic;apple-m1,clone_all';
+    switch (arch) {
+        case 'x86_64':
+            // x86-64-v4 is a target name from LLVM 12 on (Julia ≥ 1.7); official builds add it since 2024
+            return atLeast(version, 1, 7)
+                ? 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1);x86-64-v4,-rdrnd,base(1)'
+                : 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)';
+        case 'i686':
+            return 'pentium4;sandybridge,-xsaveopt,clone_all';
+        case 'aarch64':
+            return 'generic;cortex-a57;thunderx2t99;carmel,clone_all;apple-m1,base(3);neoverse-512tvb,-rand,-fpac,base(3)';
+        default:
+            throw new UserError('cpu-target', `no portable target list is known for ${arch}`, 'Pass an explicit target string, or native');
+    }
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./lib/util/process.js
+
+/**
+ * Runs a program with an argv array: never through a shell, so no argument is ever
+ * interpreted. Resolves with the outcome whatever the exit code; rejects only when the program
+ * cannot be started at all (ENOENT, EACCES).
+ */
+function run(command, args, options = {}) {
+    const keep = options.keepChars ?? 1 << 20;
+    return new Promise((resolve, reject) => {
+        const startedAt = Date.now();
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            shell: false,
+            windowsHide: true
+        });
+        if (child.pid !== undefined)
+            options.onSpawn?.(child.pid);
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const append = (current, chunk) => {
+            const next = current + chunk;
+            return next.length > keep ? next.slice(next.length - keep) : next;
+        };
+        child.stdout.setEncoding('utf8');
+        child.stderr.setEncoding('utf8');
+        child.stdout.on('data', (chunk) => {
+            stdout = append(stdout, chunk);
+            options.onOutput?.(chunk, 'stdout');
+        });
+        child.stderr.on('data', (chunk) => {
+            stderr = append(stderr, chunk);
+            options.onOutput?.(chunk, 'stderr');
+        });
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+            }, options.timeoutMs);
+        child.on('error', (error) => {
+            if (timer)
+                clearTimeout(timer);
+            reject(error);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            resolve({
+                code,
+                signal,
+                stdout,
+                stderr,
+                timedOut,
+                elapsedMs: Date.now() - startedAt,
+                startedAt
+            });
+        });
+    });
+}
+/** The last `count` non-empty lines of some output, for error messages. */
+function lastLines(text, count) {
+    const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    return lines.slice(-count).join('\n');
+}
+
+;// CONCATENATED MODULE: ./lib/julia/keyvalue.js
+/**
+ * Parses the "key<TAB>value" lines the Julia scripts write (Julia 1.5 has no JSON writer).
+ * Later keys overwrite earlier ones; see `parseKeyValueRows` for repeated keys.
+ */
+function parseKeyValue(text) {
+    const result = new Map();
+    for (const row of parseKeyValueRows(text))
+        result.set(row[0], row.slice(1).join('\t'));
+    return result;
+}
+/** Every line split on tabs; lines without a tab are ignored. */
+function parseKeyValueRows(text) {
+    return text
+        .split(/\r?\n/)
+        .filter((line) => line.includes('\t'))
+        .map((line) => line.split('\t'));
+}
+
+;// CONCATENATED MODULE: ./lib/julia/probe.js
+
+
+
+
+
+
+const kernels = {
+    Linux: 'linux',
+    Darwin: 'macos',
+    NT: 'windows',
+    Windows: 'windows'
+};
+/** Pure: turns the probe script's output into a JuliaInfo. */
+function parseProbeOutput(executable, text) {
+    const facts = parseKeyValue(text);
+    const need = (key) => {
+        const value = facts.get(key);
+        if (value === undefined)
+            throw new Error(`the probe output has no "${key}"`);
+        return value;
+    };
+    const os = kernels[need('os')];
+    if (!os)
+        throw new Error(`unsupported operating system ${need('os')}`);
+    const libjulia = need('libjulia');
+    const libDir = libjulia ? external_node_path_namespaceObject.dirname(libjulia) : external_node_path_namespaceObject.join(need('bindir'), '..', 'lib');
+    const internal = facts.get('libjulia_internal') ?? '';
+    const product = facts.get('macos_product_version') ?? '';
+    return {
+        executable,
+        version: parseJuliaVersion(need('version')),
+        versionString: need('version'),
+        commit: facts.get('commit') ?? '',
+        bindir: need('bindir'),
+        baseImage: need('image'),
+        os,
+        arch: need('arch'),
+        dlext: need('dlext'),
+        llvmVersion: facts.get('llvm') ?? '',
+        libjulia,
+        libDir,
+        privateLibDir: internal ? external_node_path_namespaceObject.dirname(internal) : libDir,
+        libjuliaUnversioned: facts.get('libjulia_unversioned') === 'true',
+        hasLibjuliaInternal: internal !== '',
+        privateLibexecDir: facts.get('private_libexecdir') ?? '',
+        macosVersions: product
+            ? { product, platform: facts.get('macos_platform_version') || product }
+            : undefined
+    };
+}
+/** Runs the probe script with the given Julia. */
+async function probeJulia(executable, env) {
+    let result;
+    try {
+        result = await run(executable, ['--startup-file=no', '--history-file=no', juliaScript('probe')], {
+            env,
+            timeoutMs: 120_000
+        });
+    }
+    catch (error) {
+        throw new UserError('julia', `cannot start ${executable} (${error.code ?? String(error)})`, 'Pass the path of a working Julia executable with --julia (action: julia-path), or put julia on PATH');
+    }
+    if (result.code !== 0) {
+        throw new UserError('julia', `${executable} did not run (${result.signal ?? `exit code ${result.code}`}): ${lastLines(result.stderr, 5) || 'no output'}`, 'Check that this Julia installation works: run it with --version');
+    }
+    return parseProbeOutput(executable, result.stdout);
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
 ;// CONCATENATED MODULE: ./lib/project.js
 
 
@@ -33542,8 +33648,6 @@ async function readJuliaCompat(projectDir) {
     return range;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -37319,19 +37423,12 @@ async function downloadFile(url, dest, what, input) {
         throw new UserError(input, `downloading ${url} failed after ${downloadAttempts} attempts (${what}): ${errorMessage(error)}`, 'Check the network connection or the mirror; rerun to try again');
     }
 }
-/** The sha256 of a file, as lower-case hex. */
-async function sha256OfFile(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
 /**
  * Checks a download against the checksum from the release index before anything reads it. On a
  * mismatch the file is deleted, so a corrupt or tampered archive is never unpacked or cached.
  */
 async function verifySha256(file, expected, url, expectedSize) {
-    const actual = await sha256OfFile(file);
+    const actual = await sha256File(file);
     if (actual === expected.toLowerCase())
         return;
     const size = (await external_node_fs_namespaceObject.promises.stat(file)).size;
@@ -37499,7 +37596,16 @@ function describePlatform(platform) {
         : `${platform.os} ${platform.arch}`;
 }
 
+;// CONCATENATED MODULE: ./lib/util/user-cache.js
+
+/** Pure: julia-sysimage's folder in the user's cache (`$XDG_CACHE_HOME/julia-sysimage`, else `~/.cache/…`). */
+function userCacheDir(env, home) {
+    const cacheHome = env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(home, '.cache');
+    return external_node_path_namespaceObject.join(cacheHome, 'julia-sysimage');
+}
+
 ;// CONCATENATED MODULE: ./lib/julia/tool-cache.js
+
 
 
 
@@ -37517,8 +37623,7 @@ function resolveToolCacheDir(explicit, env, home) {
         return external_node_path_namespaceObject.resolve(explicit);
     if (env.RUNNER_TOOL_CACHE)
         return env.RUNNER_TOOL_CACHE;
-    const cacheHome = env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(home, '.cache');
-    return external_node_path_namespaceObject.join(cacheHome, 'julia-sysimage', 'tool-cache');
+    return external_node_path_namespaceObject.join(userCacheDir(env, home), 'tool-cache');
 }
 /**
  * Points tool-cache at `dir`. tool-cache reads its folders from the environment on every call
@@ -38106,8 +38211,6 @@ async function juliaVersionOf(juliaPath, env, input) {
 }
 
 ;// CONCATENATED MODULE: ./lib/metadata.js
-
-
 const round = (ms) => Math.round(ms);
 /** Pure: assembles the metadata from what the stages measured. */
 function buildMetadata(parts) {
@@ -38150,15 +38253,6 @@ function buildMetadata(parts) {
         measurement
     };
 }
-function sha256File(file) {
-    return new Promise((resolve, reject) => {
-        const hash = (0,external_node_crypto_.createHash)('sha256');
-        (0,external_node_fs_namespaceObject.createReadStream)(file)
-            .on('error', reject)
-            .on('data', (chunk) => hash.update(chunk))
-            .on('end', () => resolve(hash.digest('hex')));
-    });
-}
 
 ;// CONCATENATED MODULE: ./lib/request.js
 
@@ -38189,6 +38283,29 @@ async function checkInputFiles(request) {
             throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder');
         });
     }
+}
+/** Pure: the `mode` input. */
+function parseMode(value) {
+    const mode = value.trim() || 'auto';
+    if (mode === 'auto' || mode === 'full' || mode === 'chained')
+        return mode;
+    throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained');
+}
+/** Pure: the `image-threads` input; empty means Julia's own default. */
+function parseImageThreads(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const threads = Number(text);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+        throw new UserError('image-threads', `${JSON.stringify(value)} is not a thread count`, 'Use a whole number from 1 up, or leave it empty for Julia’s default');
+    }
+    return threads;
+}
+/** Pure: a list input (`packages`): names separated by commas, spaces or newlines. */
+function parseNameList(value) {
+    const names = value.split(/[\s,]+/).filter((name) => name !== '');
+    return names.length > 0 ? names : undefined;
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
@@ -38771,14 +38888,18 @@ function residualOf(traceText) {
     const { statements, counts } = filterStatements([traceText]);
     return { count: statements.length + counts.malformed, main: counts.main, statements };
 }
+/** Starts Julia with the image once and reports which packages it already holds. */
+async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, env) {
+    const checkFile = external_node_path_namespaceObject.join(workDir, 'check.txt');
+    const check = await runJulia(julia, checkImageCommand(image, projectDir, packagesFile, checkFile), env);
+    if (check.code !== 0) {
+        throw new UserError('image', `the image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
+    }
+    return parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'), image);
+}
 /** Loads the image once, then (when measuring) runs the workloads without and with it. */
 async function verifyImage(julia, spec, env) {
-    const checkFile = external_node_path_namespaceObject.join(spec.workDir, 'check.txt');
-    const check = await runJulia(julia, checkImageCommand(spec.image, spec.projectDir, spec.packagesFile, checkFile), env);
-    if (check.code !== 0) {
-        throw new UserError('image', `the new image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
-    }
-    const load = parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'), spec.image);
+    const load = await checkImageLoads(julia, spec.image, spec.projectDir, spec.packagesFile, spec.workDir, env);
     if (!spec.measure || spec.workloads.length === 0)
         return { load };
     const run = (name, image) => {
@@ -38851,30 +38972,34 @@ const toolVersion = '0.1.0';
 
 
 
+
 /** The metadata file that belongs to an image. */
 function metadataPathFor(image) {
     return `${image}.json`;
 }
+/** Pure: the project's packages narrowed to the `packages` input, which must name only deps. */
+function selectPackages(available, wanted) {
+    if (wanted === undefined || wanted.length === 0)
+        return available;
+    const byName = new Map(available.map((p) => [p.name, p]));
+    const unknown = wanted.filter((name) => !byName.has(name));
+    if (unknown.length > 0) {
+        throw new UserError('packages', `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a dependency' : 'are not dependencies'} of the project (it has ${available.map((p) => p.name).join(', ') || 'none'})`, 'Add them to the project with Pkg.add, or leave them out of packages');
+    }
+    return wanted.map((name) => byName.get(name));
+}
 /**
- * The whole build: probe Julia, set up the project, trace the workloads, build the object, link,
- * verify, and only then move the image and its metadata into place. A failure at any point
- * leaves the output path as it was.
+ * Everything before the expensive part: inputs checked (a wrong path fails in a second, not
+ * after a Julia download), Julia selected or installed and probed, target and output resolved.
  */
-async function buildSysimage(request, log) {
-    const timings = {};
-    const timed = async (name, fn) => {
-        const started = performance.now();
-        try {
-            return await log.stage(name, fn);
-        }
-        finally {
-            timings[name] = performance.now() - started;
-        }
-    };
-    // inputs first: a wrong path should fail in a second, not after a Julia download
-    const project = await readProject(request.projectDir);
+async function prepareBuild(request, log, timer) {
+    const found = await readProject(request.projectDir);
+    const project = { ...found, packages: selectPackages(found.packages, request.packages) };
     await checkInputFiles(request);
-    const selected = await timed('install', () => selectJulia({
+    if (request.mode === 'chained') {
+        throw new UserError('mode', 'chained images need a Julia that accepts --sysimage-native-code=chained (builds carrying JuliaLang/julia PR #46045); no official release does, and this version of julia-sysimage does not build them yet', 'Use mode: auto or full');
+    }
+    const selected = await timer.stage('install', () => selectJulia({
         spec: request.juliaVersion,
         arch: request.arch,
         juliaPath: request.juliaPath,
@@ -38884,14 +39009,28 @@ async function buildSysimage(request, log) {
         tempDir: request.tempDir,
         env: request.env
     }, log));
-    const julia = await timed('probe', async () => {
+    const julia = await timer.stage('probe', async () => {
         const julia = await probeJulia(selected.juliaPath, request.env);
         log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`);
         log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`);
         return julia;
     });
-    const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version);
-    const output = external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`);
+    return {
+        request,
+        project,
+        julia,
+        cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
+        output: external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`)
+    };
+}
+/**
+ * The build itself: set up the project, trace the workloads, build the object, link, verify,
+ * and only then move the image and its metadata into place. A failure at any point leaves the
+ * output path as it was.
+ */
+async function buildImage(prepared, log, timer) {
+    const { request, project, julia, cpuTarget, output } = prepared;
+    const timed = (name, fn) => timer.stage(name, fn);
     if (request.workloads.length === 0) {
         log.warning('no workload given: the image holds the packages but none of the code a workload would compile');
     }
@@ -38928,6 +39067,7 @@ async function buildSysimage(request, log) {
                 baseImage: julia.baseImage,
                 cpuTarget,
                 objectFile: work('image-o.a'),
+                imageThreads: request.imageThreads,
                 packagesFile: work('packages.txt'),
                 statementsFile: work('statements.jl'),
                 reportFile: work('replay.txt')
@@ -38987,7 +39127,7 @@ async function buildSysimage(request, log) {
             replay: object.report,
             objectSize: object.objectSize,
             peakMemory: object.peakMemory,
-            timings,
+            timings: timer.timings,
             verification,
             now: new Date()
         });
@@ -39004,6 +39144,252 @@ async function buildSysimage(request, log) {
             log.info(`work folder kept: ${workDir}`);
         else
             await external_node_fs_namespaceObject.promises.rm(workDir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/timing.js
+/** Runs named stages through the logger and records each one's wall time in milliseconds. */
+class StageTimer {
+    log;
+    timings = {};
+    constructor(log) {
+        this.log = log;
+    }
+    async stage(name, fn) {
+        const started = performance.now();
+        try {
+            return await this.log.stage(name, fn);
+        }
+        finally {
+            this.timings[name] = performance.now() - started;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/run-build.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** File names inside a cache entry: fixed, so the output path of a run does not matter. */
+const entryImage = 'image';
+const entryMetadata = 'metadata.json';
+/** The digest of the Julia build: its commit, or its base image's content when none is recorded. */
+async function juliaBuildId(prepared) {
+    const { julia } = prepared;
+    return julia.commit ? `commit:${julia.commit}` : `image:${await sha256File(julia.baseImage)}`;
+}
+async function cacheKeyFor(prepared) {
+    const { request, project, julia } = prepared;
+    const files = await collectKeyFiles({
+        projectFile: project.projectFile,
+        manifestFile: project.manifestFile,
+        workloads: request.workloads,
+        statementFiles: request.statementFiles,
+        scripts: imageShapingScripts.map(juliaScript)
+    });
+    return imageCacheKey({
+        prefix: request.cacheKeyPrefix,
+        julia: { version: julia.versionString, build: await juliaBuildId(prepared) },
+        os: julia.os,
+        arch: julia.arch,
+        cpuTarget: prepared.cpuTarget,
+        mode: 'full',
+        packages: project.packages.map((p) => p.name),
+        files
+    });
+}
+/**
+ * Checks a restored entry before trusting it: the image's sha256 must match its metadata, the
+ * metadata must belong to this Julia, and the image must load. Returns why it was rejected, or
+ * undefined when it is good.
+ */
+async function rejectionOf(entryDir, prepared) {
+    let metadata;
+    try {
+        metadata = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(entryDir, entryMetadata), 'utf8'));
+    }
+    catch (error) {
+        return `its metadata cannot be read (${errorMessage(error)})`;
+    }
+    const image = external_node_path_namespaceObject.join(entryDir, entryImage);
+    const sha256 = await sha256File(image).catch(() => undefined);
+    if (sha256 !== metadata.image?.sha256)
+        return `the image's sha256 ${sha256 ?? '(missing)'} is not the ${metadata.image?.sha256} its metadata records`;
+    if (metadata.julia?.version !== prepared.julia.versionString)
+        return `it was built with Julia ${metadata.julia?.version}`;
+    const workDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(prepared.request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-check-'));
+    try {
+        const packagesFile = external_node_path_namespaceObject.join(workDir, 'packages.txt');
+        await external_node_fs_namespaceObject.promises.writeFile(packagesFile, packagesFileText(prepared.project.packages));
+        await checkImageLoads(prepared.julia, image, prepared.project.dir, packagesFile, workDir, prepared.request.env);
+        return undefined;
+    }
+    catch (error) {
+        return errorMessage(error).split('\n')[0];
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(workDir, { recursive: true, force: true });
+    }
+}
+/** Copies a verified entry to the output path (through a temporary name) with metadata for its new place. */
+async function placeRestored(entryDir, prepared) {
+    const { output } = prepared;
+    const stored = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(entryDir, entryMetadata), 'utf8'));
+    const metadata = {
+        ...stored,
+        image: { ...stored.image, file: external_node_path_namespaceObject.basename(output) },
+        juliaArgs: [`--sysimage=${output}`]
+    };
+    const partial = tempPathBeside(output);
+    try {
+        await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(entryDir, entryImage), partial);
+        await external_node_fs_namespaceObject.promises.rename(partial, output);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(partial, { force: true });
+    }
+    const metadataFile = metadataPathFor(output);
+    await writeFileAtomic(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
+    return { image: output, metadataFile, metadata, julia: prepared.julia };
+}
+/**
+ * The run a user asks for: prepare, then restore a verified image from the cache when the same
+ * inputs were built before, else build and save. A cache that fails is a warning, never a failed
+ * run; an entry that fails its checks is thrown away and the image rebuilt.
+ */
+async function runBuild(request, cache, log) {
+    const timer = new StageTimer(log);
+    const prepared = await prepareBuild(request, log, timer);
+    const cacheKey = await cacheKeyFor(prepared);
+    log.info(`cache key: ${cacheKey}`);
+    // @actions/cache restores to the path it saved from, and the path is part of the entry's
+    // version: the same folder on every run and machine (the user's cache folder, `~/…`)
+    const entryDir = external_node_path_namespaceObject.join(userCacheDir(request.env, external_node_os_namespaceObject.homedir()), 'cache-entry');
+    if (cache) {
+        const restored = await timer.stage('restore', async () => {
+            try {
+                await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
+                if (!(await cache.restore(cacheKey, entryDir))) {
+                    log.info(`no image in the ${cache.description} for this key: building`);
+                    return undefined;
+                }
+            }
+            catch (error) {
+                log.warning(`restoring from the ${cache.description} failed, building instead: ${errorMessage(error)}`);
+                return undefined;
+            }
+            const rejection = await rejectionOf(entryDir, prepared);
+            if (rejection) {
+                log.warning(`the cached image was thrown away and will be rebuilt: ${rejection}`);
+                const discarded = await cache.discard(cacheKey).catch(() => false);
+                if (!discarded) {
+                    log.warning(`the ${cache.description} cannot replace the entry ${cacheKey}; change cache-key-prefix so the rebuilt image is saved under a new key`);
+                }
+                return undefined;
+            }
+            return placeRestored(entryDir, prepared);
+        });
+        if (restored) {
+            log.info(`restored ${restored.image} from the ${cache.description}`);
+            return { ...restored, cacheHit: true, cacheKey, timings: timer.timings };
+        }
+    }
+    const built = await buildImage(prepared, log, timer);
+    if (cache) {
+        await timer.stage('save', async () => {
+            try {
+                await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
+                await external_node_fs_namespaceObject.promises.mkdir(entryDir, { recursive: true });
+                await external_node_fs_namespaceObject.promises.copyFile(built.image, external_node_path_namespaceObject.join(entryDir, entryImage));
+                await external_node_fs_namespaceObject.promises.copyFile(built.metadataFile, external_node_path_namespaceObject.join(entryDir, entryMetadata));
+                const outcome = await cache.save(cacheKey, entryDir);
+                const said = {
+                    saved: 'saved to',
+                    'already-existed': 'already in',
+                    skipped: 'not saved (read-only) to'
+                };
+                log.info(`${said[outcome]} the ${cache.description}`);
+            }
+            catch (error) {
+                log.warning(`saving to the ${cache.description} failed (the image itself is fine): ${errorMessage(error)}`);
+            }
+            finally {
+                await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
+            }
+        });
+    }
+    return { ...built, cacheHit: false, cacheKey, timings: timer.timings };
+}
+
+;// CONCATENATED MODULE: ./lib/store/local-cache.js
+
+
+
+/**
+ * The cache for the CLI: one folder per key under `root`. An entry appears in one rename, so a
+ * reader never sees half of one, and two runs saving the same key at once both succeed.
+ */
+class LocalImageCache {
+    root;
+    description;
+    constructor(root) {
+        this.root = root;
+        this.description = `local cache ${root}`;
+    }
+    entry(key) {
+        // keys are ours (no separators), but never let one name a path outside the root
+        if (!/^[A-Za-z0-9._-]+$/.test(key))
+            throw new Error(`not a cache key: ${key}`);
+        return external_node_path_namespaceObject.join(this.root, key);
+    }
+    async restore(key, dir) {
+        const entry = this.entry(key);
+        const files = await external_node_fs_namespaceObject.promises.readdir(entry).catch(() => undefined);
+        if (!files)
+            return false;
+        await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+        await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
+        for (const file of files)
+            await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(entry, file), external_node_path_namespaceObject.join(dir, file));
+        return true;
+    }
+    async discard(key) {
+        await external_node_fs_namespaceObject.promises.rm(this.entry(key), { recursive: true, force: true });
+        return true;
+    }
+    async save(key, dir) {
+        const entry = this.entry(key);
+        await external_node_fs_namespaceObject.promises.mkdir(this.root, { recursive: true });
+        const staging = tempPathBeside(entry);
+        await external_node_fs_namespaceObject.promises.mkdir(staging);
+        try {
+            for (const file of await external_node_fs_namespaceObject.promises.readdir(dir)) {
+                await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(dir, file), external_node_path_namespaceObject.join(staging, file));
+            }
+            await external_node_fs_namespaceObject.promises.rename(staging, entry);
+            return 'saved';
+        }
+        catch (error) {
+            const code = error.code;
+            // someone else completed the same entry first: theirs is as good as ours
+            if (code !== 'ENOTEMPTY' && code !== 'EEXIST')
+                throw error;
+            return 'already-existed';
+        }
+        finally {
+            await external_node_fs_namespaceObject.promises.rm(staging, { recursive: true, force: true });
+        }
     }
 }
 
@@ -39036,11 +39422,15 @@ function parseFlags(argv, options, command) {
 ;// CONCATENATED MODULE: ./lib/cli/build-args.js
 
 
+
+
+
 const buildUsage = `Usage: julia-sysimage build [options]
 
   --project DIR         Julia project (Project.toml, Manifest.toml)        default: the bundled example
   --workload FILE       script run to record compiled methods; repeatable  default: the example's workload
   --statements FILE     extra precompile(...) statements; repeatable
+  --package NAME        load only these of the project's packages; repeatable   default: all direct deps
   --julia PATH          Julia executable                                   default: julia on PATH
   --version SPEC        Julia to use or install: lts, 1, 1.10, 1.10.4, ^1.9, pre, min, nightly
   --arch A              architecture of the Julia to install (x64, aarch64, x86)
@@ -39048,6 +39438,11 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --tool-cache DIR      where installed Julias are kept
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
+  --mode M              auto | full | chained                              default: auto
+  --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: Julia's choice
+  --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
+  --no-cache            neither restore nor save an image
+  --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
   --no-measure          skip the runs without/with the image
   --keep-work           keep the work folder (traces, object file, reports)
   -h, --help            show this help`;
@@ -39055,11 +39450,12 @@ const buildUsage = `Usage: julia-sysimage build [options]
  * Pure: turns `build` flags into a BuildRequest. With neither --project nor --workload it builds
  * the example shipped in `exampleDir`, so `julia-sysimage build` works out of the box.
  */
-function parseBuildArgs(argv, cwd, env, exampleDir) {
+function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_namespaceObject.homedir()) {
     const values = parseFlags(argv, {
         project: { type: 'string' },
         workload: { type: 'string', multiple: true },
         statements: { type: 'string', multiple: true },
+        package: { type: 'string', multiple: true },
         julia: { type: 'string' },
         version: { type: 'string' },
         arch: { type: 'string' },
@@ -39067,32 +39463,45 @@ function parseBuildArgs(argv, cwd, env, exampleDir) {
         'tool-cache': { type: 'string' },
         output: { type: 'string', short: 'o' },
         'cpu-target': { type: 'string' },
+        mode: { type: 'string' },
+        'image-threads': { type: 'string' },
+        'cache-dir': { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        'cache-key-prefix': { type: 'string' },
         'no-measure': { type: 'boolean' },
         'keep-work': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
     }, 'build');
     if (values.help)
         return 'help';
+    const resolve = (p) => external_node_path_namespaceObject.resolve(cwd, p);
+    const optional = (p) => (p === undefined ? undefined : resolve(p));
     const useExample = values.project === undefined && values.workload === undefined;
-    const projectDir = useExample ? exampleDir : external_node_path_namespaceObject.resolve(cwd, values.project ?? '.');
-    const workloads = useExample
-        ? [external_node_path_namespaceObject.join(exampleDir, 'workload.jl')]
-        : (values.workload ?? []).map((w) => external_node_path_namespaceObject.resolve(cwd, w));
-    return {
-        projectDir,
-        workloads,
-        statementFiles: (values.statements ?? []).map((s) => external_node_path_namespaceObject.resolve(cwd, s)),
-        juliaPath: values.julia === undefined ? undefined : external_node_path_namespaceObject.resolve(cwd, values.julia),
+    const request = {
+        projectDir: useExample ? exampleDir : resolve(values.project ?? '.'),
+        workloads: useExample
+            ? [external_node_path_namespaceObject.join(exampleDir, 'workload.jl')]
+            : (values.workload ?? []).map(resolve),
+        statementFiles: (values.statements ?? []).map(resolve),
+        packages: parseNameList((values.package ?? []).join(',')),
+        juliaPath: optional(values.julia),
         juliaVersion: values.version,
         arch: values.arch,
         downloadUrl: values['download-url'],
-        toolCacheDir: values['tool-cache'] === undefined ? undefined : external_node_path_namespaceObject.resolve(cwd, values['tool-cache']),
-        output: values.output === undefined ? undefined : external_node_path_namespaceObject.resolve(cwd, values.output),
+        toolCacheDir: optional(values['tool-cache']),
+        output: optional(values.output),
         cpuTarget: values['cpu-target'] ?? 'native',
+        mode: parseMode(values.mode ?? ''),
+        imageThreads: parseImageThreads(values['image-threads'] ?? ''),
+        cacheKeyPrefix: values['cache-key-prefix'] ?? '',
         measure: !values['no-measure'],
         keepWorkDir: values['keep-work'] ?? false,
         env
     };
+    const cacheDir = values['no-cache']
+        ? undefined
+        : (optional(values['cache-dir']) ?? external_node_path_namespaceObject.join(userCacheDir(env, home), 'images'));
+    return { request, cacheDir };
 }
 
 ;// CONCATENATED MODULE: ./lib/cli/console-logger.js
@@ -39226,6 +39635,7 @@ async function installCommand(argv, log, stdout = (line) => process.stdout.write
 
 
 
+
 const usage = `julia-sysimage ${toolVersion}: build a Julia system image tuned to your workload
 
 Usage: julia-sysimage <command> [options]
@@ -39243,13 +39653,15 @@ async function cli(argv, io) {
     try {
         switch (command) {
             case 'build': {
-                const request = parseBuildArgs(rest, io.cwd, io.env, exampleDir);
-                if (request === 'help') {
+                const args = parseBuildArgs(rest, io.cwd, io.env, exampleDir);
+                if (args === 'help') {
                     io.stdout(buildUsage);
                     return 0;
                 }
+                const cache = args.cacheDir === undefined ? undefined : new LocalImageCache(args.cacheDir);
                 // the toolkit's installer prints to stdout; keep stdout for the result alone
-                const result = await withStdoutOnStderr(() => buildSysimage(request, log), io.env.JULIA_SYSIMAGE_DEBUG === '1');
+                const result = await withStdoutOnStderr(() => runBuild(args.request, cache, log), io.env.JULIA_SYSIMAGE_DEBUG === '1');
+                log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)');
                 io.stdout(result.image);
                 return 0;
             }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
-import type { BuildRequest } from '../request.js'
+import { parseImageThreads, parseMode, parseNameList, type BuildRequest } from '../request.js'
 
 /** Reads one input as the runner passes it: `INPUT_<NAME>` with spaces as underscores. */
 export type InputReader = (name: string) => string
@@ -26,28 +26,62 @@ function lines(value: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
 }
 
+function retentionDays(value: string): number | undefined {
+  if (value === '') return undefined
+  const days = Number(value)
+  if (!Number.isInteger(days) || days < 1 || days > 400) {
+    throw new UserError(
+      'retention-days',
+      `${JSON.stringify(value)} is not a number of days`,
+      'Use a whole number from 1 to 90 (up to 400 where the repository allows it), or leave it empty'
+    )
+  }
+  return days
+}
+
+export interface ActionInputs {
+  request: BuildRequest
+  /** Restore and save the image with the GitHub Actions cache. */
+  cache: boolean
+  uploadArtifact: boolean
+  /** Explicit artifact name; default derived from the platform and Julia version. */
+  artifactName?: string
+  retentionDays?: number
+}
+
 /**
- * Pure: the action's inputs as one BuildRequest. Relative paths are relative to the workspace,
- * as in every other step of the workflow.
+ * Pure: the action's inputs, parsed and checked once. Relative paths are relative to the
+ * workspace, as in every other step of the workflow.
  */
-export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): BuildRequest {
+export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionInputs {
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
   const resolve = (p: string) => path.resolve(workspace, p)
   const juliaPath = read('julia-path')
   const output = read('output')
   return {
-    projectDir: resolve(read('project') || '.'),
-    workloads: lines(read('workload')).map(resolve),
-    statementFiles: lines(read('precompile-statements')).map(resolve),
-    juliaPath: juliaPath ? resolve(juliaPath) : undefined,
-    juliaVersion: read('version') || undefined,
-    arch: read('arch') || undefined,
-    downloadUrl: read('download-url') || undefined,
-    output: output ? resolve(output) : undefined,
-    cpuTarget: read('cpu-target') || 'native',
-    measure: booleanInput(read, 'measure', true),
-    keepWorkDir: false,
-    tempDir: env.RUNNER_TEMP || undefined,
-    env
+    request: {
+      projectDir: resolve(read('project') || '.'),
+      workloads: lines(read('workload')).map(resolve),
+      statementFiles: lines(read('precompile-statements')).map(resolve),
+      packages: parseNameList(read('packages')),
+      juliaPath: juliaPath ? resolve(juliaPath) : undefined,
+      juliaVersion: read('version') || undefined,
+      arch: read('arch') || undefined,
+      downloadUrl: read('download-url') || undefined,
+      // default sysimage.<dlext> in the working directory, which on a runner is the workspace
+      output: output ? resolve(output) : undefined,
+      cpuTarget: read('cpu-target') || 'native',
+      mode: parseMode(read('mode')),
+      imageThreads: parseImageThreads(read('image-threads')),
+      cacheKeyPrefix: read('cache-key-prefix'),
+      measure: booleanInput(read, 'measure', true),
+      keepWorkDir: false,
+      tempDir: env.RUNNER_TEMP || undefined,
+      env
+    },
+    cache: booleanInput(read, 'cache', true),
+    uploadArtifact: booleanInput(read, 'upload-artifact', true),
+    artifactName: read('artifact-name') || undefined,
+    retentionDays: retentionDays(read('retention-days'))
   }
 }

@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../errors.js'
-import { buildSysimage } from '../pipeline.js'
+import { runBuild } from '../run-build.js'
+import { LocalImageCache } from '../store/local-cache.js'
 import { toolVersion } from '../version.js'
 import { buildUsage, parseBuildArgs } from './build-args.js'
 import { consoleLogger } from './console-logger.js'
@@ -40,16 +41,18 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
   try {
     switch (command) {
       case 'build': {
-        const request = parseBuildArgs(rest, io.cwd, io.env, exampleDir)
-        if (request === 'help') {
+        const args = parseBuildArgs(rest, io.cwd, io.env, exampleDir)
+        if (args === 'help') {
           io.stdout(buildUsage)
           return 0
         }
+        const cache = args.cacheDir === undefined ? undefined : new LocalImageCache(args.cacheDir)
         // the toolkit's installer prints to stdout; keep stdout for the result alone
         const result = await withStdoutOnStderr(
-          () => buildSysimage(request, log),
+          () => runBuild(args.request, cache, log),
           io.env.JULIA_SYSIMAGE_DEBUG === '1'
         )
+        log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)')
         io.stdout(result.image)
         return 0
       }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
-import { createReadStream, promises as fs } from 'node:fs'
+import { promises as fs } from 'node:fs'
 import * as tc from '@actions/tool-cache'
+import { sha256File } from '../util/hash.js'
 import { UserError, errorMessage } from '../errors.js'
 
 /** How tool-cache's `downloadTool` tries a URL before giving up (it retries 5xx and dropped connections). */
@@ -46,13 +46,6 @@ export async function downloadFile(
   }
 }
 
-/** The sha256 of a file, as lower-case hex. */
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
-
 /**
  * Checks a download against the checksum from the release index before anything reads it. On a
  * mismatch the file is deleted, so a corrupt or tampered archive is never unpacked or cached.
@@ -63,7 +56,7 @@ export async function verifySha256(
   url: string,
   expectedSize?: number
 ): Promise<void> {
-  const actual = await sha256OfFile(file)
+  const actual = await sha256File(file)
   if (actual === expected.toLowerCase()) return
   const size = (await fs.stat(file)).size
   await fs.rm(file, { force: true })

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { userCacheDir } from '../util/user-cache.js'
 import * as tc from '@actions/tool-cache'
 import semver from 'semver'
 
@@ -19,8 +20,7 @@ export function resolveToolCacheDir(
 ): string {
   if (explicit) return path.resolve(explicit)
   if (env.RUNNER_TOOL_CACHE) return env.RUNNER_TOOL_CACHE
-  const cacheHome = env.XDG_CACHE_HOME || path.join(home, '.cache')
-  return path.join(cacheHome, 'julia-sysimage', 'tool-cache')
+  return path.join(userCacheDir(env, home), 'tool-cache')
 }
 
 /**

@@ -58,26 +58,45 @@ export interface VerifySpec {
   measure: boolean
 }
 
+/** Starts Julia with the image once and reports which packages it already holds. */
+export async function checkImageLoads(
+  julia: JuliaInfo,
+  image: string,
+  projectDir: string,
+  packagesFile: string,
+  workDir: string,
+  env: NodeJS.ProcessEnv
+): Promise<LoadCheck> {
+  const checkFile = path.join(workDir, 'check.txt')
+  const check = await runJulia(
+    julia,
+    checkImageCommand(image, projectDir, packagesFile, checkFile),
+    env
+  )
+  if (check.code !== 0) {
+    throw new UserError(
+      'image',
+      `the image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`,
+      'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it'
+    )
+  }
+  return parseLoadCheck(await fs.readFile(checkFile, 'utf8'), image)
+}
+
 /** Loads the image once, then (when measuring) runs the workloads without and with it. */
 export async function verifyImage(
   julia: JuliaInfo,
   spec: VerifySpec,
   env: NodeJS.ProcessEnv
 ): Promise<Verification> {
-  const checkFile = path.join(spec.workDir, 'check.txt')
-  const check = await runJulia(
+  const load = await checkImageLoads(
     julia,
-    checkImageCommand(spec.image, spec.projectDir, spec.packagesFile, checkFile),
+    spec.image,
+    spec.projectDir,
+    spec.packagesFile,
+    spec.workDir,
     env
   )
-  if (check.code !== 0) {
-    throw new UserError(
-      'image',
-      `the new image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`,
-      'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it'
-    )
-  }
-  const load = parseLoadCheck(await fs.readFile(checkFile, 'utf8'), spec.image)
   if (!spec.measure || spec.workloads.length === 0) return { load }
 
   const run = (name: string, image?: string) => {

@@ -3,6 +3,8 @@
  * have a GitHub implementation (runner services) and a local one (CLI, tests).
  */
 
+export type SaveOutcome = 'saved' | 'already-existed' | 'skipped'
+
 /** A store of finished images keyed by content hash. */
 export interface ImageCache {
   /** Where entries come from, for logs: "GitHub Actions cache", "local cache /path". */
@@ -14,10 +16,16 @@ export interface ImageCache {
    */
   restore(key: string, dir: string): Promise<boolean>
   /**
-   * Saves the folder `dir` under `key`. An entry that already exists under that key (another
-   * job of a matrix saved it first) is not an error. Rejects when the service fails.
+   * Saves the folder `dir` under `key` and says how that ended. An entry that already exists
+   * under that key (another job of a matrix saved it first) is not an error; `skipped` means the
+   * store does not accept writes here (a read-only cache mode). Rejects when the service fails.
    */
-  save(key: string, dir: string): Promise<void>
+  save(key: string, dir: string): Promise<SaveOutcome>
+  /**
+   * Drops an entry that failed its checks, so the rebuilt image can take its place. Stores whose
+   * entries are immutable (GitHub's) cannot; they say so and return false.
+   */
+  discard(key: string): Promise<boolean>
 }
 
 export interface ArtifactUpload {

@@ -1,0 +1,42 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import type { ImageMetadata } from '../metadata.js'
+import type { ArtifactStore, ArtifactUpload } from '../store/types.js'
+import { sha256sumsText } from '../store/github-artifact.js'
+import { sha256File } from '../util/hash.js'
+
+/**
+ * Uploads the image, its metadata and a SHA256SUMS file as one artifact. The files are staged
+ * under their published names in a folder of their own (the image hard-linked where possible:
+ * it is hundreds of MB).
+ */
+export async function publishImage(
+  store: ArtifactStore,
+  name: string,
+  image: string,
+  metadataFile: string,
+  metadata: ImageMetadata,
+  tempDir: string,
+  retentionDays: number | undefined
+): Promise<ArtifactUpload> {
+  const staging = await fs.mkdtemp(path.join(tempDir, 'julia-sysimage-artifact-'))
+  try {
+    const imageName = path.basename(image)
+    const metadataName = `${imageName}.json`
+    const stagedImage = path.join(staging, imageName)
+    await fs.link(image, stagedImage).catch(() => fs.copyFile(image, stagedImage))
+    await fs.copyFile(metadataFile, path.join(staging, metadataName))
+    const metadataSha = sha256File(path.join(staging, metadataName))
+    await fs.writeFile(
+      path.join(staging, 'SHA256SUMS'),
+      sha256sumsText([
+        { file: imageName, sha256: metadata.image.sha256 },
+        { file: metadataName, sha256: await metadataSha }
+      ])
+    )
+    const files = [imageName, metadataName, 'SHA256SUMS'].map((f) => path.join(staging, f))
+    return await store.upload(name, files, staging, { retentionDays })
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,78 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { parse as parseToml } from 'smol-toml'
+import type { KeyFile } from './keys.js'
+import { sha256File } from './util/hash.js'
+
+async function fileEntry(role: string, file: string, relativePath = ''): Promise<KeyFile> {
+  return { role, relativePath, sha256: await sha256File(file) }
+}
+
+/**
+ * Pure: the `path = ...` packages of a Manifest.toml (both the old layout with `[[Name]]` at the
+ * top level and the 1.7+ layout under `[deps]`), as name → path relative to the project.
+ */
+export function pathPackagesOfManifest(manifest: Record<string, unknown>): Map<string, string> {
+  const table = (typeof manifest.manifest_format === 'string' ? manifest.deps : manifest) as Record<
+    string,
+    unknown
+  >
+  const result = new Map<string, string>()
+  for (const [name, entries] of Object.entries(table ?? {})) {
+    if (!Array.isArray(entries)) continue
+    for (const entry of entries) {
+      const p = (entry as Record<string, unknown>)?.path
+      if (typeof p === 'string') result.set(name, p)
+    }
+  }
+  return result
+}
+
+/** Every file below `root`, as paths relative to it (with `/`), skipping VCS and hidden folders. */
+async function treeFiles(root: string): Promise<string[]> {
+  const found: string[] = []
+  const walk = async (dir: string, rel: string) => {
+    const entries = await fs.readdir(dir, { withFileTypes: true })
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue // .git, .github, editor state: not package code
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name
+      if (entry.isDirectory()) await walk(path.join(dir, entry.name), childRel)
+      else if (entry.isFile()) found.push(childRel)
+    }
+  }
+  await walk(root, '')
+  return found.sort()
+}
+
+export interface KeyFileSources {
+  projectFile: string
+  manifestFile?: string
+  workloads: string[]
+  statementFiles: string[]
+  scripts: string[]
+}
+
+/**
+ * Digests of every file that shapes the image: project and manifest, the source trees of path
+ * packages (an image keeps the code it was built with, so editing a local package must miss),
+ * workloads, statement files and julia-sysimage's own Julia scripts.
+ */
+export async function collectKeyFiles(sources: KeyFileSources): Promise<KeyFile[]> {
+  const files: KeyFile[] = [await fileEntry('project', sources.projectFile)]
+  if (sources.manifestFile) {
+    files.push(await fileEntry('manifest', sources.manifestFile))
+    const manifest = parseToml(await fs.readFile(sources.manifestFile, 'utf8'))
+    const projectDir = path.dirname(sources.projectFile)
+    for (const [name, relative] of pathPackagesOfManifest(manifest)) {
+      const root = path.resolve(projectDir, relative)
+      for (const rel of await treeFiles(root)) {
+        files.push(await fileEntry(`package:${name}`, path.join(root, rel), rel))
+      }
+    }
+  }
+  for (const file of sources.workloads) files.push(await fileEntry('workload', file))
+  for (const file of sources.statementFiles) files.push(await fileEntry('statements', file))
+  for (const file of sources.scripts)
+    files.push(await fileEntry('script', file, path.basename(file)))
+  return files
+}

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * Pure: the cache key of a finished image. Everything that shapes the image's bytes goes in as a
+ * content digest; nothing that merely locates it does (absolute checkout paths, the order the
+ * workloads were listed in, timing options), so the same project on another runner or in another
+ * folder hits the same entry, and any change that matters misses.
+ */
+export interface KeyInputs {
+  /** `cache-key-prefix`; lets users separate or invalidate their entries. */
+  prefix: string
+  /** The Julia build: version plus its commit, or a digest of its base image when no commit is recorded. */
+  julia: { version: string; build: string }
+  os: string
+  arch: string
+  /** The resolved target string passed to `--cpu-target`. */
+  cpuTarget: string
+  mode: string
+  /** Packages loaded into the image, by name. */
+  packages: string[]
+  /** Files whose content shapes the image, each with a role and (for trees) a relative path. */
+  files: KeyFile[]
+}
+
+export interface KeyFile {
+  /** What the file is: project, manifest, package:<name>, workload, statements, script. */
+  role: string
+  /** Path relative to its root (the project or package folder) for files in trees; '' otherwise. */
+  relativePath: string
+  sha256: string
+}
+
+/** Bumped whenever the image layout or the metadata format changes incompatibly. */
+export const keySchema = 1
+
+export function imageCacheKey(inputs: KeyInputs): string {
+  const hash = createHash('sha256')
+  const line = (...parts: string[]) => hash.update(`${parts.join('\t')}\n`)
+  line('schema', String(keySchema))
+  line('julia', inputs.julia.version, inputs.julia.build)
+  line('platform', inputs.os, inputs.arch)
+  line('cpu-target', inputs.cpuTarget)
+  line('mode', inputs.mode)
+  line('packages', ...[...inputs.packages].sort())
+  // sorted, so listing order and discovery order do not matter
+  const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort()
+  for (const file of files) line('file', file)
+  const digest = hash.digest('hex').slice(0, 40)
+  const prefix = inputs.prefix.trim() ? `${inputs.prefix.trim()}-` : ''
+  return `${prefix}julia-sysimage-${inputs.os}-${inputs.arch}-julia-${inputs.julia.version}-${digest}`
+}

@@ -1,0 +1,92 @@
+import type { ImageMetadata } from './metadata.js'
+import { formatBytes } from './util/memory.js'
+
+/** A table as the job summary shows it: the first row is the header. */
+export interface Table {
+  caption: string
+  rows: string[][]
+}
+
+export interface RunFacts {
+  metadata: ImageMetadata
+  cacheHit: boolean
+  cacheKey: string
+  /** This run's stage times (on a hit only install, probe, restore ran). */
+  timings: Record<string, number>
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+
+/** Pure: the job summary's tables (before/after, stages, image facts). */
+export function summaryTables(facts: RunFacts): Table[] {
+  const { metadata: m } = facts
+  const tables: Table[] = []
+  if (m.measurement) {
+    const { without, with: withImage, speedup } = m.measurement
+    tables.push({
+      caption: 'Time to first X',
+      rows: [
+        ['', 'load', 'first work', 'total'],
+        [
+          'without image',
+          seconds(without.loadMs),
+          seconds(without.workMs),
+          seconds(without.loadMs + without.workMs)
+        ],
+        [
+          'with image',
+          seconds(withImage.loadMs),
+          seconds(withImage.workMs),
+          seconds(withImage.loadMs + withImage.workMs)
+        ],
+        ['speed-up', '', '', `${speedup}×`]
+      ]
+    })
+  }
+  tables.push({
+    caption: facts.cacheHit ? 'This run (restored from the cache)' : 'Build time per stage',
+    rows: [
+      ['stage', 'time'],
+      ...Object.entries(facts.timings).map(([stage, ms]) => [stage, seconds(ms)])
+    ]
+  })
+  const s = m.statements
+  tables.push({
+    caption: 'Image',
+    rows: [
+      ['', ''],
+      ['cache', facts.cacheHit ? `hit (${facts.cacheKey})` : `miss (${facts.cacheKey})`],
+      ['image size', formatBytes(m.image.size)],
+      ['Julia', `${m.julia.version} (${m.julia.os}, ${m.julia.arch})`],
+      ['cpu target', m.cpuTarget],
+      ['packages in image', m.project.packagesInImage.join(', ') || '(none)'],
+      ['statements used', `${s.used} of ${s.unique} distinct (${s.traced} traced)`],
+      [
+        'statements skipped',
+        `${s.skipped.main} bound to Main, ${s.skipped.malformed} malformed, ${s.skipped.unresolvable} unresolvable, ${s.skipped.failed} failed`
+      ],
+      [
+        'compiled at run time with the image',
+        m.measurement ? String(m.measurement.residual) : 'not measured'
+      ]
+    ]
+  })
+  return tables
+}
+
+/** Pure: one line about skipped statements, for a single annotation (not one per statement). */
+export function skippedStatementsNote(m: ImageMetadata): string | undefined {
+  const k = m.statements.skipped
+  const total = k.main + k.malformed + k.unresolvable + k.failed
+  if (total === 0) return undefined
+  return (
+    `${total} of the recorded statements could not go into the image: ${k.main} bound to the workload's own ` +
+    `Main definitions (no image can hold those), ${k.malformed} malformed, ${k.unresolvable} naming something ` +
+    `not loaded, ${k.failed} failed to compile`
+  )
+}
+
+/** Pure: the default artifact name, `sysimage-<os>-<arch>-julia-<version>`. */
+export function defaultArtifactName(m: ImageMetadata): string {
+  return `sysimage-${m.julia.os}-${m.julia.arch}-julia-${m.julia.version}`
+}
