@@ -9,13 +9,13 @@ import { selectJulia } from './julia/select.js'
 import type { Logger } from './log.js'
 import { buildMetadata, type ImageMetadata } from './metadata.js'
 import { packagesFileText, readProject, type JuliaProject, type PackageRef } from './project.js'
-import { checkInputFiles, type BuildRequest } from './request.js'
+import { assertSpaceFor, checkInputFiles, type BuildRequest } from './request.js'
 import { buildObject } from './stages/object.js'
 import { findLinker, linkImage } from './stages/link.js'
 import { setupProject } from './stages/setup.js'
 import { verifyImage } from './stages/verify.js'
 import { runWorkloads } from './stages/workload.js'
-import { filterStatements } from './statements.js'
+import { filterStatements, type StatementCounts } from './statements.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
 import { sha256File } from './util/hash.js'
 import { formatBytes } from './util/memory.js'
@@ -32,6 +32,41 @@ export interface BuildResult {
 /** The metadata file that belongs to an image. */
 export function metadataPathFor(image: string): string {
   return `${image}.json`
+}
+
+function workloadTimeoutMs(request: BuildRequest): number | undefined {
+  return request.workloadTimeoutMinutes === undefined
+    ? undefined
+    : request.workloadTimeoutMinutes * 60_000
+}
+
+/**
+ * Pure: why the image will not speed up the workload, when the trace shows it: nothing usable
+ * was recorded, or nothing that involves the project's packages (the workload never called them;
+ * what it recorded is the driver's and Base's own code).
+ */
+export function workloadNote(
+  statements: string[],
+  counts: StatementCounts,
+  packages: PackageRef[],
+  workloadCount: number
+): string | undefined {
+  if (workloadCount === 0) return undefined
+  if (statements.length === 0) {
+    return (
+      `the workloads recorded nothing that can go into an image (${counts.read} statements, ${counts.main} of them ` +
+      "bound to the scripts' own Main definitions): the image will hold the packages but will not make the " +
+      "workload faster; have it call the packages' functions"
+    )
+  }
+  const names = packages.map((p) => p.name)
+  if (names.length === 0 || statements.some((s) => names.some((name) => s.includes(`${name}.`))))
+    return undefined
+  return (
+    `none of the ${statements.length} recorded statements involve the project's packages (${names.join(', ')}): ` +
+    'the image will load them but holds little compiled code for them and will not make the workload faster; ' +
+    "have the workload call the packages' functions"
+  )
 }
 
 export interface PreparedBuild {
@@ -102,12 +137,14 @@ export async function prepareBuild(
     log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`)
     return julia
   })
+  const output = path.resolve(request.output ?? `sysimage.${julia.dlext}`)
+  await assertSpaceFor(output, julia.baseImage)
   return {
     request,
     project,
     julia,
     cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
-    output: path.resolve(request.output ?? `sysimage.${julia.dlext}`)
+    output
   }
 }
 
@@ -136,7 +173,9 @@ export async function buildImage(
     await fs.writeFile(work('packages.txt'), packagesFileText(project.packages))
     const env = request.env
 
-    await timed('instantiate', () => setupProject(julia, project.dir, env, request.measure))
+    await timed('instantiate', () =>
+      setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined)
+    )
 
     const traced = await timed('trace', async () => {
       const traces: string[] = []
@@ -148,7 +187,8 @@ export async function buildImage(
             packagesFile: work('packages.txt'),
             resultFile: work('trace-result.txt'),
             workloads: request.workloads,
-            traceFile: work('trace.jl')
+            traceFile: work('trace.jl'),
+            timeoutMs: workloadTimeoutMs(request)
           },
           'trace',
           env,
@@ -159,6 +199,13 @@ export async function buildImage(
       for (const file of request.statementFiles) traces.push(await fs.readFile(file, 'utf8'))
       const filtered = filterStatements(traces)
       await fs.writeFile(work('statements.jl'), filtered.statements.map((s) => `${s}\n`).join(''))
+      const note = workloadNote(
+        filtered.statements,
+        filtered.counts,
+        project.packages,
+        request.workloads.length
+      )
+      if (note) log.warning(note)
       const c = filtered.counts
       log.info(
         `statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`
@@ -206,7 +253,8 @@ export async function buildImage(
           packagesFile: work('packages.txt'),
           workloads: request.workloads,
           workDir,
-          measure: request.measure
+          measure: request.measure,
+          timeoutMs: workloadTimeoutMs(request)
         },
         env
       )

@@ -107,12 +107,20 @@ export async function readProject(dir: string): Promise<JuliaProject> {
       'Fix the [deps] section'
     )
   }
-  return {
-    dir,
-    projectFile,
-    manifestFile: await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']),
-    packages
+  const manifestFile = await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml'])
+  if (manifestFile) {
+    // Pkg's own message for a broken manifest is a stack trace several screens long
+    try {
+      parseToml(await fs.readFile(manifestFile, 'utf8'))
+    } catch (error) {
+      throw new UserError(
+        'project',
+        `${manifestFile} is not valid TOML (${(error as Error).message.split('\n')[0]})`,
+        'Restore it from version control, or delete it and run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` to write a new one'
+      )
+    }
   }
+  return { dir, projectFile, manifestFile, packages }
 }
 
 /** The packages file the Julia scripts read: "<uuid> <name>" per line. */

@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { UserError } from './errors.js'
+import { tempPathBeside } from './util/atomic.js'
+import { formatBytes } from './util/memory.js'
 
 /** Everything a build needs, parsed once from CLI flags or action inputs. Paths are absolute. */
 export interface BuildRequest {
@@ -30,6 +32,8 @@ export interface BuildRequest {
   imageThreads?: number
   /** Prepended to cache keys, to separate or invalidate entries. */
   cacheKeyPrefix: string
+  /** Stop a workload run that takes longer than this (minutes; fractions allowed). */
+  workloadTimeoutMinutes?: number
   /** Run the workloads without and with the image to measure the gain. */
   measure: boolean
   /** Keep the work folder (traces, object, logs) for inspection. */
@@ -45,6 +49,40 @@ async function isFile(file: string): Promise<boolean> {
     (s) => s.isFile(),
     () => false
   )
+}
+
+/** A write probe: a read-only folder should fail now, not after a build of many minutes. */
+async function assertWritable(dir: string): Promise<void> {
+  const probe = tempPathBeside(path.join(dir, 'write-check'))
+  try {
+    await fs.writeFile(probe, '')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UserError(
+      'output',
+      `cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : code})`,
+      'Choose an output path in a writable folder'
+    )
+  } finally {
+    await fs.rm(probe, { force: true })
+  }
+}
+
+/**
+ * Checks there is room for the image: about the size of Julia's own image (a workload image
+ * is a little smaller than the base or larger by its packages), with a margin.
+ */
+export async function assertSpaceFor(output: string, baseImage: string): Promise<void> {
+  const [stat, base] = await Promise.all([fs.statfs(path.dirname(output)), fs.stat(baseImage)])
+  const free = stat.bavail * stat.bsize
+  const needed = Math.ceil(base.size * 1.5)
+  if (free < needed) {
+    throw new UserError(
+      'output',
+      `only ${formatBytes(free)} free in ${path.dirname(output)}, and the image needs about ${formatBytes(needed)}`,
+      'Free some space or choose an output folder on a larger disk'
+    )
+  }
 }
 
 /** Checks that every named input file exists before any slow work starts. */
@@ -89,6 +127,7 @@ export async function checkInputFiles(request: BuildRequest): Promise<void> {
         'Choose an output path in a writable folder'
       )
     })
+    await assertWritable(dir)
   }
 }
 
@@ -118,4 +157,19 @@ export function parseImageThreads(value: string): number | undefined {
 export function parseNameList(value: string): string[] | undefined {
   const names = value.split(/[\s,]+/).filter((name) => name !== '')
   return names.length > 0 ? names : undefined
+}
+
+/** Pure: the `workload-timeout` input in minutes; empty means no limit. */
+export function parseTimeoutMinutes(value: string): number | undefined {
+  const text = value.trim()
+  if (text === '') return undefined
+  const minutes = Number(text)
+  if (!Number.isFinite(minutes) || minutes <= 0) {
+    throw new UserError(
+      'workload-timeout',
+      `${JSON.stringify(value)} is not a number of minutes`,
+      'Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty for no limit'
+    )
+  }
+  return minutes
 }

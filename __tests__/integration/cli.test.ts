@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { ImageMetadata } from '../../src/metadata.js'
+import { runCli, type CliRun } from '../helpers/cli.js'
 import {
   fixturesDir,
   juliaMissingReason,
@@ -14,31 +14,7 @@ import {
 } from '../helpers/test-julia.js'
 
 const skip = juliaMissingReason()
-const cliEntry = path.join(repoRoot, 'dist', 'cli', 'index.js')
 const example = path.join(repoRoot, 'examples', 'hello')
-
-interface CliRun {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the bundled CLI as a user would (`julia-sysimage ...` is this file). */
-function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], {
-      env,
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () => {
   let dir: string

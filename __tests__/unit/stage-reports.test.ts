@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { juliaErrorSummary } from '../../src/julia/run-julia.js'
+import { workloadNote } from '../../src/pipeline.js'
 import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
 import { parseLoadCheck, residualOf } from '../../src/stages/verify.js'
 import { parseWorkloadTiming } from '../../src/stages/workload.js'
@@ -104,5 +105,30 @@ describe('objectBuildError', () => {
   it("shows the build's last output otherwise", () => {
     const error = objectBuildError(null, 1, 'line1\nERROR: could not load Foo\n', 0)
     assert.match(error.message, /exit code 1\):\nline1\nERROR: could not load Foo/)
+  })
+})
+
+describe('workloadNote', () => {
+  const counts = { read: 3, unique: 1, main: 2, malformed: 0 }
+  const hello = [{ name: 'Hello', uuid: 'u' }]
+  it('says when nothing usable was recorded', () => {
+    assert.match(
+      workloadNote([], counts, hello, 1) ?? '',
+      /recorded nothing that can go into an image \(3 statements, 2 of them bound/
+    )
+  })
+  it("says when nothing recorded involves the project's packages", () => {
+    const base = ['precompile(Tuple{typeof(Base.include), Module, String})']
+    assert.match(
+      workloadNote(base, counts, hello, 1) ?? '',
+      /none of the 1 recorded statements involve the project's packages \(Hello\)/
+    )
+  })
+  it('is quiet when the workload used the packages, or there is no workload', () => {
+    assert.equal(
+      workloadNote(['precompile(Tuple{typeof(Hello.report), Hello.Inventory})'], counts, hello, 1),
+      undefined
+    )
+    assert.equal(workloadNote([], counts, hello, 0), undefined)
   })
 })

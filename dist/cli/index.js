@@ -33588,12 +33588,17 @@ async function readProject(dir) {
     catch (error) {
         throw new UserError('project', `${projectFile}: ${error.message}`, 'Fix the [deps] section');
     }
-    return {
-        dir,
-        projectFile,
-        manifestFile: await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']),
-        packages
-    };
+    const manifestFile = await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']);
+    if (manifestFile) {
+        // Pkg's own message for a broken manifest is a stack trace several screens long
+        try {
+            parse(await external_node_fs_namespaceObject.promises.readFile(manifestFile, 'utf8'));
+        }
+        catch (error) {
+            throw new UserError('project', `${manifestFile} is not valid TOML (${error.message.split('\n')[0]})`, 'Restore it from version control, or delete it and run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` to write a new one');
+        }
+    }
+    return { dir, projectFile, manifestFile, packages };
 }
 /** The packages file the Julia scripts read: "<uuid> <name>" per line. */
 function packagesFileText(packages) {
@@ -38076,6 +38081,7 @@ async function unpack(archive, dest, url) {
 
 
 
+
 /**
  * Which Julia to use: an explicit path, else a `julia` on PATH that satisfies the spec (e.g. one
  * setup-julia installed), else one installed from the spec. Logs the choice and the reason.
@@ -38084,6 +38090,9 @@ async function selectJulia(request, log) {
     const env = request.env ?? process.env;
     const spec = request.spec?.trim() ? request.spec.trim() : undefined;
     const parsed = spec === undefined ? undefined : parseVersionSpec(spec);
+    // checked now, whichever Julia ends up used: a wrong arch must not pass silently
+    const wantedArch = request.arch ? juliaArch(request.arch, process.arch) : undefined;
+    const hostArch = juliaArch(undefined, process.arch);
     if (request.juliaPath) {
         const juliaPath = await checkExecutable(request.juliaPath);
         const version = await juliaVersionOf(juliaPath, env, 'julia-path');
@@ -38096,7 +38105,8 @@ async function selectJulia(request, log) {
         log.info(`using Julia ${version} at ${juliaPath}: ${why}`);
         return { juliaPath, bindir: await bindirOf(juliaPath), version, source: 'explicit' };
     }
-    const onPath = await findOnPath(env);
+    // a julia on PATH runs on this machine's architecture; another one must be installed
+    const onPath = wantedArch === undefined || wantedArch === hostArch ? await findOnPath(env) : undefined;
     if (onPath) {
         const version = await juliaVersionOf(onPath, env, 'julia');
         if (parsed === undefined) {
@@ -38254,12 +38264,136 @@ function buildMetadata(parts) {
     };
 }
 
+;// CONCATENATED MODULE: ./lib/util/atomic.js
+
+
+
+/**
+ * A path beside `target` (same directory, so same filesystem) to build into before an atomic
+ * rename. The name starts with a dot so a half-written file is never mistaken for the result.
+ */
+function tempPathBeside(target) {
+    const suffix = `${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(target), `.${external_node_path_namespaceObject.basename(target)}.tmp-${suffix}`);
+}
+/** Writes `data` to `target` through a temporary file and a rename: readers see all or nothing. */
+async function writeFileAtomic(target, data) {
+    const temp = tempPathBeside(target);
+    try {
+        await external_node_fs_namespaceObject.promises.writeFile(temp, data);
+        await external_node_fs_namespaceObject.promises.rename(temp, target);
+    }
+    catch (error) {
+        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/util/memory.js
+
+
+/** Resident and peak memory of a process in bytes, from /proc (Linux); undefined elsewhere. */
+async function processMemory(pid) {
+    try {
+        const status = await external_node_fs_namespaceObject.promises.readFile(`/proc/${pid}/status`, 'utf8');
+        const field = (name) => {
+            const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+            return match ? Number(match[1]) * 1024 : 0;
+        };
+        return { rss: field('VmRSS'), peak: field('VmHWM') };
+    }
+    catch {
+        return undefined;
+    }
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+/**
+ * Samples a child's memory every `sampleMs` and reports a heartbeat every `heartbeatMs`, so a
+ * long silent build shows it is alive and how close it runs to the machine's memory.
+ */
+class MemoryWatch {
+    report;
+    sampleMs;
+    heartbeatMs;
+    peak = 0;
+    pid;
+    started = Date.now();
+    sampler;
+    heartbeat;
+    constructor(report, sampleMs = 1000, heartbeatMs = 30_000) {
+        this.report = report;
+        this.sampleMs = sampleMs;
+        this.heartbeatMs = heartbeatMs;
+    }
+    attach(pid) {
+        this.pid = pid;
+        this.sampler = setInterval(() => void this.sample(), this.sampleMs);
+        this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+    }
+    async sample() {
+        if (this.pid === undefined)
+            return undefined;
+        const memory = await processMemory(this.pid);
+        if (!memory)
+            return undefined;
+        this.peak = Math.max(this.peak, memory.peak, memory.rss);
+        return memory.rss;
+    }
+    async beat() {
+        const rss = await this.sample();
+        const seconds = Math.round((Date.now() - this.started) / 1000);
+        const used = rss === undefined ? '' : `, process ${formatBytes(rss)}`;
+        this.report(`still building: ${seconds} s${used}, machine free ${formatBytes(external_node_os_namespaceObject.freemem())}`);
+    }
+    stop() {
+        clearInterval(this.sampler);
+        clearInterval(this.heartbeat);
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/request.js
+
+
 
 
 
 async function isFile(file) {
     return external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false);
+}
+/** A write probe: a read-only folder should fail now, not after a build of many minutes. */
+async function assertWritable(dir) {
+    const probe = tempPathBeside(external_node_path_namespaceObject.join(dir, 'write-check'));
+    try {
+        await external_node_fs_namespaceObject.promises.writeFile(probe, '');
+    }
+    catch (error) {
+        const code = error.code;
+        throw new UserError('output', `cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : code})`, 'Choose an output path in a writable folder');
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(probe, { force: true });
+    }
+}
+/**
+ * Checks there is room for the image: about the size of Julia's own image (a workload image
+ * is a little smaller than the base or larger by its packages), with a margin.
+ */
+async function assertSpaceFor(output, baseImage) {
+    const [stat, base] = await Promise.all([external_node_fs_namespaceObject.promises.statfs(external_node_path_namespaceObject.dirname(output)), external_node_fs_namespaceObject.promises.stat(baseImage)]);
+    const free = stat.bavail * stat.bsize;
+    const needed = Math.ceil(base.size * 1.5);
+    if (free < needed) {
+        throw new UserError('output', `only ${formatBytes(free)} free in ${external_node_path_namespaceObject.dirname(output)}, and the image needs about ${formatBytes(needed)}`, 'Free some space or choose an output folder on a larger disk');
+    }
 }
 /** Checks that every named input file exists before any slow work starts. */
 async function checkInputFiles(request) {
@@ -38282,6 +38416,7 @@ async function checkInputFiles(request) {
         await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true }).catch((error) => {
             throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder');
         });
+        await assertWritable(dir);
     }
 }
 /** Pure: the `mode` input. */
@@ -38306,6 +38441,17 @@ function parseImageThreads(value) {
 function parseNameList(value) {
     const names = value.split(/[\s,]+/).filter((name) => name !== '');
     return names.length > 0 ? names : undefined;
+}
+/** Pure: the `workload-timeout` input in minutes; empty means no limit. */
+function parseTimeoutMinutes(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const minutes = Number(text);
+    if (!Number.isFinite(minutes) || minutes <= 0) {
+        throw new UserError('workload-timeout', `${JSON.stringify(value)} is not a number of minutes`, 'Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty for no limit');
+    }
+    return minutes;
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
@@ -38427,77 +38573,6 @@ function juliaErrorSummary(stderr) {
     }
     const where = lines.filter((line) => line.startsWith('in expression starting at'));
     return [...summary.filter((l) => l.trim()), ...where.slice(0, 1)].join('\n');
-}
-
-;// CONCATENATED MODULE: ./lib/util/memory.js
-
-
-/** Resident and peak memory of a process in bytes, from /proc (Linux); undefined elsewhere. */
-async function processMemory(pid) {
-    try {
-        const status = await external_node_fs_namespaceObject.promises.readFile(`/proc/${pid}/status`, 'utf8');
-        const field = (name) => {
-            const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
-            return match ? Number(match[1]) * 1024 : 0;
-        };
-        return { rss: field('VmRSS'), peak: field('VmHWM') };
-    }
-    catch {
-        return undefined;
-    }
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-/**
- * Samples a child's memory every `sampleMs` and reports a heartbeat every `heartbeatMs`, so a
- * long silent build shows it is alive and how close it runs to the machine's memory.
- */
-class MemoryWatch {
-    report;
-    sampleMs;
-    heartbeatMs;
-    peak = 0;
-    pid;
-    started = Date.now();
-    sampler;
-    heartbeat;
-    constructor(report, sampleMs = 1000, heartbeatMs = 30_000) {
-        this.report = report;
-        this.sampleMs = sampleMs;
-        this.heartbeatMs = heartbeatMs;
-    }
-    attach(pid) {
-        this.pid = pid;
-        this.sampler = setInterval(() => void this.sample(), this.sampleMs);
-        this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    }
-    async sample() {
-        if (this.pid === undefined)
-            return undefined;
-        const memory = await processMemory(this.pid);
-        if (!memory)
-            return undefined;
-        this.peak = Math.max(this.peak, memory.peak, memory.rss);
-        return memory.rss;
-    }
-    async beat() {
-        const rss = await this.sample();
-        const seconds = Math.round((Date.now() - this.started) / 1000);
-        const used = rss === undefined ? '' : `, process ${formatBytes(rss)}`;
-        this.report(`still building: ${seconds} s${used}, machine free ${formatBytes(external_node_os_namespaceObject.freemem())}`);
-    }
-    stop() {
-        clearInterval(this.sampler);
-        clearInterval(this.heartbeat);
-    }
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/object.js
@@ -38735,14 +38810,16 @@ async function linkImage(julia, linker, object, output, env) {
  * gain is measured, the default package images are precompiled too, so that the "without image"
  * run measures loading, not precompiling.
  */
-async function setupProject(julia, projectDir, env, measure) {
+async function setupProject(julia, projectDir, env, measure, hasManifest = true) {
     const commands = [setupProjectCommand(julia.version, projectDir)];
     if (measure && atLeast(julia.version, 1, 9))
         commands.push(precompileDefaultCommand(projectDir));
     for (const command of commands) {
         const result = await runJulia(julia, command, env);
         if (result.code !== 0) {
-            throw new UserError('project', `instantiating and precompiling ${projectDir} failed:\n${juliaErrorSummary(result.stderr)}`, 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project');
+            throw new UserError('project', `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'}:\n${juliaErrorSummary(result.stderr)}`, hasManifest
+                ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
+                : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
         }
     }
 }
@@ -38853,9 +38930,15 @@ function parseWorkloadTiming(resultText, spawnedAtMs) {
  * when the image is used in CI: methods specialised on the stdout type then match.
  */
 async function runWorkloads(julia, spec, purpose, env, label) {
-    const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env);
+    const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env, {
+        timeoutMs: spec.timeoutMs
+    });
+    const names = spec.workloads.map((w) => external_node_path_namespaceObject.basename(w)).join(', ');
+    if (result.timedOut) {
+        const minutes = (spec.timeoutMs ?? 0) / 60_000;
+        throw new UserError('workload-timeout', `${names} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, 'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout');
+    }
     if (result.code !== 0) {
-        const names = spec.workloads.map((w) => external_node_path_namespaceObject.basename(w)).join(', ');
         throw new UserError('workload', `${names} failed ${label} (${result.signal ?? `exit code ${result.code}`}):\n${juliaErrorSummary(result.stderr)}`, `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`);
     }
     return parseWorkloadTiming(await external_node_fs_namespaceObject.promises.readFile(spec.resultFile, 'utf8'), result.startedAt);
@@ -38910,7 +38993,8 @@ async function verifyImage(julia, spec, env) {
             resultFile: external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.txt`),
             workloads: spec.workloads,
             traceFile,
-            image
+            image,
+            timeoutMs: spec.timeoutMs
         }, 'measure', env, name === 'with' ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
     };
     const without = await run('without');
@@ -38921,31 +39005,6 @@ async function verifyImage(julia, spec, env) {
         with: withImage.timing,
         residual: residualOf(withImage.trace)
     };
-}
-
-;// CONCATENATED MODULE: ./lib/util/atomic.js
-
-
-
-/**
- * A path beside `target` (same directory, so same filesystem) to build into before an atomic
- * rename. The name starts with a dot so a half-written file is never mistaken for the result.
- */
-function tempPathBeside(target) {
-    const suffix = `${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
-    return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(target), `.${external_node_path_namespaceObject.basename(target)}.tmp-${suffix}`);
-}
-/** Writes `data` to `target` through a temporary file and a rename: readers see all or nothing. */
-async function writeFileAtomic(target, data) {
-    const temp = tempPathBeside(target);
-    try {
-        await external_node_fs_namespaceObject.promises.writeFile(temp, data);
-        await external_node_fs_namespaceObject.promises.rename(temp, target);
-    }
-    catch (error) {
-        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
-        throw error;
-    }
 }
 
 ;// CONCATENATED MODULE: ./lib/version.js
@@ -38976,6 +39035,31 @@ const toolVersion = '0.1.0';
 /** The metadata file that belongs to an image. */
 function metadataPathFor(image) {
     return `${image}.json`;
+}
+function workloadTimeoutMs(request) {
+    return request.workloadTimeoutMinutes === undefined
+        ? undefined
+        : request.workloadTimeoutMinutes * 60_000;
+}
+/**
+ * Pure: why the image will not speed up the workload, when the trace shows it: nothing usable
+ * was recorded, or nothing that involves the project's packages (the workload never called them;
+ * what it recorded is the driver's and Base's own code).
+ */
+function workloadNote(statements, counts, packages, workloadCount) {
+    if (workloadCount === 0)
+        return undefined;
+    if (statements.length === 0) {
+        return (`the workloads recorded nothing that can go into an image (${counts.read} statements, ${counts.main} of them ` +
+            "bound to the scripts' own Main definitions): the image will hold the packages but will not make the " +
+            "workload faster; have it call the packages' functions");
+    }
+    const names = packages.map((p) => p.name);
+    if (names.length === 0 || statements.some((s) => names.some((name) => s.includes(`${name}.`))))
+        return undefined;
+    return (`none of the ${statements.length} recorded statements involve the project's packages (${names.join(', ')}): ` +
+        'the image will load them but holds little compiled code for them and will not make the workload faster; ' +
+        "have the workload call the packages' functions");
 }
 /** Pure: the project's packages narrowed to the `packages` input, which must name only deps. */
 function selectPackages(available, wanted) {
@@ -39015,12 +39099,14 @@ async function prepareBuild(request, log, timer) {
         log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`);
         return julia;
     });
+    const output = external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`);
+    await assertSpaceFor(output, julia.baseImage);
     return {
         request,
         project,
         julia,
         cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
-        output: external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`)
+        output
     };
 }
 /**
@@ -39040,7 +39126,7 @@ async function buildImage(prepared, log, timer) {
     try {
         await external_node_fs_namespaceObject.promises.writeFile(work('packages.txt'), packagesFileText(project.packages));
         const env = request.env;
-        await timed('instantiate', () => setupProject(julia, project.dir, env, request.measure));
+        await timed('instantiate', () => setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined));
         const traced = await timed('trace', async () => {
             const traces = [];
             if (request.workloads.length > 0) {
@@ -39049,7 +39135,8 @@ async function buildImage(prepared, log, timer) {
                     packagesFile: work('packages.txt'),
                     resultFile: work('trace-result.txt'),
                     workloads: request.workloads,
-                    traceFile: work('trace.jl')
+                    traceFile: work('trace.jl'),
+                    timeoutMs: workloadTimeoutMs(request)
                 }, 'trace', env, 'while recording statements');
                 traces.push(await external_node_fs_namespaceObject.promises.readFile(work('trace.jl'), 'utf8'));
             }
@@ -39057,6 +39144,9 @@ async function buildImage(prepared, log, timer) {
                 traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
             const filtered = filterStatements(traces);
             await external_node_fs_namespaceObject.promises.writeFile(work('statements.jl'), filtered.statements.map((s) => `${s}\n`).join(''));
+            const note = workloadNote(filtered.statements, filtered.counts, project.packages, request.workloads.length);
+            if (note)
+                log.warning(note);
             const c = filtered.counts;
             log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`);
             return filtered;
@@ -39091,7 +39181,8 @@ async function buildImage(prepared, log, timer) {
                 packagesFile: work('packages.txt'),
                 workloads: request.workloads,
                 workDir,
-                measure: request.measure
+                measure: request.measure,
+                timeoutMs: workloadTimeoutMs(request)
             }, env);
             if (result.load.packagesMissing.length > 0) {
                 log.warning(`packages not in the image: ${result.load.packagesMissing.join(', ')}`);
@@ -39443,6 +39534,7 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
+  --workload-timeout M  stop a workload run after M minutes             default: no limit
   --no-measure          skip the runs without/with the image
   --keep-work           keep the work folder (traces, object file, reports)
   -h, --help            show this help`;
@@ -39468,6 +39560,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         'cache-dir': { type: 'string' },
         'no-cache': { type: 'boolean' },
         'cache-key-prefix': { type: 'string' },
+        'workload-timeout': { type: 'string' },
         'no-measure': { type: 'boolean' },
         'keep-work': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
@@ -39494,6 +39587,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         mode: parseMode(values.mode ?? ''),
         imageThreads: parseImageThreads(values['image-threads'] ?? ''),
         cacheKeyPrefix: values['cache-key-prefix'] ?? '',
+        workloadTimeoutMinutes: parseTimeoutMinutes(values['workload-timeout'] ?? ''),
         measure: !values['no-measure'],
         keepWorkDir: values['keep-work'] ?? false,
         env

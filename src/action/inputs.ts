@@ -1,6 +1,12 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
-import { parseImageThreads, parseMode, parseNameList, type BuildRequest } from '../request.js'
+import {
+  parseImageThreads,
+  parseMode,
+  parseNameList,
+  parseTimeoutMinutes,
+  type BuildRequest
+} from '../request.js'
 
 /** Reads one input as the runner passes it: `INPUT_<NAME>` with spaces as underscores. */
 export type InputReader = (name: string) => string
@@ -74,6 +80,7 @@ export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): Act
       mode: parseMode(read('mode')),
       imageThreads: parseImageThreads(read('image-threads')),
       cacheKeyPrefix: read('cache-key-prefix'),
+      workloadTimeoutMinutes: parseTimeoutMinutes(read('workload-timeout')),
       measure: booleanInput(read, 'measure', true),
       keepWorkDir: false,
       tempDir: env.RUNNER_TEMP || undefined,

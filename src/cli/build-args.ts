@@ -1,6 +1,12 @@
 import os from 'node:os'
 import path from 'node:path'
-import { parseImageThreads, parseMode, parseNameList, type BuildRequest } from '../request.js'
+import {
+  parseImageThreads,
+  parseMode,
+  parseNameList,
+  parseTimeoutMinutes,
+  type BuildRequest
+} from '../request.js'
 import { userCacheDir } from '../util/user-cache.js'
 import { parseFlags } from './flags.js'
 
@@ -22,6 +28,7 @@ export const buildUsage = `Usage: julia-sysimage build [options]
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
+  --workload-timeout M  stop a workload run after M minutes             default: no limit
   --no-measure          skip the runs without/with the image
   --keep-work           keep the work folder (traces, object file, reports)
   -h, --help            show this help`
@@ -62,6 +69,7 @@ export function parseBuildArgs(
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
       'cache-key-prefix': { type: 'string' },
+      'workload-timeout': { type: 'string' },
       'no-measure': { type: 'boolean' },
       'keep-work': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
@@ -89,6 +97,7 @@ export function parseBuildArgs(
     mode: parseMode(values.mode ?? ''),
     imageThreads: parseImageThreads(values['image-threads'] ?? ''),
     cacheKeyPrefix: values['cache-key-prefix'] ?? '',
+    workloadTimeoutMinutes: parseTimeoutMinutes(values['workload-timeout'] ?? ''),
     measure: !values['no-measure'],
     keepWorkDir: values['keep-work'] ?? false,
     env

@@ -56,6 +56,8 @@ export interface WorkloadRun {
   traceFile?: string
   /** Start from this image instead of Julia's default one. */
   image?: string
+  /** Kill the run after this many milliseconds (the `workload-timeout` input). */
+  timeoutMs?: number
 }
 
 /**

@@ -5,6 +5,7 @@ import { UserError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { lastLines, run } from '../util/process.js'
 import { installJulia } from './install.js'
+import { juliaArch } from './platform.js'
 import { ltsMinor, parseVersionSpec, type VersionSpec } from './versions.js'
 
 export interface JuliaRequest {
@@ -38,6 +39,9 @@ export async function selectJulia(request: JuliaRequest, log: Logger): Promise<S
   const env = request.env ?? process.env
   const spec = request.spec?.trim() ? request.spec.trim() : undefined
   const parsed = spec === undefined ? undefined : parseVersionSpec(spec)
+  // checked now, whichever Julia ends up used: a wrong arch must not pass silently
+  const wantedArch = request.arch ? juliaArch(request.arch, process.arch) : undefined
+  const hostArch = juliaArch(undefined, process.arch)
 
   if (request.juliaPath) {
     const juliaPath = await checkExecutable(request.juliaPath)
@@ -55,7 +59,9 @@ export async function selectJulia(request: JuliaRequest, log: Logger): Promise<S
     return { juliaPath, bindir: await bindirOf(juliaPath), version, source: 'explicit' }
   }
 
-  const onPath = await findOnPath(env)
+  // a julia on PATH runs on this machine's architecture; another one must be installed
+  const onPath =
+    wantedArch === undefined || wantedArch === hostArch ? await findOnPath(env) : undefined
   if (onPath) {
     const version = await juliaVersionOf(onPath, env, 'julia')
     if (parsed === undefined) {

@@ -14,7 +14,8 @@ export async function setupProject(
   julia: JuliaInfo,
   projectDir: string,
   env: NodeJS.ProcessEnv,
-  measure: boolean
+  measure: boolean,
+  hasManifest = true
 ): Promise<void> {
   const commands = [setupProjectCommand(julia.version, projectDir)]
   if (measure && atLeast(julia.version, 1, 9)) commands.push(precompileDefaultCommand(projectDir))
@@ -23,8 +24,10 @@ export async function setupProject(
     if (result.code !== 0) {
       throw new UserError(
         'project',
-        `instantiating and precompiling ${projectDir} failed:\n${juliaErrorSummary(result.stderr)}`,
-        'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
+        `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'}:\n${juliaErrorSummary(result.stderr)}`,
+        hasManifest
+          ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
+          : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes'
       )
     }
   }

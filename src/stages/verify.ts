@@ -56,6 +56,7 @@ export interface VerifySpec {
   workloads: string[]
   workDir: string
   measure: boolean
+  timeoutMs?: number
 }
 
 /** Starts Julia with the image once and reports which packages it already holds. */
@@ -109,7 +110,8 @@ export async function verifyImage(
         resultFile: path.join(spec.workDir, `verify-${name}.txt`),
         workloads: spec.workloads,
         traceFile,
-        image
+        image,
+        timeoutMs: spec.timeoutMs
       },
       'measure',
       env,

@@ -34,9 +34,19 @@ export async function runWorkloads(
   env: NodeJS.ProcessEnv,
   label: string
 ): Promise<WorkloadTiming> {
-  const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env)
+  const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env, {
+    timeoutMs: spec.timeoutMs
+  })
+  const names = spec.workloads.map((w) => path.basename(w)).join(', ')
+  if (result.timedOut) {
+    const minutes = (spec.timeoutMs ?? 0) / 60_000
+    throw new UserError(
+      'workload-timeout',
+      `${names} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`,
+      'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout'
+    )
+  }
   if (result.code !== 0) {
-    const names = spec.workloads.map((w) => path.basename(w)).join(', ')
     throw new UserError(
       'workload',
       `${names} failed ${label} (${result.signal ?? `exit code ${result.code}`}):\n${juliaErrorSummary(result.stderr)}`,

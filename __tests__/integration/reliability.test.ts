@@ -1,0 +1,368 @@
+import assert from 'node:assert/strict'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { debianJulia153 } from '../helpers/julia-info.js'
+import type { ImageMetadata } from '../../src/metadata.js'
+import { linkImage } from '../../src/stages/link.js'
+import { setupProject } from '../../src/stages/setup.js'
+import { sha256File } from '../../src/util/hash.js'
+import { runCli, type CliRun } from '../helpers/cli.js'
+import {
+  fixturesDir,
+  juliaMissingReason,
+  juliaTestEnv,
+  newDepot,
+  repoRoot
+} from '../helpers/test-julia.js'
+
+const skip = juliaMissingReason()
+const example = path.join(repoRoot, 'examples', 'hello')
+const workloads = path.join(fixturesDir, 'workloads')
+
+/** One error line, naming the input; no stack trace; nothing on stdout. */
+function assertOneError(run: CliRun, pattern: RegExp): void {
+  assert.equal(run.code, 1, run.stderr)
+  const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'))
+  assert.equal(errors.length, 1, run.stderr)
+  assert.match(run.stderr, pattern)
+  assert.doesNotMatch(run.stderr, /^\s+at .*:\d+:\d+\)?$/m, 'no stack trace')
+  assert.equal(run.stdout, '')
+}
+
+describe('reliability: inputs', { skip }, () => {
+  let dir: string
+  let depot: string
+  let env: NodeJS.ProcessEnv
+  const build = (args: string[]) =>
+    runCli(['build', '--no-cache', '--output', path.join(dir, 'out', 'img.so'), ...args], env, dir)
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-inputs-'))
+    depot = newDepot()
+    env = juliaTestEnv(depot)
+  })
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true })
+    await fs.rm(depot, { recursive: true, force: true })
+  })
+  const noImage = async () =>
+    assert.deepEqual(await fs.readdir(path.join(dir, 'out')).catch(() => []), [])
+
+  it('Project.toml without Manifest.toml: instantiates what can be resolved', async () => {
+    // a stdlib-only project resolves against a (stub) registry and gets a Manifest
+    const project = path.join(dir, 'stdlib-only')
+    await fs.mkdir(project)
+    await fs.writeFile(
+      path.join(project, 'Project.toml'),
+      '[deps]\nPrintf = "de0858da-6303-5e67-8744-51eddeeeb8d7"\n'
+    )
+    const stubDepot = newDepot()
+    await fs.mkdir(path.join(stubDepot, 'registries', 'General'), { recursive: true })
+    await fs.writeFile(
+      path.join(stubDepot, 'registries', 'General', 'Registry.toml'),
+      'name = "General"\nuuid = "23338594-aafe-5451-b93e-139f81909106"\nrepo = "https://github.com/JuliaRegistries/General.git"\n\n[packages]\n'
+    )
+    await setupProject(debianJulia153, project, juliaTestEnv(stubDepot), false, false)
+    assert.ok((await fs.stat(path.join(project, 'Manifest.toml'))).isFile())
+  })
+
+  it('Project.toml without Manifest.toml: a clear error when it cannot be resolved', async () => {
+    const project = path.join(dir, 'no-manifest')
+    await fs.cp(example, project, { recursive: true })
+    await fs.rm(path.join(project, 'Manifest.toml'))
+    assertOneError(
+      await build(['--project', project, '--workload', path.join(project, 'workload.jl')]),
+      /error: project: instantiating and precompiling .* failed \(it has no Manifest.toml, so Pkg had to resolve every dependency\):\nERROR: .*\n[\s\S]*commit the Manifest.toml it writes/
+    )
+    await noImage()
+  })
+
+  it('a malformed Manifest.toml', async () => {
+    const project = path.join(dir, 'bad-manifest')
+    await fs.cp(example, project, { recursive: true })
+    await fs.writeFile(path.join(project, 'Manifest.toml'), '[[Hello]\npath = "Hello"\n')
+    assertOneError(
+      await build(['--project', project, '--workload', path.join(project, 'workload.jl')]),
+      /error: project: .*Manifest.toml is not valid TOML .*Restore it from version control, or delete it/
+    )
+  })
+
+  it('an unknown or malformed version spec, an unknown arch', async () => {
+    const args = ['--project', example, '--workload', path.join(example, 'workload.jl')]
+    assertOneError(
+      await build([...args, '--version', 'banana']),
+      /error: version: "banana" is not a Julia version/
+    )
+    assertOneError(
+      await build([
+        ...args,
+        '--version',
+        '1.5.3',
+        '--arch',
+        'sparc',
+        '--download-url',
+        'http://127.0.0.1:9'
+      ]),
+      /error: arch: "sparc" is not an architecture Julia is built for/
+    )
+  })
+
+  it('mode chained on a Julia that cannot chain, and a malformed cpu target', async () => {
+    const args = ['--project', example, '--workload', path.join(example, 'workload.jl')]
+    assertOneError(
+      await build([...args, '--mode', 'chained']),
+      /error: mode: chained images need a Julia that accepts --sysimage-native-code=chained/
+    )
+    assertOneError(await build([...args, '--mode', 'quick']), /error: mode: "quick" is not a mode/)
+    assertOneError(
+      await build([...args, '--cpu-target', 'generic;;haswell']),
+      /error: cpu-target: "generic;;haswell" is not a CPU target string/
+    )
+  })
+
+  it('a workload that runs forever is stopped by --workload-timeout', async () => {
+    const started = Date.now()
+    const run = await build([
+      '--project',
+      example,
+      '--workload',
+      path.join(workloads, 'forever.jl'),
+      '--workload-timeout',
+      '0.1'
+    ])
+    assertOneError(
+      run,
+      /error: workload-timeout: forever.jl did not finish while recording statements within 0.1 minutes and was stopped/
+    )
+    assert.ok(Date.now() - started < 60_000, 'stopped, not waited for')
+    assert.equal(spawnSync('pgrep', ['-f', 'forever.jl']).status, 1, 'no Julia left running')
+  })
+})
+
+describe('reliability: faults', { skip }, () => {
+  let dir: string
+  let depot: string
+  let env: NodeJS.ProcessEnv
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-faults-'))
+    depot = newDepot()
+    env = juliaTestEnv(depot)
+  })
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true })
+    await fs.rm(depot, { recursive: true, force: true })
+  })
+
+  it('the object build killed (as by the out-of-memory killer): says so, with memory and advice, and leaves nothing', async () => {
+    const out = path.join(dir, 'killed')
+    let cliPid = 0
+    const running = runCli(
+      [
+        'build',
+        '--no-cache',
+        '--project',
+        example,
+        '--workload',
+        path.join(example, 'workload.jl'),
+        '--output',
+        path.join(out, 'img.so')
+      ],
+      env,
+      dir,
+      (started) => (cliPid = started)
+    )
+    // wait for this CLI's own --output-o process, let it grow a little, then kill it the way
+    // the kernel does
+    let pid = ''
+    for (let i = 0; i < 240 && !pid; i++) {
+      await new Promise((r) => setTimeout(r, 500))
+      pid = spawnSync('pgrep', ['-P', String(cliPid), '-f', '--', '--output-o='], {
+        encoding: 'utf8'
+      })
+        .stdout.trim()
+        .split('\n')[0]
+    }
+    assert.ok(pid, 'the object build started')
+    await new Promise((r) => setTimeout(r, 5000))
+    process.kill(Number(pid), 'SIGKILL')
+    const run = await running
+    assertOneError(
+      run,
+      /error: image build: the Julia process was killed \(SIGKILL\) after using up to \d+(\.\d)? [MG]B; this machine has .* most likely the out-of-memory killer\. Lower image-threads/
+    )
+    assert.deepEqual(await fs.readdir(out), [], 'no partial image')
+  })
+
+  it('a link failure shows the linker’s own last lines and leaves no output', async () => {
+    const object = path.join(dir, 'garbage-o.a')
+    await fs.writeFile(object, 'this is not an object file')
+    const output = path.join(dir, 'linked.so')
+    const linker = {
+      kind: 'lld' as const,
+      path: execFileSync('which', ['ld.lld'], { encoding: 'utf8' }).trim()
+    }
+    await assert.rejects(
+      linkImage(debianJulia153, linker, object, output, process.env),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /^linker: .*ld\.lld failed \(exit code 1\):\n.*garbage-o\.a.*(unknown file type|unknown directive|file format not recognized)/s
+        )
+        return true
+      }
+    )
+    await assert.rejects(fs.stat(output))
+  })
+
+  async function withTmpfs(
+    options: string,
+    fn: (mountpoint: string) => Promise<void>
+  ): Promise<void> {
+    const mountpoint = await fs.mkdtemp(path.join(dir, 'mnt-'))
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mountpoint])
+    try {
+      await fn(mountpoint)
+    } finally {
+      execFileSync('umount', [mountpoint])
+    }
+  }
+  const canMount = spawnSync('mount', ['--version']).status === 0 && process.getuid?.() === 0
+
+  it(
+    'a full output folder fails before building, saying how much space is needed',
+    { skip: canMount ? false : 'needs root to mount a tmpfs' },
+    () =>
+      withTmpfs('size=1m', async (mountpoint) => {
+        const run = await runCli(
+          [
+            'build',
+            '--no-cache',
+            '--project',
+            example,
+            '--workload',
+            path.join(example, 'workload.jl'),
+            '--output',
+            path.join(mountpoint, 'img.so')
+          ],
+          env,
+          dir
+        )
+        assertOneError(
+          run,
+          /error: output: only \d+(\.\d)? (KB|MB) free in .*, and the image needs about \d+(\.\d)? MB\. Free some space/
+        )
+        assert.doesNotMatch(run.stderr, /▸ instantiate/, 'failed before any build work')
+        assert.deepEqual(await fs.readdir(mountpoint), [])
+      })
+  )
+
+  it(
+    'a read-only output folder fails before building',
+    { skip: canMount ? false : 'needs root to mount a tmpfs' },
+    () =>
+      withTmpfs('ro', async (mountpoint) => {
+        const run = await runCli(
+          [
+            'build',
+            '--no-cache',
+            '--project',
+            example,
+            '--workload',
+            path.join(example, 'workload.jl'),
+            '--output',
+            path.join(mountpoint, 'img.so')
+          ],
+          env,
+          dir
+        )
+        assertOneError(
+          run,
+          /error: output: cannot write in .* \(read-only file system\)\. Choose an output path in a writable folder/
+        )
+      })
+  )
+})
+
+describe('reliability: hostile paths, an empty workload, two writers', { skip }, () => {
+  let root: string
+  let depot: string
+  let env: NodeJS.ProcessEnv
+  let project: string
+  let output: string
+  let cacheDir: string
+  let built: CliRun
+  // every character a shell or Julia string would interpret, and non-ASCII
+  const hostile = `a b'"$(touch pwned)\`touch pwned2\`;x é漢`
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-paths-'))
+    depot = newDepot()
+    env = juliaTestEnv(depot)
+    project = path.join(root, `project ${hostile}`)
+    await fs.cp(example, project, { recursive: true })
+    await fs.copyFile(path.join(workloads, 'nothing.jl'), path.join(project, `work ${hostile}.jl`))
+    output = path.join(root, `out ${hostile}`, `image ${hostile}.so`)
+    cacheDir = path.join(root, `cache ${hostile}`)
+    built = await runCli(
+      [
+        'build',
+        '--cache-dir',
+        cacheDir,
+        '--project',
+        project,
+        '--workload',
+        path.join(project, `work ${hostile}.jl`),
+        '--output',
+        output
+      ],
+      env,
+      root
+    )
+  })
+  after(async () => {
+    await fs.rm(root, { recursive: true, force: true })
+    await fs.rm(depot, { recursive: true, force: true })
+  })
+
+  it('builds with such paths and executes nothing from them', async () => {
+    assert.equal(built.code, 0, built.stderr)
+    assert.equal(built.stdout, `${output}\n`)
+    assert.ok((await fs.stat(output)).size > 1_000_000)
+    for (const where of [root, project, path.dirname(output), repoRoot, os.tmpdir()]) {
+      for (const name of ['pwned', 'pwned2']) {
+        await assert.rejects(fs.stat(path.join(where, name)), `${name} in ${where}`)
+      }
+    }
+  })
+
+  it('a workload that records nothing still gives an image, with a note why it will not help', () => {
+    assert.match(
+      built.stderr,
+      /warning: none of the \d+ recorded statements involve the project's packages \(Hello\): the image will load them but .* will not make the workload faster/
+    )
+  })
+
+  it('two runs writing the same output at once both succeed and leave a consistent image', async () => {
+    const args = [
+      'build',
+      '--cache-dir',
+      cacheDir,
+      '--project',
+      project,
+      '--workload',
+      path.join(project, `work ${hostile}.jl`),
+      '--output',
+      output
+    ]
+    const [a, b] = await Promise.all([runCli(args, env, root), runCli(args, env, root)])
+    assert.equal(a.code, 0, a.stderr)
+    assert.equal(b.code, 0, b.stderr)
+    const metadata = JSON.parse(await fs.readFile(`${output}.json`, 'utf8')) as ImageMetadata
+    assert.equal(await sha256File(output), metadata.image.sha256)
+    const leftovers = (await fs.readdir(path.dirname(output))).filter((f) => f.includes('.tmp-'))
+    assert.deepEqual(leftovers, [], 'no temporary files left behind')
+  })
+})
