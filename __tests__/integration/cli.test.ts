@@ -21,12 +21,9 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
   let depot: string
   let run: CliRun
   let cacheDir: string
-
-  before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-cli-'))
-    depot = newDepot()
-    cacheDir = path.join(dir, 'cache')
-    run = await runCli(
+  /** The example built by the bundled CLI into `output`, with this suite's cache. */
+  const buildHello = (output: string) =>
+    runCli(
       [
         'build',
         '--cache-dir',
@@ -36,11 +33,17 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
         '--workload',
         path.join(example, 'workload.jl'),
         '--output',
-        'hello.so'
+        output
       ],
       juliaTestEnv(depot),
       dir
     )
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-cli-'))
+    depot = newDepot()
+    cacheDir = path.join(dir, 'cache')
+    run = await buildHello('hello.so')
   })
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true })
@@ -75,21 +78,7 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
       await fs.readFile(path.join(dir, 'hello.so.json'), 'utf8')
     ) as ImageMetadata
     const started = Date.now()
-    const again = await runCli(
-      [
-        'build',
-        '--cache-dir',
-        cacheDir,
-        '--project',
-        example,
-        '--workload',
-        path.join(example, 'workload.jl'),
-        '--output',
-        'again.so'
-      ],
-      juliaTestEnv(depot),
-      dir
-    )
+    const again = await buildHello('again.so')
     const elapsed = Date.now() - started
     assert.equal(again.code, 0, again.stderr)
     assert.match(again.stderr, /cache hit: restored, not rebuilt/)
@@ -111,21 +100,7 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
     const handle = await fs.open(image, 'r+')
     await handle.write(Buffer.from('corrupt'), 0, 7, 4096)
     await handle.close()
-    const rebuilt = await runCli(
-      [
-        'build',
-        '--cache-dir',
-        cacheDir,
-        '--project',
-        example,
-        '--workload',
-        path.join(example, 'workload.jl'),
-        '--output',
-        'rebuilt.so'
-      ],
-      juliaTestEnv(depot),
-      dir
-    )
+    const rebuilt = await buildHello('rebuilt.so')
     assert.equal(rebuilt.code, 0, rebuilt.stderr)
     assert.match(
       rebuilt.stderr,

@@ -146,6 +146,18 @@ describe('reliability: faults', { skip }, () => {
   let dir: string
   let depot: string
   let env: NodeJS.ProcessEnv
+  /** Builds the example project with the bundled CLI into `output` (no cache). */
+  const buildExample = (output: string, onSpawn?: (pid: number) => void) => {
+    const args = [
+      'build',
+      '--no-cache',
+      '--project',
+      example,
+      '--workload',
+      path.join(example, 'workload.jl')
+    ]
+    return runCli([...args, '--output', output], env, dir, onSpawn)
+  }
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-faults-'))
     depot = newDepot()
@@ -159,21 +171,7 @@ describe('reliability: faults', { skip }, () => {
   it('the object build killed (as by the out-of-memory killer): says so, with memory and advice, and leaves nothing', async () => {
     const out = path.join(dir, 'killed')
     let cliPid = 0
-    const running = runCli(
-      [
-        'build',
-        '--no-cache',
-        '--project',
-        example,
-        '--workload',
-        path.join(example, 'workload.jl'),
-        '--output',
-        path.join(out, 'img.so')
-      ],
-      env,
-      dir,
-      (started) => (cliPid = started)
-    )
+    const running = buildExample(path.join(out, 'img.so'), (started) => (cliPid = started))
     // wait for this CLI's own --output-o process, let it grow a little, then kill it the way
     // the kernel does
     let pid = ''
@@ -236,20 +234,7 @@ describe('reliability: faults', { skip }, () => {
     { skip: canMount ? false : 'needs root to mount a tmpfs' },
     () =>
       withTmpfs('size=1m', async (mountpoint) => {
-        const run = await runCli(
-          [
-            'build',
-            '--no-cache',
-            '--project',
-            example,
-            '--workload',
-            path.join(example, 'workload.jl'),
-            '--output',
-            path.join(mountpoint, 'img.so')
-          ],
-          env,
-          dir
-        )
+        const run = await buildExample(path.join(mountpoint, 'img.so'))
         assertOneError(
           run,
           /error: output: only \d+(\.\d)? (KB|MB) free in .*, and the image needs about \d+(\.\d)? MB\. Free some space/
@@ -264,20 +249,7 @@ describe('reliability: faults', { skip }, () => {
     { skip: canMount ? false : 'needs root to mount a tmpfs' },
     () =>
       withTmpfs('ro', async (mountpoint) => {
-        const run = await runCli(
-          [
-            'build',
-            '--no-cache',
-            '--project',
-            example,
-            '--workload',
-            path.join(example, 'workload.jl'),
-            '--output',
-            path.join(mountpoint, 'img.so')
-          ],
-          env,
-          dir
-        )
+        const run = await buildExample(path.join(mountpoint, 'img.so'))
         assertOneError(
           run,
           /error: output: cannot write in .* \(read-only file system\)\. Choose an output path in a writable folder/
