@@ -265,6 +265,7 @@ describe('reliability: hostile paths, an empty workload, two writers', { skip },
   let project: string
   let output: string
   let cacheDir: string
+  let buildArgs: string[]
   let built: CliRun
   // every character a shell or Julia string would interpret, and non-ASCII
   const hostile = `a b'"$(touch pwned)\`touch pwned2\`;x é漢`
@@ -278,21 +279,18 @@ describe('reliability: hostile paths, an empty workload, two writers', { skip },
     await fs.copyFile(path.join(workloads, 'nothing.jl'), path.join(project, `work ${hostile}.jl`))
     output = path.join(root, `out ${hostile}`, `image ${hostile}.so`)
     cacheDir = path.join(root, `cache ${hostile}`)
-    built = await runCli(
-      [
-        'build',
-        '--cache-dir',
-        cacheDir,
-        '--project',
-        project,
-        '--workload',
-        path.join(project, `work ${hostile}.jl`),
-        '--output',
-        output
-      ],
-      env,
-      root
-    )
+    buildArgs = [
+      'build',
+      '--cache-dir',
+      cacheDir,
+      '--project',
+      project,
+      '--workload',
+      path.join(project, `work ${hostile}.jl`),
+      '--output',
+      output
+    ]
+    built = await runCli(buildArgs, env, root)
   })
   after(async () => {
     await fs.rm(root, { recursive: true, force: true })
@@ -318,18 +316,7 @@ describe('reliability: hostile paths, an empty workload, two writers', { skip },
   })
 
   it('two runs writing the same output at once both succeed and leave a consistent image', async () => {
-    const args = [
-      'build',
-      '--cache-dir',
-      cacheDir,
-      '--project',
-      project,
-      '--workload',
-      path.join(project, `work ${hostile}.jl`),
-      '--output',
-      output
-    ]
-    const [a, b] = await Promise.all([runCli(args, env, root), runCli(args, env, root)])
+    const [a, b] = await Promise.all([runCli(buildArgs, env, root), runCli(buildArgs, env, root)])
     assert.equal(a.code, 0, a.stderr)
     assert.equal(b.code, 0, b.stderr)
     const metadata = JSON.parse(await fs.readFile(`${output}.json`, 'utf8')) as ImageMetadata

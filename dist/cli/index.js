@@ -33311,9 +33311,6 @@ function parseJuliaVersion(text) {
         prerelease: match[4] ?? ''
     };
 }
-function formatJuliaVersion(v) {
-    return `${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ''}`;
-}
 /**
  * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
  * (a 1.12.0-rc1 has 1.12's command-line flags).

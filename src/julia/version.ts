@@ -17,10 +17,6 @@ export function parseJuliaVersion(text: string): JuliaVersion {
   }
 }
 
-export function formatJuliaVersion(v: JuliaVersion): string {
-  return `${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ''}`
-}
-
 /**
  * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
  * (a 1.12.0-rc1 has 1.12's command-line flags).
