@@ -1,10 +1,12 @@
-# Runs inside `julia --output-o <object> --sysimage <base> build_image.jl PACKAGES STATEMENTS REPORT`.
+# Runs inside `julia --output-o <object> --sysimage <base> build_image.jl PACKAGES STATEMENTS REPORT [chained]`.
 #
 # In output mode the base image's `__init__` functions have not run, so stdio, paths and the load
 # path must be re-initialised before anything else. Inputs arrive only as files named in ARGS:
 #   PACKAGES   one package per line: "<uuid> <name>", loaded into the image in that order
 #   STATEMENTS one `precompile(...)` statement per line, already filtered by julia-sysimage
 #   REPORT     written here: "key<TAB>value" lines with the replay counts
+#   chained    (with `--sysimage-native-code=chained`, Julia carrying PR #46045) emit only the code
+#              precompiled after the packages are loaded; the base's code is linked in afterwards
 # Works on Julia 1.5 through 1.13. It avoids throwing exceptions in the normal path: names are
 # checked with `isdefined` before a statement is evaluated (see DESIGN.md: Debian's 1.5.3 dies on
 # any exception when run against a newer libunwind).
@@ -16,6 +18,7 @@ Base.init_load_path()
 isdefined(Base, :init_active_project) && Base.init_active_project()
 
 const packages_file, statements_file, report_file = ARGS[1], ARGS[2], ARGS[3]
+const chained = length(ARGS) >= 4 && ARGS[4] == "chained"
 
 # ---------------------------------------------------------------------------------------------
 # 1. Load the packages so that their modules (and everything they load) become part of the image.
@@ -27,6 +30,11 @@ for line in eachline(packages_file)
     Base.require(Base.PkgId(Base.UUID(String(uuid)), String(name)))
     push!(loaded, String(name))
 end
+
+# A function, so that Julia without the entry point never compiles this call.
+"From here on, what is precompiled is tagged for the chained image's new code (PR #46045)."
+start_chained_precompiles() = ccall(:jl_precompiles_for_sysimage, Cvoid, (Cuchar,), 1)
+chained && start_chained_precompiles()
 
 # ---------------------------------------------------------------------------------------------
 # 2. Replay the statements in a staging module that can see every loaded module by name.

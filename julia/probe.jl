@@ -11,6 +11,18 @@ function loaded_library(prefix)
     return ""
 end
 
+"""
+True when the running Julia exports `name`: in the process's global namespace or in libjulia(-internal).
+Asked with `dlsym_e`, which returns NULL rather than throwing.
+"""
+function exports_symbol(name::Symbol)
+    handles = [unsafe_load(cglobal(:jl_RTLD_DEFAULT_handle, Ptr{Cvoid}))]
+    for lib in (loaded_library("libjulia-internal"), loaded_library("libjulia"))
+        isempty(lib) || push!(handles, Libdl.dlopen(lib))
+    end
+    return any(h -> h != C_NULL && Libdl.dlsym_e(h, name) != C_NULL, handles)
+end
+
 libjulia = loaded_library("libjulia")
 facts = [
     "version" => string(VERSION),
@@ -27,6 +39,8 @@ facts = [
     "libjulia_unversioned" => string(!isempty(libjulia) && isfile(joinpath(dirname(libjulia), "libjulia." * Libdl.dlext))),
     "private_libexecdir" => isdefined(Base, :PRIVATE_LIBEXECDIR) ? Base.PRIVATE_LIBEXECDIR : "",
     "macos_product_version" => isdefined(Base, :MACOS_PRODUCT_VERSION) ? string(Base.MACOS_PRODUCT_VERSION) : "",
+    # chained images (JuliaLang/julia PR #46045) need this entry point; official Julia lacks it
+    "chained_entry_point" => string(exports_symbol(:jl_precompiles_for_sysimage)),
     "macos_platform_version" => isdefined(Base, :MACOS_PLATFORM_VERSION) ? string(Base.MACOS_PLATFORM_VERSION) : "",
 ]
 for (key, value) in facts

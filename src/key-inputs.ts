@@ -1,8 +1,25 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { parse as parseToml } from 'smol-toml'
-import type { KeyFile } from './keys.js'
+import type { JuliaInfo } from './julia/probe.js'
+import type { KeyFile, KeyInputs } from './keys.js'
 import { sha256File } from './util/hash.js'
+
+/** The digest of the Julia build: its commit, or its base image's content when none is recorded. */
+async function juliaBuildId(julia: Pick<JuliaInfo, 'commit' | 'baseImage'>): Promise<string> {
+  return julia.commit ? `commit:${julia.commit}` : `image:${await sha256File(julia.baseImage)}`
+}
+
+/** The key fields every cache key shares: which Julia build, on which platform. */
+export async function juliaKeyFields(
+  julia: JuliaInfo
+): Promise<Pick<KeyInputs, 'julia' | 'os' | 'arch'>> {
+  return {
+    julia: { version: julia.versionString, build: await juliaBuildId(julia) },
+    os: julia.os,
+    arch: julia.arch
+  }
+}
 
 async function fileEntry(role: string, file: string, relativePath = ''): Promise<KeyFile> {
   return { role, relativePath, sha256: await sha256File(file) }

@@ -33,19 +33,52 @@ export interface KeyFile {
 /** Bumped whenever the image layout or the metadata format changes incompatibly. */
 export const keySchema = 1
 
-export function imageCacheKey(inputs: KeyInputs): string {
+type KeyLine = (...parts: string[]) => void
+
+/** Pure: `prefix-julia-sysimage[-kind]-os-arch-julia-version-digest` over the lines `write` adds. */
+function digestKey(
+  kind: string,
+  base: Pick<KeyInputs, 'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget'>,
+  write: (line: KeyLine) => void
+): string {
   const hash = createHash('sha256')
-  const line = (...parts: string[]) => hash.update(`${parts.join('\t')}\n`)
+  const line: KeyLine = (...parts) => hash.update(`${parts.join('\t')}\n`)
   line('schema', String(keySchema))
-  line('julia', inputs.julia.version, inputs.julia.build)
-  line('platform', inputs.os, inputs.arch)
-  line('cpu-target', inputs.cpuTarget)
-  line('mode', inputs.mode)
-  line('packages', ...[...inputs.packages].sort())
-  // sorted, so listing order and discovery order do not matter
-  const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort()
-  for (const file of files) line('file', file)
+  line('julia', base.julia.version, base.julia.build)
+  line('platform', base.os, base.arch)
+  line('cpu-target', base.cpuTarget)
+  write(line)
   const digest = hash.digest('hex').slice(0, 40)
-  const prefix = inputs.prefix.trim() ? `${inputs.prefix.trim()}-` : ''
-  return `${prefix}julia-sysimage-${inputs.os}-${inputs.arch}-julia-${inputs.julia.version}-${digest}`
+  const prefix = base.prefix.trim() ? `${base.prefix.trim()}-` : ''
+  const name = kind ? `julia-sysimage-${kind}` : 'julia-sysimage'
+  return `${prefix}${name}-${base.os}-${base.arch}-julia-${base.julia.version}-${digest}`
+}
+
+export function imageCacheKey(inputs: KeyInputs): string {
+  return digestKey('', inputs, (line) => {
+    line('mode', inputs.mode)
+    line('packages', ...[...inputs.packages].sort())
+    // sorted, so listing order and discovery order do not matter
+    const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort()
+    for (const file of files) line('file', file)
+  })
+}
+
+/** What a base object archive (chained mode) depends on: the Julia build, target and flags. */
+export type BaseKeyInputs = Pick<KeyInputs, 'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget'> & {
+  /** The flags of the process that writes the archive; a change means another archive. */
+  flags: string[]
+  /** sha256 of the script that process runs. */
+  scriptSha256: string
+}
+
+/**
+ * Pure: the cache key of a base archive. Nothing about the project goes in: one base serves
+ * every project built with the same Julia, target and flags.
+ */
+export function baseArchiveKey(inputs: BaseKeyInputs): string {
+  return digestKey('base', inputs, (line) => {
+    line('flags', ...inputs.flags)
+    line('script', inputs.scriptSha256)
+  })
 }

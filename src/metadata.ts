@@ -1,3 +1,5 @@
+import type { BaseReference } from './build/base-archive.js'
+import type { BuildMode } from './julia/chain-support.js'
 import type { StatementCounts } from './statements.js'
 import type { ReplayReport } from './stages/object.js'
 import type { Verification } from './stages/verify.js'
@@ -10,7 +12,10 @@ export interface ImageMetadata {
   image: { file: string; sha256: string; size: number }
   julia: { version: string; commit: string; os: string; arch: string; llvm: string }
   cpuTarget: string
-  mode: 'full'
+  /** `full`: the whole image emitted; `chained`: new code linked onto a base archive. */
+  mode: BuildMode
+  /** Chained images: the base they were built on (its cache key and the sha256 of its image). */
+  base?: BaseReference
   /** Flags the image must be used with (`julia <juliaArgs...>`). */
   juliaArgs: string[]
   project: { packages: string[]; packagesInImage: string[] }
@@ -24,6 +29,8 @@ export interface ImageMetadata {
   object: { size: number; peakMemory: number }
   /** Wall time of each stage in milliseconds, in pipeline order. */
   timings: Record<string, number>
+  /** Wall time spent inside Julia processes; the rest of the run is julia-sysimage's own. */
+  juliaProcessMs: number
   measurement?: {
     without: { loadMs: number; workMs: number }
     with: { loadMs: number; workMs: number }
@@ -40,6 +47,8 @@ export interface MetadataParts {
   image: { file: string; sha256: string; size: number }
   julia: ImageMetadata['julia']
   cpuTarget: string
+  mode: BuildMode
+  base?: BaseReference
   imagePath: string
   packages: string[]
   workloads: string[]
@@ -48,6 +57,7 @@ export interface MetadataParts {
   objectSize: number
   peakMemory: number
   timings: Record<string, number>
+  juliaProcessMs: number
   verification: Verification
   now: Date
 }
@@ -80,7 +90,8 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     image: parts.image,
     julia: parts.julia,
     cpuTarget: parts.cpuTarget,
-    mode: 'full',
+    mode: parts.mode,
+    ...(parts.base ? { base: parts.base } : {}),
     juliaArgs: [`--sysimage=${parts.imagePath}`],
     project: { packages: parts.packages, packagesInImage: v.load.packagesInImage },
     workloads: parts.workloads,
@@ -97,6 +108,7 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     },
     object: { size: parts.objectSize, peakMemory: parts.peakMemory },
     timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, round(ms)])),
+    juliaProcessMs: round(parts.juliaProcessMs),
     measurement
   }
 }

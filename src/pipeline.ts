@@ -2,14 +2,25 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { resolveCpuTarget } from './cpu-target.js'
+import { chooseImageThreads } from './image-threads.js'
 import { UserError } from './errors.js'
 import type { JuliaInfo } from './julia/probe.js'
+import {
+  chainIncapability,
+  chooseMode,
+  probeChainSupport,
+  type BuildMode
+} from './julia/chain-support.js'
 import { probeJulia } from './julia/probe.js'
+import { juliaProcessMs } from './julia/run-julia.js'
 import { selectJulia } from './julia/select.js'
 import type { Logger } from './log.js'
 import { buildMetadata, type ImageMetadata } from './metadata.js'
 import { packagesFileText, readProject, type JuliaProject, type PackageRef } from './project.js'
 import { assertSpaceFor, checkInputFiles, type BuildRequest } from './request.js'
+import { provideBaseArchive, type BaseArchive } from './stages/base-archive.js'
+import { linkChainedImage } from './stages/chained.js'
+import { findObjcopy } from './stages/llvm-tools.js'
 import { buildObject } from './stages/object.js'
 import { findLinker, linkImage } from './stages/link.js'
 import { setupProject } from './stages/setup.js'
@@ -19,6 +30,7 @@ import { filterStatements, type StatementCounts } from './statements.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
 import { sha256File } from './util/hash.js'
 import { formatBytes } from './util/memory.js'
+import type { ImageCache } from './store/types.js'
 import { StageTimer } from './timing.js'
 import { toolVersion } from './version.js'
 
@@ -75,6 +87,10 @@ export interface PreparedBuild {
   julia: JuliaInfo
   /** The resolved `--cpu-target` string. */
   cpuTarget: string
+  /** `auto` resolved against what the Julia can do. */
+  mode: BuildMode
+  /** JULIA_IMAGE_THREADS for the output processes; undefined on Julia < 1.10. */
+  imageThreads?: number
   /** Absolute path of the image to produce. */
   output: string
 }
@@ -109,13 +125,6 @@ export async function prepareBuild(
   const found = await readProject(request.projectDir)
   const project = { ...found, packages: selectPackages(found.packages, request.packages) }
   await checkInputFiles(request)
-  if (request.mode === 'chained') {
-    throw new UserError(
-      'mode',
-      'chained images need a Julia that accepts --sysimage-native-code=chained (builds carrying JuliaLang/julia PR #46045); no official release does, and this version of julia-sysimage does not build them yet',
-      'Use mode: auto or full'
-    )
-  }
   const selected = await timer.stage('install', () =>
     selectJulia(
       {
@@ -131,19 +140,37 @@ export async function prepareBuild(
       log
     )
   )
-  const julia = await timer.stage('probe', async () => {
+  const { julia, mode } = await timer.stage('probe', async () => {
     const julia = await probeJulia(selected.juliaPath, request.env)
     log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`)
     log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`)
-    return julia
+    const support = await probeChainSupport(julia, request.env)
+    const mode = chooseMode(request.mode, julia, support)
+    const why =
+      mode === 'chained'
+        ? 'this Julia can chain images: only new code is compiled, onto a cached base archive'
+        : request.mode === 'full'
+          ? 'as requested'
+          : `${chainIncapability(julia, support)}, so the whole image is compiled`
+    log.info(`mode: ${mode} (${why})`)
+    return { julia, mode }
   })
   const output = path.resolve(request.output ?? `sysimage.${julia.dlext}`)
   await assertSpaceFor(output, julia.baseImage)
+  const threads = chooseImageThreads(
+    request.imageThreads,
+    julia.version,
+    os.availableParallelism(),
+    os.freemem()
+  )
+  log.info(`image threads: ${threads.threads ?? 1} (${threads.reason})`)
   return {
+    imageThreads: threads.threads,
     request,
     project,
     julia,
     cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
+    mode,
     output
   }
 }
@@ -156,9 +183,10 @@ export async function prepareBuild(
 export async function buildImage(
   prepared: PreparedBuild,
   log: Logger,
-  timer: StageTimer
+  timer: StageTimer,
+  cache?: ImageCache
 ): Promise<BuildResult> {
-  const { request, project, julia, cpuTarget, output } = prepared
+  const { request, project, julia, cpuTarget, output, mode } = prepared
   const timed = <T>(name: string, fn: () => Promise<T>) => timer.stage(name, fn)
   if (request.workloads.length === 0) {
     log.warning(
@@ -169,6 +197,7 @@ export async function buildImage(
   const workDir = await fs.mkdtemp(path.join(request.tempDir ?? os.tmpdir(), 'julia-sysimage-'))
   const work = (name: string) => path.join(workDir, name)
   const partialImage = tempPathBeside(output)
+  let base: BaseArchive | undefined
   try {
     await fs.writeFile(work('packages.txt'), packagesFileText(project.packages))
     const env = request.env
@@ -213,15 +242,34 @@ export async function buildImage(
       return filtered
     })
 
+    if (mode === 'chained') {
+      base = await timed('base', () =>
+        provideBaseArchive(
+          {
+            julia,
+            cpuTarget,
+            cacheKeyPrefix: request.cacheKeyPrefix,
+            imageThreads: prepared.imageThreads,
+            projectDir: project.dir,
+            workDir,
+            env
+          },
+          cache,
+          log
+        )
+      )
+    }
+
     const object = await timed('object', async () => {
       const result = await buildObject(
         julia,
         {
           projectDir: project.dir,
-          baseImage: julia.baseImage,
+          baseImage: base?.image ?? julia.baseImage,
+          chained: mode === 'chained',
           cpuTarget,
           objectFile: work('image-o.a'),
-          imageThreads: request.imageThreads,
+          imageThreads: prepared.imageThreads,
           packagesFile: work('packages.txt'),
           statementsFile: work('statements.jl'),
           reportFile: work('replay.txt')
@@ -240,7 +288,16 @@ export async function buildImage(
     await timed('link', async () => {
       const linker = await findLinker(julia)
       log.info(`linker: ${linker.path} (${linker.kind})`)
-      await linkImage(julia, linker, work('image-o.a'), partialImage, env)
+      if (base) {
+        const objcopy = await findObjcopy(julia, request, log)
+        await linkChainedImage(
+          julia,
+          { chainedArchive: work('image-o.a'), base, objcopy, workDir, output: partialImage },
+          env
+        )
+      } else {
+        await linkImage(julia, linker, [work('image-o.a')], partialImage, env)
+      }
       if (!request.keepWorkDir) await fs.rm(work('image-o.a'), { force: true })
     })
 
@@ -290,6 +347,8 @@ export async function buildImage(
         llvm: julia.llvmVersion
       },
       cpuTarget,
+      mode,
+      base: base?.reference,
       imagePath: output,
       packages: project.packages.map((p) => p.name),
       workloads: request.workloads.map((w) => path.basename(w)),
@@ -298,6 +357,7 @@ export async function buildImage(
       objectSize: object.objectSize,
       peakMemory: object.peakMemory,
       timings: timer.timings,
+      juliaProcessMs: juliaProcessMs(),
       verification,
       now: new Date()
     })
@@ -313,6 +373,8 @@ export async function buildImage(
     return { image: output, metadataFile, metadata, julia }
   } finally {
     await fs.rm(partialImage, { force: true })
+    // a restored base sits in the user's cache folder: hundreds of MB not needed any more
+    if (base?.restored) await fs.rm(base.dir, { recursive: true, force: true })
     if (request.keepWorkDir) log.info(`work folder kept: ${workDir}`)
     else await fs.rm(workDir, { recursive: true, force: true })
   }

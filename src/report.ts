@@ -59,6 +59,12 @@ export function summaryTables(facts: RunFacts): Table[] {
       ['image size', formatBytes(m.image.size)],
       ['Julia', `${m.julia.version} (${m.julia.os}, ${m.julia.arch})`],
       ['cpu target', m.cpuTarget],
+      [
+        'mode',
+        m.mode === 'chained' && m.base
+          ? `chained on base ${m.base.key} (image sha256 ${m.base.imageSha256.slice(0, 12)}…)`
+          : m.mode
+      ],
       ['packages in image', m.project.packagesInImage.join(', ') || '(none)'],
       ['statements used', `${s.used} of ${s.unique} distinct (${s.traced} traced)`],
       [

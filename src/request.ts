@@ -20,6 +20,11 @@ export interface BuildRequest {
   downloadUrl?: string
   /** Tool cache folder for installed Julias; default RUNNER_TOOL_CACHE or the user's cache. */
   toolCacheDir?: string
+  /**
+   * Mirror for the LLVM tool archives (LLD_jll, LLVM_full_jll) chained builds download; it
+   * replaces the GitHub release folder, the sha256 still comes from the shipped tables.
+   */
+  toolsUrl?: string
   /** Where the image goes; default `sysimage.<dlext>` in the working directory. */
   output?: string
   /** `native`, `portable` or a Julia target string. */

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { collectKeyFiles } from './key-inputs.js'
+import { collectKeyFiles, juliaKeyFields } from './key-inputs.js'
 import { imageCacheKey } from './keys.js'
 import { juliaScript, imageShapingScripts } from './julia/scripts.js'
 import type { Logger } from './log.js'
@@ -34,12 +34,6 @@ export interface RunResult extends BuildResult {
 const entryImage = 'image'
 const entryMetadata = 'metadata.json'
 
-/** The digest of the Julia build: its commit, or its base image's content when none is recorded. */
-async function juliaBuildId(prepared: PreparedBuild): Promise<string> {
-  const { julia } = prepared
-  return julia.commit ? `commit:${julia.commit}` : `image:${await sha256File(julia.baseImage)}`
-}
-
 export async function cacheKeyFor(prepared: PreparedBuild): Promise<string> {
   const { request, project, julia } = prepared
   const files = await collectKeyFiles({
@@ -51,11 +45,9 @@ export async function cacheKeyFor(prepared: PreparedBuild): Promise<string> {
   })
   return imageCacheKey({
     prefix: request.cacheKeyPrefix,
-    julia: { version: julia.versionString, build: await juliaBuildId(prepared) },
-    os: julia.os,
-    arch: julia.arch,
+    ...(await juliaKeyFields(julia)),
     cpuTarget: prepared.cpuTarget,
-    mode: 'full',
+    mode: prepared.mode,
     packages: project.packages.map((p) => p.name),
     files
   })
@@ -180,7 +172,7 @@ export async function runBuild(
     }
   }
 
-  const built = await buildImage(prepared, log, timer)
+  const built = await buildImage(prepared, log, timer, cache)
   if (cache) {
     await timer.stage('save', async () => {
       try {

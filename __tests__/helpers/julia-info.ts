@@ -33,7 +33,8 @@ export function juliaInfo(os: JuliaInfo['os'], version: string, arch = 'x86_64')
     hasLibjuliaInternal: modern,
     privateLibexecDir:
       v.minor >= 9 ? (os === 'windows' ? '..\\libexec\\julia' : '../libexec/julia') : '',
-    macosVersions: os === 'macos' ? { product: '11.0', platform: '11.0' } : undefined
+    macosVersions: os === 'macos' ? { product: '11.0', platform: '11.0' } : undefined,
+    chainedEntryPoint: false
   }
 }
 
@@ -54,5 +55,6 @@ export const debianJulia153: JuliaInfo = {
   privateLibDir: '/usr/lib/x86_64-linux-gnu',
   libjuliaUnversioned: false,
   hasLibjuliaInternal: false,
-  privateLibexecDir: ''
+  privateLibexecDir: '',
+  chainedEntryPoint: false
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
+  baseArchiveCommand,
+  baseArchiveFlags,
   checkImageCommand,
   objectBuildCommand,
   setupProjectCommand,
@@ -31,10 +33,10 @@ describe('objectBuildCommand', () => {
       '--startup-file=no',
       '--history-file=no',
       '--color=no',
+      '--threads=1',
       '--sysimage=/julia/lib/julia/sys.so',
       '--project=/p',
       '--cpu-target=native',
-      '--threads=1',
       '--output-o=/w/image-o.a',
       juliaScript('build_image'),
       '/w/packages.txt',
@@ -58,6 +60,43 @@ describe('objectBuildCommand', () => {
     const hostile = '/tmp/a b/$(touch x)/`id`;"q\'/é'
     const cmd = objectBuildCommand(v110, { ...objectSpec, projectDir: hostile })
     assert.ok(cmd.args.includes(`--project=${hostile}`))
+  })
+})
+
+describe('objectBuildCommand, chained', () => {
+  it('asks for chained native code and tells the script to start tagging', () => {
+    const cmd = objectBuildCommand(v110, { ...objectSpec, chained: true })
+    assert.ok(cmd.args.includes('--sysimage-native-code=chained'))
+    // the flag comes before the script: after it, it would be the script's argument
+    assert.ok(
+      cmd.args.indexOf('--sysimage-native-code=chained') <
+        cmd.args.indexOf(juliaScript('build_image'))
+    )
+    assert.equal(cmd.args.at(-1), 'chained')
+  })
+  it('a full build has neither', () => {
+    const cmd = objectBuildCommand(v110, objectSpec)
+    assert.ok(!cmd.args.some((a) => a.includes('chained')))
+  })
+})
+
+describe('baseArchiveCommand', () => {
+  const spec = { juliaImage: '/j/sys.so', cpuTarget: 'generic', objectFile: '/w/sys-o.a' }
+  it('regenerates the default image for the target, loading no project', () => {
+    const cmd = baseArchiveCommand(v110, { ...spec, imageThreads: 3 })
+    assert.deepEqual(cmd.args, [
+      ...baseArchiveFlags(v110),
+      '--sysimage=/j/sys.so',
+      '--cpu-target=generic',
+      '--output-o=/w/sys-o.a',
+      juliaScript('base_archive')
+    ])
+    assert.ok(!cmd.args.some((a) => a.startsWith('--project')))
+    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1', JULIA_IMAGE_THREADS: '3' })
+  })
+  it('its key flags hold no path and differ where the command differs', () => {
+    assert.ok(!baseArchiveFlags(v110).some((a) => a.includes('/')))
+    assert.notDeepEqual(baseArchiveFlags(v15), baseArchiveFlags(v110))
   })
 })
 

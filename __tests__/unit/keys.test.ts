@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { collectKeyFiles, pathPackagesOfManifest } from '../../src/key-inputs.js'
-import { imageCacheKey, type KeyInputs } from '../../src/keys.js'
+import { baseArchiveKey, imageCacheKey, type KeyInputs } from '../../src/keys.js'
 
 const base: KeyInputs = {
   prefix: '',
@@ -23,6 +23,38 @@ const base: KeyInputs = {
     { role: 'script', relativePath: 'build_image.jl', sha256: 's1' }
   ]
 }
+
+describe('baseArchiveKey', () => {
+  const inputs = {
+    prefix: '',
+    julia: base.julia,
+    os: 'linux',
+    arch: 'x86_64',
+    cpuTarget: 'native',
+    flags: ['--startup-file=no', '--threads=1'],
+    scriptSha256: 'b1'
+  }
+  const key = baseArchiveKey(inputs)
+
+  it('is a base key of its own, never an image key', () => {
+    assert.match(key, /^julia-sysimage-base-linux-x86_64-julia-1\.10\.4-[0-9a-f]{40}$/)
+    assert.notEqual(key, imageCacheKey(base))
+  })
+  it('changes with the Julia build, the cpu target, the flags and the script', () => {
+    const variants = [
+      { ...inputs, julia: { version: '1.10.4', build: 'commit:other' } },
+      { ...inputs, cpuTarget: 'generic' },
+      { ...inputs, flags: [...inputs.flags, '-O3'] },
+      { ...inputs, scriptSha256: 'b2' },
+      { ...inputs, arch: 'aarch64' }
+    ]
+    const keys = new Set([key, ...variants.map(baseArchiveKey)])
+    assert.equal(keys.size, variants.length + 1)
+  })
+  it('takes the prefix, so cache-key-prefix invalidates bases too', () => {
+    assert.equal(baseArchiveKey({ ...inputs, prefix: 'v2' }), `v2-${key}`)
+  })
+})
 
 describe('imageCacheKey', () => {
   const key = imageCacheKey(base)

@@ -15,11 +15,21 @@ describe('bundledLldPath', () => {
 })
 
 describe('linkCommand on Linux', () => {
+  it('a chained image: the three objects, in order, all inside the whole-archive bracket', () => {
+    const objects = ['/w/text.o', '/w/data.o', '/w/text-old.o']
+    const cmd = linkCommand({ kind: 'lld', path: 'ld.lld' }, debianJulia153, objects, '/o.so')
+    const start = cmd.args.indexOf('--whole-archive')
+    assert.deepEqual(cmd.args.slice(start, start + 5), [
+      '--whole-archive',
+      ...objects,
+      '--no-whole-archive'
+    ])
+  })
   it('Julia 1.5 (Debian): ld.lld on PATH, only libjulia, named by file since there is no libjulia.so', () => {
     const cmd = linkCommand(
       { kind: 'lld', path: '/usr/bin/ld.lld' },
       debianJulia153,
-      '/w/image-o.a',
+      ['/w/image-o.a'],
       '/out/img.so'
     )
     assert.equal(cmd.command, '/usr/bin/ld.lld')
@@ -40,7 +50,7 @@ describe('linkCommand on Linux', () => {
     const cmd = linkCommand(
       { kind: 'bundled-lld', path: '/opt/libexec/julia/lld' },
       julia,
-      'o.a',
+      ['o.a'],
       'img.so',
       { LD_LIBRARY_PATH: '/usr/local/lib' }
     )
@@ -66,14 +76,14 @@ describe('linkCommand on Linux', () => {
     const cmd = linkCommand(
       { kind: 'bundled-lld', path: 'lld' },
       juliaInfo('linux', '1.12.0'),
-      'o.a',
+      ['o.a'],
       'img.so'
     )
     assert.deepEqual(cmd.args.slice(-2), ['-ljulia', '-ljulia-internal'])
     assert.deepEqual(cmd.env, { LD_LIBRARY_PATH: '/opt/julia/lib/julia:/opt/julia/lib' })
   })
   it('a C compiler wraps the archive flags in -Wl', () => {
-    const cmd = linkCommand({ kind: 'cc', path: '/usr/bin/cc' }, debianJulia153, 'o.a', 'img.so')
+    const cmd = linkCommand({ kind: 'cc', path: '/usr/bin/cc' }, debianJulia153, ['o.a'], 'img.so')
     assert.deepEqual(cmd.args, [
       '-shared',
       '-o',
@@ -90,7 +100,7 @@ describe('linkCommand on Linux', () => {
 describe('linkCommand on macOS', () => {
   it('Julia 1.10 arm64: darwin flavour, dynamic_lookup, -all_load, DYLD_FALLBACK_LIBRARY_PATH', () => {
     const julia = juliaInfo('macos', '1.10.4', 'aarch64')
-    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld' }, julia, 'o.a', 'img.dylib')
+    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld' }, julia, ['o.a'], 'img.dylib')
     assert.deepEqual(cmd.args, [
       '-flavor',
       'darwin',
@@ -118,7 +128,7 @@ describe('linkCommand on macOS', () => {
     const cmd = linkCommand(
       { kind: 'lld', path: '/usr/local/bin/ld64.lld' },
       juliaInfo('macos', '1.12.1'),
-      'o.a',
+      ['o.a'],
       'img.dylib'
     )
     assert.equal(cmd.args[0], '-arch')
@@ -129,7 +139,7 @@ describe('linkCommand on macOS', () => {
     const cmd = linkCommand(
       { kind: 'lld', path: 'ld64.lld' },
       juliaInfo('macos', '1.5.3'),
-      'o.a',
+      ['o.a'],
       'img.dylib'
     )
     assert.deepEqual(cmd.args.slice(-1), ['-ljulia'])
@@ -139,7 +149,7 @@ describe('linkCommand on macOS', () => {
 describe('linkCommand on Windows', () => {
   it('Julia 1.10: i386pep, bin/ searched, MinGW runtime libraries', () => {
     const julia = juliaInfo('windows', '1.10.4')
-    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld.exe' }, julia, 'o.a', 'img.dll', {
+    const cmd = linkCommand({ kind: 'bundled-lld', path: 'lld.exe' }, julia, ['o.a'], 'img.dll', {
       PATH: 'C:\\Windows'
     })
     assert.deepEqual(cmd.args.slice(0, 7), [
@@ -168,7 +178,7 @@ describe('linkCommand on Windows', () => {
     const cmd = linkCommand(
       { kind: 'bundled-lld', path: 'lld.exe' },
       juliaInfo('windows', '1.12.0'),
-      'o.a',
+      ['o.a'],
       'img.dll'
     )
     assert.ok(cmd.args.includes('--disable-auto-import'))

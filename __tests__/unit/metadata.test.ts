@@ -12,6 +12,7 @@ const parts: MetadataParts = {
   image: { file: 'img.so', sha256: 'ab'.repeat(32), size: 1000 },
   julia: { version: '1.5.3', commit: '', os: 'linux', arch: 'x86_64', llvm: '9.0.1' },
   cpuTarget: 'native',
+  mode: 'full',
   imagePath: '/out/img.so',
   packages: ['Hello'],
   workloads: ['workload.jl'],
@@ -27,6 +28,7 @@ const parts: MetadataParts = {
   objectSize: 2000,
   peakMemory: 3000,
   timings: { probe: 10.4, object: 100000.6 },
+  juliaProcessMs: 99000.4,
   verification: {
     load: { packagesInImage: ['Hello'], packagesMissing: [] },
     without: { loadMs: 200.2, workMs: 1800 },
@@ -48,6 +50,15 @@ describe('buildMetadata', () => {
     assert.deepEqual(m.timings, { probe: 10, object: 100001 })
     assert.deepEqual(m.juliaArgs, ['--sysimage=/out/img.so'])
     assert.equal(m.createdAt, '2026-01-02T03:04:05.000Z')
+    assert.equal(m.juliaProcessMs, 99000)
+    assert.equal(m.mode, 'full')
+    assert.equal('base' in m, false)
+  })
+  it('records the base a chained image was built on', () => {
+    const base = { key: 'julia-sysimage-base-x', imageSha256: 'cd'.repeat(32) }
+    const m = buildMetadata({ ...parts, mode: 'chained', base })
+    assert.equal(m.mode, 'chained')
+    assert.deepEqual(m.base, base)
   })
   it('reports the speed-up of load + first work', () => {
     const m = buildMetadata(parts)

@@ -18,6 +18,7 @@ const debian153 = [
   'libjulia_unversioned\tfalse',
   'private_libexecdir\t',
   'macos_product_version\t',
+  'chained_entry_point\tfalse',
   'macos_platform_version\t',
   ''
 ].join('\n')
@@ -37,6 +38,7 @@ const mac110 = [
   'libjulia_unversioned\ttrue',
   'private_libexecdir\t../libexec/julia',
   'macos_product_version\t11.0',
+  'chained_entry_point\tfalse',
   'macos_platform_version\t11.0'
 ].join('\n')
 
@@ -51,6 +53,14 @@ describe('parseProbeOutput', () => {
     assert.equal(info.hasLibjuliaInternal, false)
     assert.equal(info.libjuliaUnversioned, false)
     assert.equal(info.macosVersions, undefined)
+    assert.equal(info.chainedEntryPoint, false)
+  })
+  it('reads whether Julia has the chained-image entry point', () => {
+    const patched = debian153.replace('chained_entry_point\tfalse', 'chained_entry_point\ttrue')
+    assert.equal(parseProbeOutput('/usr/bin/julia', patched).chainedEntryPoint, true)
+    // an older probe output without the line: not capable
+    const older = debian153.replace('chained_entry_point\tfalse\n', '')
+    assert.equal(parseProbeOutput('/usr/bin/julia', older).chainedEntryPoint, false)
   })
   it('reads an official macOS layout', () => {
     const info = parseProbeOutput('/j/bin/julia', mac110)

@@ -22,6 +22,7 @@ const metadata: ImageMetadata = {
   },
   object: { size: 1, peakMemory: 1 },
   timings: {},
+  juliaProcessMs: 0,
   measurement: {
     without: { loadMs: 200, workMs: 1800 },
     with: { loadMs: 100, workMs: 20 },
@@ -61,6 +62,21 @@ describe('summaryTables', () => {
       '2 bound to Main, 1 malformed, 1 unresolvable, 0 failed'
     )
     assert.equal(image['compiled at run time with the image'], '0')
+    assert.equal(image.mode, 'full')
+  })
+  it('names the base of a chained image', () => {
+    const base = { key: 'julia-sysimage-base-linux-x', imageSha256: 'ab'.repeat(32) }
+    const tables = summaryTables({
+      metadata: { ...metadata, mode: 'chained', base },
+      cacheHit: false,
+      cacheKey: 'k',
+      timings: {}
+    })
+    const image = Object.fromEntries(tables.at(-1)!.rows.slice(1))
+    assert.equal(
+      image.mode,
+      'chained on base julia-sysimage-base-linux-x (image sha256 abababababab…)'
+    )
   })
   it('says when the image came from the cache', () => {
     const tables = summaryTables({

@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3890);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7612);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3890:
+/***/ 7612:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33196,6 +33196,18 @@ async function sha256File(file) {
 
 
 
+/** The digest of the Julia build: its commit, or its base image's content when none is recorded. */
+async function juliaBuildId(julia) {
+    return julia.commit ? `commit:${julia.commit}` : `image:${await sha256File(julia.baseImage)}`;
+}
+/** The key fields every cache key shares: which Julia build, on which platform. */
+async function juliaKeyFields(julia) {
+    return {
+        julia: { version: julia.versionString, build: await juliaBuildId(julia) },
+        os: julia.os,
+        arch: julia.arch
+    };
+}
 async function fileEntry(role, file, relativePath = '') {
     return { role, relativePath, sha256: await sha256File(file) };
 }
@@ -33266,22 +33278,39 @@ async function collectKeyFiles(sources) {
 
 /** Bumped whenever the image layout or the metadata format changes incompatibly. */
 const keySchema = 1;
-function imageCacheKey(inputs) {
+/** Pure: `prefix-julia-sysimage[-kind]-os-arch-julia-version-digest` over the lines `write` adds. */
+function digestKey(kind, base, write) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
     const line = (...parts) => hash.update(`${parts.join('\t')}\n`);
     line('schema', String(keySchema));
-    line('julia', inputs.julia.version, inputs.julia.build);
-    line('platform', inputs.os, inputs.arch);
-    line('cpu-target', inputs.cpuTarget);
-    line('mode', inputs.mode);
-    line('packages', ...[...inputs.packages].sort());
-    // sorted, so listing order and discovery order do not matter
-    const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort();
-    for (const file of files)
-        line('file', file);
+    line('julia', base.julia.version, base.julia.build);
+    line('platform', base.os, base.arch);
+    line('cpu-target', base.cpuTarget);
+    write(line);
     const digest = hash.digest('hex').slice(0, 40);
-    const prefix = inputs.prefix.trim() ? `${inputs.prefix.trim()}-` : '';
-    return `${prefix}julia-sysimage-${inputs.os}-${inputs.arch}-julia-${inputs.julia.version}-${digest}`;
+    const prefix = base.prefix.trim() ? `${base.prefix.trim()}-` : '';
+    const name = kind ? `julia-sysimage-${kind}` : 'julia-sysimage';
+    return `${prefix}${name}-${base.os}-${base.arch}-julia-${base.julia.version}-${digest}`;
+}
+function imageCacheKey(inputs) {
+    return digestKey('', inputs, (line) => {
+        line('mode', inputs.mode);
+        line('packages', ...[...inputs.packages].sort());
+        // sorted, so listing order and discovery order do not matter
+        const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort();
+        for (const file of files)
+            line('file', file);
+    });
+}
+/**
+ * Pure: the cache key of a base archive. Nothing about the project goes in: one base serves
+ * every project built with the same Julia, target and flags.
+ */
+function baseArchiveKey(inputs) {
+    return digestKey('base', inputs, (line) => {
+        line('flags', ...inputs.flags);
+        line('script', inputs.scriptSha256);
+    });
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/scripts.js
@@ -33297,7 +33326,7 @@ function juliaScript(name) {
     return external_node_path_namespaceObject.join(juliaScriptsDir, `${name}.jl`);
 }
 /** Every script whose content shapes a built image (for cache keys). */
-const imageShapingScripts = ['build_image', 'run_workload'];
+const imageShapingScripts = ['build_image', 'run_workload', 'base_archive'];
 
 ;// CONCATENATED MODULE: ./lib/julia/version.js
 function parseJuliaVersion(text) {
@@ -33357,6 +33386,39 @@ function portableTarget(arch, os, version) {
         default:
             throw new UserError('cpu-target', `no portable target list is known for ${arch}`, 'Pass an explicit target string, or native');
     }
+}
+
+;// CONCATENATED MODULE: ./lib/image-threads.js
+
+const GiB = 1024 ** 3;
+/**
+ * What one `--output-o` process needs before any LLVM emission thread is counted (the heap
+ * serialisation peak: 2.0 GB measured for a small image on Julia 1.5.3), and what each emission
+ * thread adds (its share of the partitioned module, optimised and emitted on its own; an estimate
+ * from PackageCompiler #1093 — Julia < 1.10 has no threads, so it cannot be measured here).
+ */
+const serialMemory = 2 * GiB;
+const memoryPerThread = 1 * GiB;
+/**
+ * Pure: LLVM emission threads for the object build. An explicit `image-threads` wins. Otherwise
+ * every logical CPU (Julia's own default is half of them, which leaves a CI runner idle), as many
+ * as the free memory allows so that the build is not killed for memory, and at least one.
+ */
+function chooseImageThreads(requested, version, cpus, freeMemory) {
+    if (!atLeast(version, 1, 10)) {
+        return { reason: 'Julia < 1.10 emits the image on one thread' };
+    }
+    if (requested !== undefined)
+        return { threads: requested, reason: 'image-threads' };
+    const byMemory = Math.floor((freeMemory - serialMemory) / memoryPerThread);
+    const threads = Math.max(1, Math.min(cpus, byMemory));
+    const gb = (freeMemory / GiB).toFixed(1);
+    return {
+        threads,
+        reason: threads < cpus
+            ? `${cpus} CPUs, but ${gb} GiB free memory allows ${threads}`
+            : `${cpus} CPUs, ${gb} GiB free memory`
+    };
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -33430,6 +33492,99 @@ function lastLines(text, count) {
     return lines.slice(-count).join('\n');
 }
 
+;// CONCATENATED MODULE: ./lib/julia/run-julia.js
+
+let juliaWallMs = 0;
+/**
+ * Wall time this process has spent waiting on Julia processes, in milliseconds. The rest of a
+ * run's time is julia-sysimage's own overhead, which the benchmark reports.
+ */
+function juliaProcessMs() {
+    return Math.round(juliaWallMs);
+}
+/** Runs a Julia executable with `args`, counting its wall time in `juliaProcessMs`. */
+async function runJuliaProcess(executable, args, options) {
+    const start = performance.now();
+    try {
+        return await run(executable, args, options);
+    }
+    finally {
+        juliaWallMs += performance.now() - start;
+    }
+}
+/** Runs one of the planned Julia commands with the inherited environment plus its own variables. */
+function runJulia(julia, command, baseEnv, options = {}) {
+    return runJuliaProcess(julia.executable, command.args, {
+        ...options,
+        env: { ...baseEnv, ...command.env }
+    });
+}
+/**
+ * The part of Julia's error output a user needs: from the first `ERROR:` line up to the stack
+ * trace (which points into julia-sysimage's driver rather than the user's code), plus the
+ * "in expression starting at" line that names the user's file and line.
+ */
+function juliaErrorSummary(stderr) {
+    const lines = stderr.split(/\r?\n/);
+    const start = lines.findIndex((line) => line.startsWith('ERROR:'));
+    if (start < 0)
+        return lines
+            .filter((l) => l.trim())
+            .slice(-10)
+            .join('\n');
+    // one `LoadError:` per `include` level (the driver, then the workload): one is enough
+    const summary = [lines[start].replace(/^ERROR: (LoadError: )+/, 'ERROR: LoadError: ')];
+    for (const line of lines.slice(start + 1)) {
+        if (/^\s*Stacktrace:/.test(line))
+            break;
+        summary.push(line);
+    }
+    const where = lines.filter((line) => line.startsWith('in expression starting at'));
+    return [...summary.filter((l) => l.trim()), ...where.slice(0, 1)].join('\n');
+}
+
+;// CONCATENATED MODULE: ./lib/julia/chain-support.js
+
+
+/** Pure: the flag test. `--version` after the flag: Julia parses options in order, so a Julia
+ * that does not know the value fails before printing its version, and no image is loaded. */
+const chainedFlagCheckArgs = ['--sysimage-native-code=chained', '--version'];
+/** Pure: why this Julia cannot chain, or undefined when it can. */
+function chainIncapability(julia, support) {
+    const missing = [
+        support.entryPoint ? undefined : 'does not export jl_precompiles_for_sysimage',
+        support.flag ? undefined : 'does not accept --sysimage-native-code=chained'
+    ].filter(Boolean);
+    return missing.length === 0 ? undefined : `Julia ${julia.versionString} ${missing.join(' and ')}`;
+}
+/**
+ * Pure: the mode a build runs in. `auto` chains whenever the Julia can; `chained` insists and
+ * says which Julia can do it; `full` always re-emits the whole image.
+ */
+function chooseMode(requested, julia, support) {
+    if (requested === 'full')
+        return 'full';
+    const incapable = chainIncapability(julia, support);
+    if (!incapable)
+        return 'chained';
+    if (requested === 'auto')
+        return 'full';
+    throw new UserError('mode', `chained images need a Julia built with the chained-sysimage patch (JuliaLang/julia PR #46045, e.g. the pv/fastsysimg branch); no official release has it, and ${incapable}`, 'Use mode: auto (chained when the Julia can, else full) or full, or point julia-path at a chain-capable Julia build');
+}
+/**
+ * Asks the Julia whether it can chain. The flag is tried only when the entry point exists, so
+ * official Julia pays nothing for the question.
+ */
+async function probeChainSupport(julia, env) {
+    if (!julia.chainedEntryPoint)
+        return { entryPoint: false, flag: false };
+    const result = await runJuliaProcess(julia.executable, chainedFlagCheckArgs, {
+        env,
+        timeoutMs: 60_000
+    });
+    return { entryPoint: true, flag: result.code === 0 };
+}
+
 ;// CONCATENATED MODULE: ./lib/julia/keyvalue.js
 /**
  * Parses the "key<TAB>value" lines the Julia scripts write (Julia 1.5 has no JSON writer).
@@ -33450,6 +33605,7 @@ function parseKeyValueRows(text) {
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/probe.js
+
 
 
 
@@ -33497,14 +33653,15 @@ function parseProbeOutput(executable, text) {
         privateLibexecDir: facts.get('private_libexecdir') ?? '',
         macosVersions: product
             ? { product, platform: facts.get('macos_platform_version') || product }
-            : undefined
+            : undefined,
+        chainedEntryPoint: facts.get('chained_entry_point') === 'true'
     };
 }
 /** Runs the probe script with the given Julia. */
 async function probeJulia(executable, env) {
     let result;
     try {
-        result = await run(executable, ['--startup-file=no', '--history-file=no', juliaScript('probe')], {
+        result = await runJuliaProcess(executable, ['--startup-file=no', '--history-file=no', juliaScript('probe')], {
             env,
             timeoutMs: 120_000
         });
@@ -36158,14 +36315,14 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  */
 function exec_exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -36973,9 +37130,9 @@ function extractTar(file_1, dest_1) {
         // Create dest
         dest = yield _createExtractFolder(dest);
         // Determine whether GNU tar
-        core.debug('Checking tar --version');
+        core_debug('Checking tar --version');
         let versionOutput = '';
-        yield exec('tar --version', [], {
+        yield exec_exec('tar --version', [], {
             ignoreReturnCode: true,
             silent: true,
             listeners: {
@@ -36983,7 +37140,7 @@ function extractTar(file_1, dest_1) {
                 stderr: (data) => (versionOutput += data.toString())
             }
         });
-        core.debug(versionOutput.trim());
+        core_debug(versionOutput.trim());
         const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
         // Initialize args
         let args;
@@ -36993,7 +37150,7 @@ function extractTar(file_1, dest_1) {
         else {
             args = [flags];
         }
-        if (core.isDebug() && !flags.includes('v')) {
+        if (isDebug() && !flags.includes('v')) {
             args.push('-v');
         }
         let destArg = dest;
@@ -37011,7 +37168,7 @@ function extractTar(file_1, dest_1) {
             args.push('--overwrite');
         }
         args.push('-C', destArg, '-f', fileArg);
-        yield exec(`tar`, args);
+        yield exec_exec(`tar`, args);
         return dest;
     });
 }
@@ -37296,9 +37453,9 @@ function _createExtractFolder(dest) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
         if (!dest) {
             // create a temp dir
-            dest = path.join(_getTempDirectory(), crypto.randomUUID());
+            dest = external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
         }
-        yield io.mkdirP(dest);
+        yield mkdirP(dest);
         return dest;
     });
 }
@@ -37400,14 +37557,26 @@ function _unique(values) {
 
 
 
+
+
 /** How tool-cache's `downloadTool` tries a URL before giving up (it retries 5xx and dropped connections). */
 const downloadAttempts = 3;
+/**
+ * A fresh folder for downloads to wait in until verified: under `tempDir`, else RUNNER_TEMP,
+ * else the OS temp folder. The caller removes it.
+ */
+async function makeDownloadDir(tempDir) {
+    const parent = tempDir ?? process.env.RUNNER_TEMP ?? external_node_os_namespaceObject.tmpdir();
+    await external_node_fs_namespaceObject.promises.mkdir(parent, { recursive: true });
+    return external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(parent, 'julia-sysimage-download-'));
+}
 /**
  * Downloads `url` to `dest` with tool-cache (proxy settings, redirects, retries with a pause).
  * Failures become one UserError naming the URL: `input` is the input to blame (`download-url`
  * when the user chose the server) and `what` says what was being fetched (`Julia 1.10.4`).
+ * `notFoundFix` replaces the advice for a 404, which by default is about Julia releases.
  */
-async function downloadFile(url, dest, what, input) {
+async function downloadFile(url, dest, what, input, notFoundFix) {
     try {
         await downloadTool(url, dest);
     }
@@ -37416,9 +37585,10 @@ async function downloadFile(url, dest, what, input) {
         if (error instanceof HTTPError) {
             const status = error.httpStatusCode;
             if (status === 404) {
-                throw new UserError(input, `${url} answered 404 Not Found (${what})`, input === 'download-url'
-                    ? 'Check that the mirror serves this file at the same path as https://julialang-s3.julialang.org/bin/'
-                    : 'Choose another version; this one may have been withdrawn');
+                throw new UserError(input, `${url} answered 404 Not Found (${what})`, notFoundFix ??
+                    (input === 'download-url'
+                        ? 'Check that the mirror serves this file at the same path as https://julialang-s3.julialang.org/bin/'
+                        : 'Choose another version; this one may have been withdrawn'));
             }
             throw new UserError(input, `${url} answered HTTP ${status ?? '(no status)'} (${what})`, 'Check the server; rerun to try again');
         }
@@ -37426,19 +37596,20 @@ async function downloadFile(url, dest, what, input) {
     }
 }
 /**
- * Checks a download against the checksum from the release index before anything reads it. On a
- * mismatch the file is deleted, so a corrupt or tampered archive is never unpacked or cached.
+ * Checks a download against the checksum from the release index (or `listedIn`, whatever else
+ * listed it) before anything reads it. On a mismatch the file is deleted, so a corrupt or
+ * tampered archive is never unpacked or cached.
  */
-async function verifySha256(file, expected, url, expectedSize) {
+async function verifySha256(file, expected, url, expectedSize, listedIn = 'the release index') {
     const actual = await sha256File(file);
     if (actual === expected.toLowerCase())
         return;
     const size = (await external_node_fs_namespaceObject.promises.stat(file)).size;
     await external_node_fs_namespaceObject.promises.rm(file, { force: true });
     const sizeNote = expectedSize !== undefined && expectedSize !== size
-        ? `; got ${size} bytes, the index says ${expectedSize}`
+        ? `; got ${size} bytes, ${listedIn} says ${expectedSize}`
         : '';
-    throw new UserError('download', `the sha256 of ${url} is ${actual}, the release index says ${expected}${sizeNote}; the file was deleted and nothing was installed`, 'Rerun to download it again; if it persists, the mirror or a proxy serves a different file than the index describes');
+    throw new UserError('download', `the sha256 of ${url} is ${actual}, ${listedIn} says ${expected}${sizeNote}; the file was deleted and nothing was installed`, `Rerun to download it again; if it persists, the mirror or a proxy serves a different file than ${listedIn} describes`);
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/download-urls.js
@@ -37448,22 +37619,22 @@ const officialBaseUrl = 'https://julialang-s3.julialang.org/bin/';
 /** Nightly builds live in a bucket of their own with the same `bin/<os>/<arch>/` layout. */
 const nightlyBaseUrl = 'https://julialangnightlies-s3.julialang.org/bin/';
 /**
- * Pure: checks a `download-url` input and gives it the trailing slash the other URLs are
- * appended to. Only http(s): tool-cache downloads nothing else.
+ * Pure: checks a `download-url` input (or the mirror input named `inputName`) and gives it the
+ * trailing slash the other URLs are appended to. Only http(s): tool-cache downloads nothing else.
  */
-function normalizeBaseUrl(input) {
+function normalizeBaseUrl(input, inputName = 'download-url') {
     let url;
     try {
         url = new URL(input.trim());
     }
     catch {
-        throw new UserError('download-url', `${JSON.stringify(input)} is not a URL`, 'Pass the base URL of a mirror, e.g. https://mirror.example/julia/bin/');
+        throw new UserError(inputName, `${JSON.stringify(input)} is not a URL`, 'Pass the base URL of a mirror, e.g. https://mirror.example/julia/bin/');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new UserError('download-url', `${url.protocol} URLs are not supported`, 'Use an http:// or https:// URL');
+        throw new UserError(inputName, `${url.protocol} URLs are not supported`, 'Use an http:// or https:// URL');
     }
     if (url.search !== '' || url.hash !== '') {
-        throw new UserError('download-url', 'must not have a query or fragment', 'Pass the folder URL only; file names are appended to it');
+        throw new UserError(inputName, 'must not have a query or fragment', 'Pass the folder URL only; file names are appended to it');
     }
     const text = url.toString();
     return text.endsWith('/') ? text : `${text}/`;
@@ -37645,24 +37816,35 @@ function toolPath(cacheDir, version, archKey) {
 }
 /**
  * A fresh folder to unpack into, on the same file system as the tool cache so that finishing
- * the install is a rename. Its name is not a version, so tool-cache never lists it.
+ * the install is a rename. Its name is not a version, so tool-cache never lists it. `tool` is
+ * the tool-cache name the install goes under (default Julia's).
  */
-async function makeStagingDir(cacheDir) {
-    const parent = external_node_path_namespaceObject.join(cacheDir, toolName);
+async function makeStagingDir(cacheDir, tool = toolName) {
+    const parent = external_node_path_namespaceObject.join(cacheDir, tool);
     await external_node_fs_namespaceObject.promises.mkdir(parent, { recursive: true });
     return external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(parent, '.staging-'));
 }
 /**
  * Moves an unpacked Julia into the tool cache and marks it complete, in tool-cache's layout so
  * that `tc.find` (and setup-julia) find it.
+ */
+async function placeInToolCache(staging, cacheDir, version, archKey) {
+    return moveIntoPlace(staging, toolPath(cacheDir, version, archKey));
+}
+/** True when `dest` is a finished install: the folder and its `.complete` marker both exist. */
+async function isCompleteInstall(dest) {
+    return (await tool_cache_exists(dest)) && (await tool_cache_exists(`${dest}.complete`));
+}
+/**
+ * Moves an unpacked folder to `dest` (a tool-cache path, `<tool>/<version>/<arch>`) and writes
+ * the `.complete` marker tool-cache checks.
  *
  * Not `tc.cacheDir`: it copies file by file and the copies get new mtimes, which breaks Julia's
  * bundled precompile caches (validated against source mtimes). A rename keeps every mtime, and
  * the `.complete` marker is written only once the folder is in place, so an interrupted install
  * is never taken for a finished one.
  */
-async function placeInToolCache(staging, cacheDir, version, archKey) {
-    const dest = toolPath(cacheDir, version, archKey);
+async function moveIntoPlace(staging, dest) {
     const marker = `${dest}.complete`;
     await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(dest), { recursive: true });
     // A folder without its marker is the remains of an interrupted install: replace it.
@@ -37673,8 +37855,10 @@ async function placeInToolCache(staging, cacheDir, version, archKey) {
     }
     catch (error) {
         const code = error.code;
-        // Another process finished the same install first: keep theirs.
-        if ((code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') && (await tool_cache_exists(marker))) {
+        // Another process finished the same install first: keep theirs. It renames before it
+        // writes the marker, so give it a moment to write it.
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') &&
+            (await appears(marker))) {
             await external_node_fs_namespaceObject.promises.rm(staging, { recursive: true, force: true });
             return dest;
         }
@@ -37701,6 +37885,15 @@ async function placeNightly(staging, cacheDir, label, archKey) {
 }
 async function tool_cache_exists(file) {
     return external_node_fs_namespaceObject.promises.stat(file).then(() => true, () => false);
+}
+/** Whether `file` exists now or within about a second (checked every 50 ms). */
+async function appears(file) {
+    for (let i = 0; i < 20; i++) {
+        if (await tool_cache_exists(file))
+            return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return tool_cache_exists(file);
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/versions.js
@@ -37973,11 +38166,6 @@ async function installJulia(request, log) {
     const root = await downloadAndPlace(plan, platform, cacheDir, archKey, blame, request.tempDir, log);
     return installedAt(root, plan.version, 'download');
 }
-async function makeDownloadDir(tempDir) {
-    const parent = tempDir ?? process.env.RUNNER_TEMP ?? external_node_os_namespaceObject.tmpdir();
-    await external_node_fs_namespaceObject.promises.mkdir(parent, { recursive: true });
-    return external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(parent, 'julia-sysimage-download-'));
-}
 /** Downloads `versions.json` under `baseUrl` and validates it. */
 async function fetchReleaseIndex(baseUrl, blame, tempDir) {
     const url = releaseIndexUrl(baseUrl);
@@ -38071,6 +38259,7 @@ async function unpack(archive, dest, url) {
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/select.js
+
 
 
 
@@ -38205,7 +38394,10 @@ async function bindirOf(juliaPath) {
 async function juliaVersionOf(juliaPath, env, input) {
     let result;
     try {
-        result = await run(juliaPath, ['--startup-file=no', '--version'], { env, timeoutMs: 60_000 });
+        result = await runJuliaProcess(juliaPath, ['--startup-file=no', '--version'], {
+            env,
+            timeoutMs: 60_000
+        });
     }
     catch (error) {
         throw new UserError(input, `cannot start ${juliaPath} (${errorMessage(error)})`, 'Pass the path of a working Julia executable');
@@ -38240,7 +38432,8 @@ function buildMetadata(parts) {
         image: parts.image,
         julia: parts.julia,
         cpuTarget: parts.cpuTarget,
-        mode: 'full',
+        mode: parts.mode,
+        ...(parts.base ? { base: parts.base } : {}),
         juliaArgs: [`--sysimage=${parts.imagePath}`],
         project: { packages: parts.packages, packagesInImage: v.load.packagesInImage },
         workloads: parts.workloads,
@@ -38257,6 +38450,7 @@ function buildMetadata(parts) {
         },
         object: { size: parts.objectSize, peakMemory: parts.peakMemory },
         timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, round(ms)])),
+        juliaProcessMs: round(parts.juliaProcessMs),
         measurement
     };
 }
@@ -38451,6 +38645,35 @@ function parseTimeoutMinutes(value) {
     return minutes;
 }
 
+;// CONCATENATED MODULE: ./lib/build/base-archive.js
+/**
+ * Pure: the layout of a base archive entry (chained mode). An entry holds the regenerated object
+ * archive of Julia's base image, the image linked from exactly that archive, and a small record
+ * that ties them together; chained images are built against that image and linked with the
+ * archive's `text.o`.
+ */
+const baseArchiveFile = 'sys-o.a';
+const baseRecordFile = 'base.json';
+function baseImageFile(dlext) {
+    return `sys.${dlext}`;
+}
+/** Pure: why a restored base entry cannot be used, or undefined when its record fits. */
+function baseRecordProblem(record, expected) {
+    const r = record;
+    if (!r || r.schema !== 1)
+        return 'its record is not a base record';
+    if (r.key !== expected.key)
+        return `its record belongs to ${String(r.key)}`;
+    if (r.julia !== expected.julia)
+        return `it was built with Julia ${String(r.julia)}`;
+    if (r.archive?.file !== baseArchiveFile || r.image?.file !== baseImageFile(expected.dlext))
+        return 'its record names other files';
+    if (!/^[0-9a-f]{64}$/.test(r.archive.sha256 ?? '') ||
+        !/^[0-9a-f]{64}$/.test(r.image.sha256 ?? ''))
+        return 'its record has no checksums';
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
 
 
@@ -38502,30 +38725,60 @@ function workloadCommand(version, spec, purpose) {
     return { args, env: {} };
 }
 /**
+ * The environment of every `--output-o` process: Julia threads pinned to 1 (known hangs
+ * otherwise, PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
+ */
+function outputEnv(version, imageThreads) {
+    const env = { JULIA_NUM_THREADS: '1' };
+    if (imageThreads !== undefined && atLeast(version, 1, 10)) {
+        env.JULIA_IMAGE_THREADS = String(imageThreads);
+    }
+    return env;
+}
+/** The flags of an `--output-o` process other than paths and the target. */
+function outputFlags(version) {
+    return [...baseFlags(), ...buildSideFlags(version), '--threads=1'];
+}
+/**
  * The `--output-o` process. `--sysimage` is always explicit: without it the output process would
- * bootstrap with no image at all. Julia threads are pinned to 1 (known hangs otherwise,
- * PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
+ * bootstrap with no image at all.
  */
 function objectBuildCommand(version, spec) {
-    const env = { JULIA_NUM_THREADS: '1' };
-    if (spec.imageThreads !== undefined && atLeast(version, 1, 10)) {
-        env.JULIA_IMAGE_THREADS = String(spec.imageThreads);
-    }
     return {
         args: [
-            ...baseFlags(),
-            ...buildSideFlags(version),
+            ...outputFlags(version),
+            ...(spec.chained ? ['--sysimage-native-code=chained'] : []),
             `--sysimage=${spec.baseImage}`,
             `--project=${spec.projectDir}`,
             `--cpu-target=${spec.cpuTarget}`,
-            '--threads=1',
             `--output-o=${spec.objectFile}`,
             juliaScript('build_image'),
             spec.packagesFile,
             spec.statementsFile,
-            spec.reportFile
+            spec.reportFile,
+            ...(spec.chained ? ['chained'] : [])
         ],
-        env
+        env: outputEnv(version, spec.imageThreads)
+    };
+}
+/** Pure: the flags that shape a base archive (for its cache key): everything but paths and target. */
+function baseArchiveFlags(version) {
+    return outputFlags(version);
+}
+/**
+ * Regenerates the object archive of Julia's default image (official builds do not ship it),
+ * for chained images to link against.
+ */
+function baseArchiveCommand(version, spec) {
+    return {
+        args: [
+            ...baseArchiveFlags(version),
+            `--sysimage=${spec.juliaImage}`,
+            `--cpu-target=${spec.cpuTarget}`,
+            `--output-o=${spec.objectFile}`,
+            juliaScript('base_archive')
+        ],
+        env: outputEnv(version, spec.imageThreads)
     };
 }
 function checkImageCommand(image, projectDir, packagesFile, resultFile) {
@@ -38540,91 +38793,6 @@ function checkImageCommand(image, projectDir, packagesFile, resultFile) {
         ],
         env: {}
     };
-}
-
-;// CONCATENATED MODULE: ./lib/julia/run-julia.js
-
-/** Runs one of the planned Julia commands with the inherited environment plus its own variables. */
-function runJulia(julia, command, baseEnv, options = {}) {
-    return run(julia.executable, command.args, { ...options, env: { ...baseEnv, ...command.env } });
-}
-/**
- * The part of Julia's error output a user needs: from the first `ERROR:` line up to the stack
- * trace (which points into julia-sysimage's driver rather than the user's code), plus the
- * "in expression starting at" line that names the user's file and line.
- */
-function juliaErrorSummary(stderr) {
-    const lines = stderr.split(/\r?\n/);
-    const start = lines.findIndex((line) => line.startsWith('ERROR:'));
-    if (start < 0)
-        return lines
-            .filter((l) => l.trim())
-            .slice(-10)
-            .join('\n');
-    // one `LoadError:` per `include` level (the driver, then the workload): one is enough
-    const summary = [lines[start].replace(/^ERROR: (LoadError: )+/, 'ERROR: LoadError: ')];
-    for (const line of lines.slice(start + 1)) {
-        if (/^\s*Stacktrace:/.test(line))
-            break;
-        summary.push(line);
-    }
-    const where = lines.filter((line) => line.startsWith('in expression starting at'));
-    return [...summary.filter((l) => l.trim()), ...where.slice(0, 1)].join('\n');
-}
-
-;// CONCATENATED MODULE: ./lib/stages/object.js
-
-
-
-
-
-
-
-
-/** Pure: the build script's report file. */
-function parseReplayReport(text) {
-    const values = parseKeyValue(text);
-    const count = (key) => {
-        const value = Number(values.get(key));
-        if (!Number.isInteger(value))
-            throw new Error(`the build report has no count "${key}"`);
-        return value;
-    };
-    const packages = values.get('packages') ?? '';
-    return {
-        statements: count('statements'),
-        used: count('used'),
-        unparsable: count('unparsable'),
-        unresolvable: count('unresolvable'),
-        failed: count('failed'),
-        packages: packages ? packages.split(',') : []
-    };
-}
-/**
- * Pure: the error for a failed object build. A process killed by SIGKILL that nobody asked to
- * stop is most likely the kernel's out-of-memory killer.
- */
-function objectBuildError(signal, code, stderr, peakMemory) {
-    if (signal === 'SIGKILL') {
-        return new UserError('image build', `the Julia process was killed (SIGKILL) after using up to ${formatBytes(peakMemory)}; ` +
-            `this machine has ${formatBytes(external_node_os_namespaceObject.totalmem())} — most likely the out-of-memory killer`, 'Lower image-threads (fewer parallel LLVM threads need less memory), use cpu-target native, or run on a larger machine');
-    }
-    return new UserError('image build', `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`, 'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder');
-}
-async function buildObject(julia, spec, env, heartbeat) {
-    const watch = new MemoryWatch(heartbeat);
-    const result = await runJulia(julia, objectBuildCommand(julia.version, spec), env, {
-        onSpawn: (pid) => watch.attach(pid)
-    }).finally(() => watch.stop());
-    if (result.code !== 0) {
-        await external_node_fs_namespaceObject.promises.rm(spec.objectFile, { force: true });
-        throw objectBuildError(result.signal, result.code, result.stderr, watch.peak);
-    }
-    const [reportText, stat] = await Promise.all([
-        external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8'),
-        external_node_fs_namespaceObject.promises.stat(spec.objectFile)
-    ]);
-    return { report: parseReplayReport(reportText), objectSize: stat.size, peakMemory: watch.peak };
 }
 
 ;// CONCATENATED MODULE: ./lib/build/linker.js
@@ -38672,19 +38840,19 @@ function loaderEnv(julia, inherited) {
     const existing = inherited[variable];
     return { [variable]: [...dirs, ...(existing ? [existing] : [])].join(separator) };
 }
-function elfArgs(julia, object, output) {
+function elfArgs(julia, objects, output) {
     return [
         '-shared',
         '-o',
         output,
         '--whole-archive',
-        object,
+        ...objects,
         '--no-whole-archive',
         ...searchDirs(julia),
         ...juliaLibraries(julia)
     ];
 }
-function machoArgs(julia, object, output) {
+function machoArgs(julia, objects, output) {
     const arch = julia.arch === 'aarch64' ? 'arm64' : julia.arch;
     const versions = julia.macosVersions ?? { product: '11.0', platform: '11.0' };
     return [
@@ -38701,12 +38869,12 @@ function machoArgs(julia, object, output) {
         '-o',
         output,
         '-all_load',
-        object,
+        ...objects,
         ...searchDirs(julia),
         ...juliaLibraries(julia)
     ];
 }
-function mingwArgs(julia, object, output) {
+function mingwArgs(julia, objects, output) {
     const args = [
         '-m',
         'i386pep',
@@ -38718,7 +38886,7 @@ function mingwArgs(julia, object, output) {
         args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc');
     return [
         ...args,
-        ...elfArgs(julia, object, output),
+        ...elfArgs(julia, objects, output),
         '-lopenlibm',
         '-lssp',
         '-lgcc_s',
@@ -38726,10 +38894,10 @@ function mingwArgs(julia, object, output) {
         '-lmsvcrt'
     ];
 }
-function compilerArgs(julia, object, output) {
+function compilerArgs(julia, objects, output) {
     const whole = julia.os === 'macos'
-        ? ['-Wl,-all_load', object]
-        : ['-Wl,--whole-archive', object, '-Wl,--no-whole-archive'];
+        ? ['-Wl,-all_load', ...objects]
+        : ['-Wl,--whole-archive', ...objects, '-Wl,--no-whole-archive'];
     const extra = julia.os === 'windows' ? ['-lopenlibm'] : [];
     return [
         '-shared',
@@ -38741,15 +38909,17 @@ function compilerArgs(julia, object, output) {
         ...extra
     ];
 }
-function linkCommand(linker, julia, object, output, inheritedEnv = {}) {
+function linkCommand(linker, julia, 
+/** The image's archive, or (chained) its object files; every member is linked in. */
+objects, output, inheritedEnv = {}) {
     if (linker.kind === 'cc') {
-        return { command: linker.path, args: compilerArgs(julia, object, output), env: {} };
+        return { command: linker.path, args: compilerArgs(julia, objects, output), env: {} };
     }
     const flavorArgs = julia.os === 'macos'
-        ? machoArgs(julia, object, output)
+        ? machoArgs(julia, objects, output)
         : julia.os === 'windows'
-            ? mingwArgs(julia, object, output)
-            : elfArgs(julia, object, output);
+            ? mingwArgs(julia, objects, output)
+            : elfArgs(julia, objects, output);
     if (linker.kind === 'bundled-lld') {
         const flavor = julia.os === 'macos' ? 'darwin' : 'gnu';
         return {
@@ -38787,8 +38957,8 @@ async function findLinker(julia) {
     }
     throw new UserError('linker', `no linker found: Julia ${julia.versionString} ships no lld (Julia ≥ 1.9 does), and neither ${lldDriverNames(julia.os).join(', ')} nor a C compiler is on PATH`, 'Install LLVM lld (Debian/Ubuntu: apt-get install lld) or use Julia ≥ 1.9');
 }
-async function linkImage(julia, linker, object, output, env) {
-    const command = linkCommand(linker, julia, object, output, env);
+async function linkImage(julia, linker, objects, output, env) {
+    const command = linkCommand(linker, julia, objects, output, env);
     const result = await run(command.command, command.args, { env: { ...env, ...command.env } });
     if (result.code !== 0) {
         await external_node_fs_namespaceObject.promises.rm(output, { force: true });
@@ -38796,29 +38966,65 @@ async function linkImage(julia, linker, object, output, env) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/stages/setup.js
+;// CONCATENATED MODULE: ./lib/stages/object.js
 
 
 
 
+
+
+
+
+/** Pure: the build script's report file. */
+function parseReplayReport(text) {
+    const values = parseKeyValue(text);
+    const count = (key) => {
+        const value = Number(values.get(key));
+        if (!Number.isInteger(value))
+            throw new Error(`the build report has no count "${key}"`);
+        return value;
+    };
+    const packages = values.get('packages') ?? '';
+    return {
+        statements: count('statements'),
+        used: count('used'),
+        unparsable: count('unparsable'),
+        unresolvable: count('unresolvable'),
+        failed: count('failed'),
+        packages: packages ? packages.split(',') : []
+    };
+}
 /**
- * Instantiates and precompiles the project, so the image build (which cannot precompile) finds a
- * cache for every package. On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the
- * gain is measured, the default package images are precompiled too, so that the "without image"
- * run measures loading, not precompiling.
+ * Pure: the error for a failed object build. A process killed by SIGKILL that nobody asked to
+ * stop is most likely the kernel's out-of-memory killer.
  */
-async function setupProject(julia, projectDir, env, measure, hasManifest = true) {
-    const commands = [setupProjectCommand(julia.version, projectDir)];
-    if (measure && atLeast(julia.version, 1, 9))
-        commands.push(precompileDefaultCommand(projectDir));
-    for (const command of commands) {
-        const result = await runJulia(julia, command, env);
-        if (result.code !== 0) {
-            throw new UserError('project', `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'}:\n${juliaErrorSummary(result.stderr)}`, hasManifest
-                ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
-                : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
-        }
+function objectBuildError(signal, code, stderr, peakMemory) {
+    if (signal === 'SIGKILL') {
+        return new UserError('image build', `the Julia process was killed (SIGKILL) after using up to ${formatBytes(peakMemory)}; ` +
+            `this machine has ${formatBytes(external_node_os_namespaceObject.totalmem())} — most likely the out-of-memory killer`, 'Lower image-threads (fewer parallel LLVM threads need less memory), use cpu-target native, or run on a larger machine');
     }
+    return new UserError('image build', `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`, 'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder');
+}
+/**
+ * Runs an `--output-o` process with a memory heartbeat; on failure removes the partial object
+ * and explains (out of memory, or Julia's own error).
+ */
+async function runOutputProcess(julia, command, objectFile, env, heartbeat) {
+    const watch = new MemoryWatch(heartbeat);
+    const result = await runJulia(julia, command, env, {
+        onSpawn: (pid) => watch.attach(pid)
+    }).finally(() => watch.stop());
+    if (result.code !== 0) {
+        await external_node_fs_namespaceObject.promises.rm(objectFile, { force: true });
+        throw objectBuildError(result.signal, result.code, result.stderr, watch.peak);
+    }
+    return { objectSize: (await external_node_fs_namespaceObject.promises.stat(objectFile)).size, peakMemory: watch.peak };
+}
+async function buildObject(julia, spec, env, heartbeat) {
+    const command = objectBuildCommand(julia.version, spec);
+    const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat);
+    const report = parseReplayReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8'));
+    return { report, ...built };
 }
 
 ;// CONCATENATED MODULE: ./lib/statements.js
@@ -39004,11 +39210,839 @@ async function verifyImage(julia, spec, env) {
     };
 }
 
+;// CONCATENATED MODULE: ./lib/stages/base-archive.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function baseKeyFor(spec) {
+    const { julia } = spec;
+    return baseArchiveKey({
+        prefix: spec.cacheKeyPrefix,
+        ...(await juliaKeyFields(julia)),
+        cpuTarget: spec.cpuTarget,
+        flags: baseArchiveFlags(julia.version),
+        scriptSha256: await sha256File(juliaScript('base_archive'))
+    });
+}
+/** The image loads with this Julia (an empty package list: only the start matters). */
+async function assertLoads(spec, image, scratch) {
+    const packagesFile = external_node_path_namespaceObject.join(scratch, 'no-packages.txt');
+    await external_node_fs_namespaceObject.promises.writeFile(packagesFile, '');
+    await checkImageLoads(spec.julia, image, spec.projectDir, packagesFile, scratch, spec.env);
+}
+/** Why a restored entry in `dir` cannot serve as the base, or undefined when it can. */
+async function rejectionOf(dir, key, spec) {
+    let record;
+    try {
+        record = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, baseRecordFile), 'utf8'));
+    }
+    catch (error) {
+        return `its record cannot be read (${errorMessage(error)})`;
+    }
+    const problem = baseRecordProblem(record, {
+        key,
+        julia: spec.julia.versionString,
+        dlext: spec.julia.dlext
+    });
+    if (problem)
+        return problem;
+    for (const file of [record.archive, record.image]) {
+        const sha256 = await sha256File(external_node_path_namespaceObject.join(dir, file.file)).catch(() => undefined);
+        if (sha256 !== file.sha256)
+            return `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}`;
+    }
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(spec.workDir, 'base-check-'));
+    try {
+        await assertLoads(spec, external_node_path_namespaceObject.join(dir, record.image.file), scratch);
+        return undefined;
+    }
+    catch (error) {
+        return errorMessage(error).split('\n')[0];
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+async function describe(dir, file) {
+    const full = external_node_path_namespaceObject.join(dir, file);
+    return { file, sha256: await sha256File(full), size: (await external_node_fs_namespaceObject.promises.stat(full)).size };
+}
+/** Regenerates Julia's base archive for the target, links it, checks that it loads. */
+async function buildBase(spec, key, dir, log) {
+    const { julia } = spec;
+    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
+    const archive = external_node_path_namespaceObject.join(dir, baseArchiveFile);
+    const image = external_node_path_namespaceObject.join(dir, baseImageFile(julia.dlext));
+    const command = baseArchiveCommand(julia.version, {
+        juliaImage: julia.baseImage,
+        cpuTarget: spec.cpuTarget,
+        objectFile: archive,
+        imageThreads: spec.imageThreads
+    });
+    const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line));
+    log.info(`base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`);
+    await linkImage(julia, await findLinker(julia), [archive], image, spec.env);
+    await assertLoads(spec, image, dir);
+    await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(dir, 'check.txt'), { force: true });
+    await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(dir, 'no-packages.txt'), { force: true });
+    const record = {
+        schema: 1,
+        key,
+        julia: julia.versionString,
+        cpuTarget: spec.cpuTarget,
+        archive: await describe(dir, baseArchiveFile),
+        image: await describe(dir, baseImageFile(julia.dlext)),
+        createdAt: new Date().toISOString()
+    };
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, baseRecordFile), `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+}
+function toBase(dir, record, restored) {
+    return {
+        dir,
+        archive: external_node_path_namespaceObject.join(dir, record.archive.file),
+        image: external_node_path_namespaceObject.join(dir, record.image.file),
+        reference: { key: record.key, imageSha256: record.image.sha256 },
+        restored
+    };
+}
+/**
+ * The base a chained image is built against: restored from the cache when this Julia build,
+ * target and flags were seen before (and the entry passes its checks), else built once and
+ * saved. Cache failures are warnings; the base is then built and the build goes on.
+ */
+async function provideBaseArchive(spec, cache, log) {
+    const key = await baseKeyFor(spec);
+    log.info(`base archive key: ${key}`);
+    // a fixed folder under the user's cache: @actions/cache ties entries to the path they came from
+    const entryDir = external_node_path_namespaceObject.join(userCacheDir(spec.env, external_node_os_namespaceObject.homedir()), 'base-entry');
+    if (cache) {
+        try {
+            await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
+            if (await cache.restore(key, entryDir)) {
+                const rejection = await rejectionOf(entryDir, key, spec);
+                if (!rejection) {
+                    log.info(`base archive restored from the ${cache.description}`);
+                    const record = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(entryDir, baseRecordFile), 'utf8'));
+                    return toBase(entryDir, record, true);
+                }
+                log.warning(`the cached base archive was thrown away and will be rebuilt: ${rejection}`);
+                await cache.discard(key).catch(() => false);
+            }
+            else {
+                log.info(`no base archive in the ${cache.description} for this key: building it once`);
+            }
+        }
+        catch (error) {
+            log.warning(`restoring the base archive failed, building it: ${errorMessage(error)}`);
+        }
+    }
+    const builtDir = external_node_path_namespaceObject.join(spec.workDir, 'base');
+    const record = await buildBase(spec, key, builtDir, log);
+    if (cache) {
+        try {
+            await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
+            await external_node_fs_namespaceObject.promises.mkdir(entryDir, { recursive: true });
+            for (const file of [record.archive.file, record.image.file, baseRecordFile]) {
+                await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(builtDir, file), external_node_path_namespaceObject.join(entryDir, file));
+            }
+            const outcome = await cache.save(key, entryDir);
+            log.info(`base archive ${outcome === 'saved' ? 'saved to' : `${outcome}:`} the ${cache.description}`);
+        }
+        catch (error) {
+            log.warning(`saving the base archive failed (the build goes on): ${errorMessage(error)}`);
+        }
+        finally {
+            await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
+        }
+    }
+    return toBase(builtDir, record, false);
+}
+
+;// CONCATENATED MODULE: ./lib/build/ar.js
+
+
+
+
+const MAGIC = '!<arch>\n';
+const THIN_MAGIC = '!<thin>\n';
+const HEADER_SIZE = 60;
+const TERMINATOR = '`\n';
+/** Symbol tables of BSD archives (`ranlib`, `libtool`, LLVM's Darwin writer): an index, not a file. */
+const BSD_SYMBOL_TABLES = new Set([
+    '__.SYMDEF',
+    '__.SYMDEF SORTED',
+    '__.SYMDEF_64',
+    '__.SYMDEF_64 SORTED'
+]);
+/**
+ * GNU and COFF special members that are indexes, not files: the symbol table (`/`, twice in
+ * Microsoft's layout), its 64-bit form, and the tables newer LLVM and MSVC add to COFF archives.
+ */
+const GNU_INDEXES = new Set(['/', '/SYM64/', '/<ECSYMBOLS>/', '/<XFGHASHMAP>/']);
+/** Pure: the members of an archive, in order, without its symbol and long-name tables. */
+function parseArchive(buffer) {
+    checkMagic(buffer);
+    const members = [];
+    let longNames;
+    let position = MAGIC.length;
+    while (position < buffer.length) {
+        const header = readHeader(buffer, position);
+        const dataStart = position + HEADER_SIZE;
+        // the padding byte after an odd-sized member may be missing at the very end; LLVM allows it
+        const next = Math.min(dataStart + header.size + (header.size % 2), buffer.length);
+        const field = header.name;
+        if (field.startsWith('#1/')) {
+            const nameLength = bsdNameLength(field, header.size, position);
+            // the writer pads the name with NULs so the data that follows is aligned
+            const name = buffer
+                .subarray(dataStart, dataStart + nameLength)
+                .toString('utf8')
+                .replace(/\0+$/, '');
+            if (!name)
+                throw archiveError(`empty BSD member name`, position);
+            if (!BSD_SYMBOL_TABLES.has(name)) {
+                members.push(member(buffer, name, position, dataStart + nameLength, header.size - nameLength));
+            }
+        }
+        else if (field === '//') {
+            if (longNames)
+                throw archiveError('a second long-name table ("//")', position);
+            longNames = buffer.subarray(dataStart, dataStart + header.size);
+        }
+        else if (/^\/\d+$/.test(field)) {
+            const name = longName(longNames, Number(field.slice(1)), position);
+            members.push(member(buffer, name, position, dataStart, header.size));
+        }
+        else if (field.startsWith('/')) {
+            if (!GNU_INDEXES.has(field)) {
+                throw archiveError(`unknown special member name "${field}"`, position);
+            }
+        }
+        else {
+            const name = shortName(buffer.subarray(position, position + 16));
+            if (!name)
+                throw archiveError('empty member name', position);
+            if (!BSD_SYMBOL_TABLES.has(name)) {
+                members.push(member(buffer, name, position, dataStart, header.size));
+            }
+        }
+        position = next;
+    }
+    return members;
+}
+function checkMagic(buffer) {
+    const start = buffer.subarray(0, MAGIC.length).toString('latin1');
+    if (start === THIN_MAGIC) {
+        throw new Error('ar archive: a thin archive ("!<thin>") at offset 0 only refers to its members as separate ' +
+            'files; this reader needs them inside the archive');
+    }
+    if (start !== MAGIC) {
+        throw new Error(`ar archive: not an ar archive, expected "!<arch>\\n" at offset 0, found ${JSON.stringify(start)}`);
+    }
+}
+/**
+ * Only the fields the reader relies on are checked (terminator and size): the date, owner and
+ * mode fields are ignored, and some writers leave them blank (Microsoft's linker members).
+ */
+function readHeader(buffer, position) {
+    const left = buffer.length - position;
+    if (left < HEADER_SIZE) {
+        throw archiveError(`truncated member header (${left} bytes left, a header is ${HEADER_SIZE})`, position);
+    }
+    const terminator = buffer.toString('latin1', position + 58, position + 60);
+    if (terminator !== TERMINATOR) {
+        throw archiveError(`member header does not end with "\`\\n" (found ${JSON.stringify(terminator)})`, position + 58);
+    }
+    const sizeField = buffer.toString('latin1', position + 48, position + 58);
+    if (!/^\d+ *$/.test(sizeField)) {
+        throw archiveError(`bad size field ${JSON.stringify(sizeField)}`, position + 48);
+    }
+    const size = Number(sizeField.trimEnd());
+    const available = left - HEADER_SIZE;
+    if (size > available) {
+        throw archiveError(`truncated member data (the header says ${size} bytes, ${available} are left)`, position);
+    }
+    return { name: buffer.toString('latin1', position, position + 16).trimEnd(), size };
+}
+function bsdNameLength(field, size, position) {
+    const digits = field.slice(3);
+    if (!/^\d+$/.test(digits))
+        throw archiveError(`bad BSD name length "${field}"`, position);
+    const length = Number(digits);
+    if (length > size) {
+        throw archiveError(`BSD name length ${length} is larger than the member (${size})`, position);
+    }
+    return length;
+}
+/**
+ * A `/N` name: N is an offset into the `//` table. GNU ends each name there with `/\n`;
+ * Microsoft's layout (newer LLVM's COFF archives) ends it with a NUL.
+ */
+function longName(table, offset, position) {
+    if (!table) {
+        throw archiveError(`long-name reference /${offset} but no "//" table before it`, position);
+    }
+    if (offset >= table.length) {
+        throw archiveError(`long-name reference /${offset} outside the long-name table (${table.length} bytes)`, position);
+    }
+    let end = offset;
+    while (end < table.length && table[end] !== 0x0a && table[end] !== 0)
+        end++;
+    if (end === table.length) {
+        throw archiveError(`long-name reference /${offset} is not terminated in the table`, position);
+    }
+    const name = table.toString('utf8', offset, end).replace(/\/$/, '');
+    if (!name)
+        throw archiveError(`long-name reference /${offset} is empty`, position);
+    return name;
+}
+/** GNU ends a short name with `/` (so it may hold spaces); BSD only pads it with spaces. */
+function shortName(field) {
+    const slash = field.indexOf(0x2f);
+    if (slash >= 0)
+        return field.toString('utf8', 0, slash);
+    return field.toString('utf8').replace(/ +$/, '');
+}
+function member(buffer, name, headerOffset, offset, size) {
+    return { name, headerOffset, offset, size, data: buffer.subarray(offset, offset + size) };
+}
+function archiveError(problem, offset) {
+    return new Error(`ar archive: ${problem} at offset ${offset}`);
+}
+/**
+ * Writes the members called `names` from the archive into `destDir`, each through a temporary
+ * file and a rename, and returns their paths in the order asked. Everything is checked before
+ * anything is written, so a missing or ambiguous member leaves `destDir` untouched.
+ */
+async function extractMembers(archivePath, names, destDir) {
+    for (const name of names) {
+        // names come from the build, never from the archive: a path here is a bug, not user input
+        if (!name || name !== external_node_path_namespaceObject.basename(name) || name === '.' || name === '..') {
+            throw new Error(`extractMembers: "${name}" is not a plain file name`);
+        }
+    }
+    if (new Set(names).size !== names.length) {
+        throw new Error(`extractMembers: duplicate names in ${names.join(', ')}`);
+    }
+    const buffer = await readWhole(archivePath);
+    let members;
+    try {
+        members = parseArchive(buffer);
+    }
+    catch (error) {
+        throw new UserError('image build', `cannot read the object archive ${archivePath}: ${errorMessage(error)}`, 'Check that the disk is not full and build again; if it happens again, report it with the archive (--keep-work keeps it)');
+    }
+    const chosen = names.map((name) => {
+        const matches = members.filter((candidate) => candidate.name === name);
+        if (matches.length === 0) {
+            const held = members.map((candidate) => candidate.name).join(', ') || 'no members';
+            throw new UserError('image build', `the object archive ${archivePath} has no member ${name} (it holds: ${held})`, 'This Julia lays out its object archive differently from what the build expects; report it with the Julia version');
+        }
+        if (matches.length > 1) {
+            const at = matches.map((candidate) => candidate.headerOffset).join(', ');
+            throw new UserError('image build', `the object archive ${archivePath} holds ${matches.length} members named ${name} (at offsets ${at}), so which one to use is unclear`, 'Report it with the Julia version; the build will not guess');
+        }
+        return matches[0];
+    });
+    await external_node_fs_namespaceObject.promises.mkdir(destDir, { recursive: true });
+    const written = [];
+    for (const wanted of chosen) {
+        const target = external_node_path_namespaceObject.join(destDir, wanted.name);
+        await writeFileAtomic(target, wanted.data);
+        written.push(target);
+    }
+    return written;
+}
+/**
+ * The whole file in one buffer. `fs.readFile` refuses files over 2 GiB; a big image's archive
+ * can approach that, so read into a buffer of the file's size (Node allows up to 4 GiB).
+ */
+async function readWhole(file) {
+    const handle = await external_node_fs_namespaceObject.promises.open(file, 'r');
+    try {
+        const { size } = await handle.stat();
+        const buffer = Buffer.allocUnsafe(size);
+        let filled = 0;
+        while (filled < size) {
+            // one read(2) returns at most about 2 GiB, so ask in chunks below that
+            const chunk = Math.min(size - filled, 1 << 30);
+            const { bytesRead } = await handle.read(buffer, filled, chunk, filled);
+            if (bytesRead === 0)
+                break;
+            filled += bytesRead;
+        }
+        // a file that shrank while being read is parsed as what was read, and found truncated
+        return buffer.subarray(0, filled);
+    }
+    finally {
+        await handle.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/build/chained.js
+/**
+ * Pure: the chained-image recipe of JuliaLang/julia PR #46045. The chained build's archive holds
+ * only the new code (`text.o`) and the whole image's data (`data.o`); the base's code comes from
+ * the base archive's `text.o`, renamed `text-old.o`, with its link table section removed (the
+ * chained `text.o` carries the table for the whole image). The base's `data.o` is not used.
+ */
+/** The section that lists an image's functions for the loader; only the newest one may stay. */
+const linkTableSection = '.data.jl.sysimg_link';
+/** Members of the archives, by the names Julia's `--output-o` writer gives them. */
+const textMember = 'text.o';
+const dataMember = 'data.o';
+const oldTextName = 'text-old.o';
+/** `llvm-objcopy` arguments that drop the link table from the base's code, in place. */
+function removeLinkTableArgs(file) {
+    return [`--remove-section=${linkTableSection}`, file];
+}
+/** The objects linked into a chained image, in the recipe's order. */
+function chainedLinkObjects(join) {
+    return [join(textMember), join(dataMember), join(oldTextName)];
+}
+
+;// CONCATENATED MODULE: ./lib/stages/chained.js
+
+
+
+
+
+
+
+/**
+ * Links a chained image as PR #46045 does: unpack the chained archive, take the base's code as
+ * `text-old.o` without its link table, and link `text.o data.o text-old.o`.
+ */
+async function linkChainedImage(julia, spec, env) {
+    const dir = external_node_path_namespaceObject.join(spec.workDir, 'chained');
+    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
+    await extractMembers(spec.chainedArchive, [textMember, dataMember], dir);
+    const baseDir = external_node_path_namespaceObject.join(spec.workDir, 'base-text');
+    const [baseText] = await extractMembers(spec.base.archive, [textMember], baseDir);
+    const oldText = external_node_path_namespaceObject.join(dir, oldTextName);
+    await external_node_fs_namespaceObject.promises.rename(baseText, oldText);
+    await external_node_fs_namespaceObject.promises.rm(baseDir, { recursive: true, force: true });
+    const stripped = await run(spec.objcopy, removeLinkTableArgs(oldText), { env });
+    if (stripped.code !== 0) {
+        throw new UserError('linker', `${spec.objcopy} could not remove the base's link table (${stripped.signal ?? `exit code ${stripped.code}`}):\n${lastLines(stripped.stderr + stripped.stdout, 8)}`, 'Check that the base archive was written by this Julia; rerun with --keep-work to inspect it');
+    }
+    const objects = chainedLinkObjects((name) => external_node_path_namespaceObject.join(dir, name));
+    await linkImage(julia, await findLinker(julia), objects, spec.output, env);
+}
+
+;// CONCATENATED MODULE: ./lib/tools/artifacts.js
+
+
+/** `<Name>.v<x.y.z>.<triplet>.tar.gz`, the file names BinaryBuilder gives JLL tarballs. */
+const fileNamePattern = /^([A-Za-z0-9_]+)\.v(\d+\.\d+\.\d+)\.(.+)\.tar\.gz$/;
+const shaPattern = /^[0-9a-f]{64}$/i;
+function isTable(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function optionalString(table, key) {
+    const value = table[key];
+    return typeof value === 'string' ? value : undefined;
+}
+/**
+ * Pure: every platform build an Artifacts.toml lists. `source` names the table in errors (its
+ * path). Artifacts that are not per-platform (a single table, not an array) are skipped: the
+ * LLVM tools are always per-platform.
+ */
+function parseArtifactsToml(text, source) {
+    let data;
+    try {
+        data = parse(text);
+    }
+    catch (error) {
+        throw malformed(source, `not valid TOML (${errorMessage(error).split('\n')[0]})`);
+    }
+    const artifacts = [];
+    for (const [name, builds] of Object.entries(data)) {
+        if (!Array.isArray(builds))
+            continue;
+        builds.forEach((build, index) => {
+            artifacts.push(parseBuild(name, build, `${name}[${index}]`, source));
+        });
+    }
+    return artifacts;
+}
+function parseBuild(name, build, where, source) {
+    if (!isTable(build))
+        throw malformed(source, `${where} is not a table`);
+    const arch = optionalString(build, 'arch');
+    const os = optionalString(build, 'os');
+    if (!arch || !os)
+        throw malformed(source, `${where} has no arch or os`);
+    const downloads = build.download;
+    const download = Array.isArray(downloads) ? downloads.find(isTable) : undefined;
+    const url = download && optionalString(download, 'url');
+    const sha256 = download && optionalString(download, 'sha256');
+    if (!url || !sha256 || !shaPattern.test(sha256)) {
+        throw malformed(source, `${where} (${arch} ${os}) has no download url with a sha256`);
+    }
+    const fileName = url.slice(url.lastIndexOf('/') + 1);
+    const parts = fileNamePattern.exec(fileName);
+    if (!parts) {
+        throw malformed(source, `${where} downloads ${url}, not a <Name>.v<x.y.z>.<platform>.tar.gz`);
+    }
+    const [, , version, triplet] = parts;
+    // The release tag folder (`LLD-v15.0.7+14/`) carries the build number the file name lacks.
+    const tag = new RegExp(`/[^/]*-v${version.replaceAll('.', '\\.')}(\\+\\d+)/[^/]*$`).exec(url);
+    const llvmVersion = optionalString(build, 'llvm_version');
+    return {
+        name,
+        arch,
+        os,
+        libc: optionalString(build, 'libc'),
+        cxxstringAbi: optionalString(build, 'cxxstring_abi'),
+        callAbi: optionalString(build, 'call_abi'),
+        sanitize: optionalString(build, 'sanitize'),
+        llvmVersion,
+        asserts: (llvmVersion?.endsWith('.asserts') ?? false) || triplet.includes('.asserts'),
+        url,
+        sha256: sha256.toLowerCase(),
+        fileName,
+        version,
+        build: tag ? `${version}${tag[1]}` : version,
+        triplet
+    };
+}
+function malformed(source, problem) {
+    return new UserError(source, `is not a usable JLL Artifacts.toml: ${problem}`, 'Restore the file as the JLL package publishes it (it is the source of the sha256 sums)');
+}
+/** Pure: the tools a user can put on PATH instead of a JLL package, for error messages. */
+function pathAlternative(name) {
+    const tools = {
+        LLD: 'ld.lld, ld64.lld or lld-link',
+        LLVM_full: 'llvm-objcopy and llvm-ar'
+    };
+    return tools[name] ?? `the ${name} tools`;
+}
+/** `linux x86_64 (glibc)`, `macos aarch64`: libc only where it tells builds apart. */
+function artifacts_describe(target) {
+    return target.os === 'linux'
+        ? `${target.os} ${target.arch} (${target.libc})`
+        : `${target.os} ${target.arch}`;
+}
+/** Lower is better: Julia's official builds use the C++11 string ABI. */
+function cxxRank(artifact) {
+    if (artifact.cxxstringAbi === 'cxx11')
+        return 0;
+    if (artifact.cxxstringAbi === undefined)
+        return 1;
+    return 2;
+}
+/** A build made for the LLVM major: LLD says so in llvm_version, LLVM_full by being that LLVM. */
+function forLlvm(artifact, llvmMajor) {
+    if (artifact.llvmVersion !== undefined)
+        return artifact.llvmVersion === String(llvmMajor);
+    return artifact.version.split('.')[0] === String(llvmMajor);
+}
+/** A release build, usable on any machine: no assertions, no sanitizer, no special call ABI. */
+function isRelease(artifact) {
+    return !artifact.asserts && artifact.sanitize === undefined && artifact.callAbi === undefined;
+}
+/**
+ * Pure: the build of a JLL package for `platform` and the Julia's LLVM major. Release builds
+ * only (an `.asserts` LLD does not load with a release libLLVM); where both C++ string ABIs
+ * exist, cxx11, as Julia is built. Throws a UserError naming what exists when nothing fits.
+ */
+function selectArtifact(artifacts, platform, llvmMajor) {
+    const usable = artifacts.filter((a) => isRelease(a) && forLlvm(a, llvmMajor));
+    const matching = usable.filter((a) => a.arch === platform.arch &&
+        a.os === platform.os &&
+        (platform.os !== 'linux' || a.libc === platform.libc));
+    // Stable sort: among equals, the table's order decides.
+    const best = [...matching].sort((a, b) => cxxRank(a) - cxxRank(b))[0];
+    if (best)
+        return best;
+    const name = artifacts[0]?.name ?? '';
+    const existing = [...new Set(usable.map(artifacts_describe))].sort();
+    throw new UserError('julia', `${name ? `${name}_jll` : 'the JLL table'} has no build for ${artifacts_describe(platform)} with LLVM ${llvmMajor}${existing.length ? ` (it has ${existing.join(', ')})` : ''}`, `Run on a platform it has a build for, pass julia-path (--julia) of a Julia whose LLVM has one, or put ${pathAlternative(name)} on PATH`);
+}
+
+;// CONCATENATED MODULE: ./lib/tools/install-tools.js
+
+
+
+
+
+
+
+
+/** Pure: the tool-cache name of a JLL package's installs (`julia-sysimage-LLD`). */
+function llvmToolCacheName(artifact) {
+    return `julia-sysimage-${artifact.name}`;
+}
+/**
+ * Pure: where a build lives in the tool cache, `<name>/<version+build>/<triplet>`. The build
+ * number keeps a newer table's build (another sha256) from reusing an older one's folder, and
+ * the triplet (not just the arch) keeps libc and C++ ABI variants apart.
+ */
+function llvmToolCachePath(toolCacheDir, artifact) {
+    return external_node_path_namespaceObject.join(toolCacheDir, llvmToolCacheName(artifact), artifact.build, artifact.triplet);
+}
+/** Pure: the download URL, the table's own or the same file name under a mirror. */
+function llvmToolUrl(artifact, baseUrl, baseUrlInput) {
+    if (!baseUrl?.trim())
+        return artifact.url;
+    return normalizeBaseUrl(baseUrl, baseUrlInput) + artifact.fileName;
+}
+/**
+ * Installs a JLL build of LLVM tools into the tool cache, or finds it there: downloads the
+ * tarball, checks its sha256 against the table before unpacking, unpacks it into a staging
+ * folder beside its final place and renames it there. Whatever fails, nothing is left behind
+ * and nothing is marked installed.
+ */
+async function installLlvmTool(request, log) {
+    const { artifact, toolCacheDir } = request;
+    const url = llvmToolUrl(artifact, request.baseUrl, request.baseUrlInput);
+    const dest = llvmToolCachePath(toolCacheDir, artifact);
+    const what = `${artifact.name}_jll ${artifact.build} for ${artifact.triplet}`;
+    if (await isCompleteInstall(dest)) {
+        log.info(`${what} is in the tool cache: ${dest}`);
+        return { root: dest, source: 'tool-cache', url };
+    }
+    const mirror = url !== artifact.url;
+    const blame = mirror ? (request.baseUrlInput ?? 'download-url') : 'download';
+    const notFound = mirror
+        ? `Check that the mirror serves ${artifact.fileName} as the JLL release at ${artifact.url} does`
+        : `Put ${pathAlternative(artifact.name)} on PATH, or serve the file from a mirror`;
+    const downloadDir = await makeDownloadDir(request.tempDir);
+    let staging;
+    try {
+        const archive = external_node_path_namespaceObject.join(downloadDir, artifact.fileName);
+        log.info(`downloading ${what} from ${url}`);
+        await downloadFile(url, archive, what, blame, notFound);
+        await verifySha256(archive, artifact.sha256, url, undefined, `the ${artifact.name}_jll table`);
+        log.info(`sha256 ${artifact.sha256} verified`);
+        staging = await makeStagingDir(toolCacheDir, llvmToolCacheName(artifact));
+        await install_tools_unpack(archive, staging, url);
+        const root = await moveIntoPlace(staging, dest);
+        staging = undefined;
+        log.info(`${what} installed in ${root}`);
+        return { root, source: 'download', url };
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(downloadDir, { recursive: true, force: true });
+        if (staging)
+            await external_node_fs_namespaceObject.promises.rm(staging, { recursive: true, force: true });
+    }
+}
+/**
+ * JLL tarballs hold the install prefix itself (`tools/`, `lib/`), no top folder. Symlinks in
+ * them (`tools/ld.lld` → `lld`) survive because the folder is later renamed, never copied.
+ */
+async function install_tools_unpack(archive, dest, url) {
+    try {
+        // --no-same-owner: as root (container jobs) do not hand files to the builder's uid.
+        await extractTar(archive, dest, ['xz', '--no-same-owner']);
+    }
+    catch (error) {
+        throw new UserError('download', `could not unpack ${url}: ${errorMessage(error)}`, 'Check free disk space in the tool cache and that tar is on PATH; rerun to download again');
+    }
+}
+/** Pure: the path of a tool inside an installed build (`.exe` on Windows). */
+function llvmToolPath(root, tool, os = hostOs()) {
+    return external_node_path_namespaceObject.join(root, 'tools', os === 'windows' ? `${tool}.exe` : tool);
+}
+/** The path of a tool inside an installed build, checked to exist. */
+async function findLlvmTool(installed, tool, os = hostOs()) {
+    const file = llvmToolPath(installed.root, tool, os);
+    const found = await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false);
+    if (!found) {
+        throw new UserError('download', `${installed.url} has no tools/${external_node_path_namespaceObject.basename(file)} (unpacked in ${installed.root})`, `Put ${tool} on PATH instead`);
+    }
+    return file;
+}
+function hostOs() {
+    if (process.platform === 'win32')
+        return 'windows';
+    return process.platform === 'darwin' ? 'macos' : 'linux';
+}
+
+;// CONCATENATED MODULE: ./lib/tools/llvm-version.js
+
+
+
+/** Pure: the major of an LLVM version as Julia reports it (`15.0.7`, `16.0.6jl`) → 15, 16. */
+function llvmMajor(llvmVersion) {
+    const major = /^\s*(\d+)/.exec(llvmVersion);
+    if (!major) {
+        throw new UserError('julia', llvmVersion.trim()
+            ? `${JSON.stringify(llvmVersion)} (Base.libllvm_version) is not an LLVM version`
+            : 'it reports no LLVM version (Base.libllvm_version)', 'Use an official Julia build, or put the LLVM tools on PATH');
+    }
+    return Number(major[1]);
+}
+/**
+ * Pure: which shipped table (named by the LLVM version it was made for, `15.0.7`) serves a
+ * Julia with this LLVM version. The major must match exactly: LLD is built against one libLLVM
+ * major, and a tool of another LLVM may not read the Julia's objects. Among several of that
+ * major, the exact version, else the newest.
+ */
+function matchShippedLlvm(llvmVersion, shipped, name) {
+    const major = llvmMajor(llvmVersion);
+    const candidates = shipped.filter((v) => llvmMajor(v) === major);
+    const exact = candidates.find((v) => v === llvmVersion.trim());
+    if (exact)
+        return exact;
+    const newest = [...candidates].sort(node_modules_semver.compareLoose).at(-1);
+    if (newest)
+        return newest;
+    const majors = [...new Set(shipped.map(llvmMajor))].sort((a, b) => a - b).join(', ') || 'none';
+    throw new UserError('julia', `its LLVM ${llvmVersion.trim()} (major ${major}) has no ${name}_jll table in julia-sysimage, which ships them for LLVM ${majors}`, `Use a Julia whose LLVM major is one of ${majors}, or put ${pathAlternative(name)} on PATH`);
+}
+
+;// CONCATENATED MODULE: ./lib/tools/jll-tables.js
+
+
+
+
+
+/**
+ * The shipped Artifacts.toml tables: the trust anchor for the sha256 of every tool download,
+ * so they come with julia-sysimage instead of from the network. Both `src/tools/*.ts` (tests,
+ * tsx) and the bundles `dist/<entry>/index.js` sit two levels below the repository root.
+ */
+const jll_tables_here = external_node_path_namespaceObject.dirname((0,external_node_url_.fileURLToPath)(import.meta.url));
+const jllTablesDir = external_node_path_namespaceObject.resolve(jll_tables_here, '..', '..', 'jll');
+/** `LLD_jll-15.0.7.Artifacts.toml`: one table per JLL package and LLVM version. */
+const tableFilePattern = /^([A-Za-z0-9_]+)_jll-(\d+\.\d+\.\d+)\.Artifacts\.toml$/;
+/** Every table shipped for a package, oldest LLVM first. */
+function shippedJllTables(pkg, dir = jllTablesDir) {
+    let files;
+    try {
+        files = (0,external_node_fs_namespaceObject.readdirSync)(dir);
+    }
+    catch {
+        return [];
+    }
+    return files
+        .map((file) => tableFilePattern.exec(file))
+        .filter((match) => match !== null && match[1] === pkg)
+        .map((match) => ({ package: pkg, llvmVersion: match[2], path: external_node_path_namespaceObject.join(dir, match[0]) }))
+        .sort((a, b) => llvmMajor(a.llvmVersion) - llvmMajor(b.llvmVersion));
+}
+/**
+ * The table of `pkg` for a Julia's LLVM: `llvm` is its major (15) or full version (`15.0.7`,
+ * preferred when several of one major are shipped). Undefined when none is shipped.
+ */
+function findJllTable(pkg, llvm, dir = jllTablesDir) {
+    const tables = shippedJllTables(pkg, dir);
+    const wanted = String(llvm);
+    const major = llvmMajor(wanted);
+    if (!tables.some((t) => llvmMajor(t.llvmVersion) === major))
+        return undefined;
+    return readTable(tables, matchShippedLlvm(wanted, versions(tables), pkg));
+}
+/**
+ * The build of `pkg` to download for a Julia (its `Base.libllvm_version`) on `platform`, from
+ * the shipped tables. Throws a UserError when no table matches the LLVM major or the table has
+ * no build for the platform.
+ */
+function shippedArtifact(pkg, juliaLlvmVersion, platform, dir = jllTablesDir) {
+    const tables = shippedJllTables(pkg, dir);
+    const table = readTable(tables, matchShippedLlvm(juliaLlvmVersion, versions(tables), pkg));
+    return selectArtifact(parseArtifactsToml(table.text, table.path), platform, llvmMajor(juliaLlvmVersion));
+}
+function versions(tables) {
+    return tables.map((t) => t.llvmVersion);
+}
+/** Reads the table `matchShippedLlvm` chose (so it is one of `tables`). */
+function readTable(tables, llvmVersion) {
+    const table = tables.find((t) => t.llvmVersion === llvmVersion);
+    return { ...table, text: (0,external_node_fs_namespaceObject.readFileSync)(table.path, 'utf8') };
+}
+
+;// CONCATENATED MODULE: ./lib/stages/llvm-tools.js
+
+
+
+
+
+
+
+/**
+ * `llvm-objcopy` for a chained link. The LLVM_full_jll build made for this Julia's LLVM when
+ * julia-sysimage ships its table (downloaded once into the tool cache, sha256-verified against
+ * the table), so the tool reads exactly the objects this Julia writes; otherwise (a Julia whose
+ * LLVM has no table) `llvm-objcopy` on PATH.
+ */
+async function findObjcopy(julia, request, log) {
+    const llvm = julia.llvmVersion.trim();
+    if (llvm && /^\d/.test(llvm) && findJllTable('LLVM_full', llvm)) {
+        const artifact = shippedArtifact('LLVM_full', llvm, {
+            os: julia.os,
+            arch: julia.arch,
+            libc: hostLibc()
+        });
+        const installed = await installLlvmTool({
+            artifact,
+            toolCacheDir: resolveToolCacheDir(request.toolCacheDir, request.env, external_node_os_namespaceObject.homedir()),
+            baseUrl: request.toolsUrl,
+            baseUrlInput: 'tools-url',
+            tempDir: request.tempDir
+        }, log);
+        return findLlvmTool(installed, 'llvm-objcopy', julia.os);
+    }
+    const onPath = await which('llvm-objcopy', false);
+    if (onPath) {
+        log.info(`llvm-objcopy: ${onPath} (julia-sysimage ships no LLVM_full_jll table for LLVM ${llvm || '(unknown)'})`);
+        return onPath;
+    }
+    throw new UserError('llvm-objcopy', `a chained link needs llvm-objcopy; julia-sysimage ships no LLVM_full_jll table for this Julia's LLVM ${llvm || '(unknown)'} and none is on PATH`, 'Install LLVM (Debian/Ubuntu: apt-get install llvm) so that llvm-objcopy is on PATH, or use mode: full');
+}
+
+;// CONCATENATED MODULE: ./lib/stages/setup.js
+
+
+
+
+/**
+ * Instantiates and precompiles the project, so the image build (which cannot precompile) finds a
+ * cache for every package. On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the
+ * gain is measured, the default package images are precompiled too, so that the "without image"
+ * run measures loading, not precompiling.
+ */
+async function setupProject(julia, projectDir, env, measure, hasManifest = true) {
+    const commands = [setupProjectCommand(julia.version, projectDir)];
+    if (measure && atLeast(julia.version, 1, 9))
+        commands.push(precompileDefaultCommand(projectDir));
+    for (const command of commands) {
+        const result = await runJulia(julia, command, env);
+        if (result.code !== 0) {
+            throw new UserError('project', `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'}:\n${juliaErrorSummary(result.stderr)}`, hasManifest
+                ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
+                : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/version.js
 /** julia-sysimage's own version (kept equal to package.json's by a unit test). */
 const toolVersion = '0.1.0';
 
 ;// CONCATENATED MODULE: ./lib/pipeline.js
+
+
+
+
+
+
 
 
 
@@ -39077,9 +40111,6 @@ async function prepareBuild(request, log, timer) {
     const found = await readProject(request.projectDir);
     const project = { ...found, packages: selectPackages(found.packages, request.packages) };
     await checkInputFiles(request);
-    if (request.mode === 'chained') {
-        throw new UserError('mode', 'chained images need a Julia that accepts --sysimage-native-code=chained (builds carrying JuliaLang/julia PR #46045); no official release does, and this version of julia-sysimage does not build them yet', 'Use mode: auto or full');
-    }
     const selected = await timer.stage('install', () => selectJulia({
         spec: request.juliaVersion,
         arch: request.arch,
@@ -39090,19 +40121,31 @@ async function prepareBuild(request, log, timer) {
         tempDir: request.tempDir,
         env: request.env
     }, log));
-    const julia = await timer.stage('probe', async () => {
+    const { julia, mode } = await timer.stage('probe', async () => {
         const julia = await probeJulia(selected.juliaPath, request.env);
         log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`);
         log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`);
-        return julia;
+        const support = await probeChainSupport(julia, request.env);
+        const mode = chooseMode(request.mode, julia, support);
+        const why = mode === 'chained'
+            ? 'this Julia can chain images: only new code is compiled, onto a cached base archive'
+            : request.mode === 'full'
+                ? 'as requested'
+                : `${chainIncapability(julia, support)}, so the whole image is compiled`;
+        log.info(`mode: ${mode} (${why})`);
+        return { julia, mode };
     });
     const output = external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`);
     await assertSpaceFor(output, julia.baseImage);
+    const threads = chooseImageThreads(request.imageThreads, julia.version, external_node_os_namespaceObject.availableParallelism(), external_node_os_namespaceObject.freemem());
+    log.info(`image threads: ${threads.threads ?? 1} (${threads.reason})`);
     return {
+        imageThreads: threads.threads,
         request,
         project,
         julia,
         cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
+        mode,
         output
     };
 }
@@ -39111,8 +40154,8 @@ async function prepareBuild(request, log, timer) {
  * and only then move the image and its metadata into place. A failure at any point leaves the
  * output path as it was.
  */
-async function buildImage(prepared, log, timer) {
-    const { request, project, julia, cpuTarget, output } = prepared;
+async function buildImage(prepared, log, timer, cache) {
+    const { request, project, julia, cpuTarget, output, mode } = prepared;
     const timed = (name, fn) => timer.stage(name, fn);
     if (request.workloads.length === 0) {
         log.warning('no workload given: the image holds the packages but none of the code a workload would compile');
@@ -39120,6 +40163,7 @@ async function buildImage(prepared, log, timer) {
     const workDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-'));
     const work = (name) => external_node_path_namespaceObject.join(workDir, name);
     const partialImage = tempPathBeside(output);
+    let base;
     try {
         await external_node_fs_namespaceObject.promises.writeFile(work('packages.txt'), packagesFileText(project.packages));
         const env = request.env;
@@ -39148,13 +40192,25 @@ async function buildImage(prepared, log, timer) {
             log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`);
             return filtered;
         });
+        if (mode === 'chained') {
+            base = await timed('base', () => provideBaseArchive({
+                julia,
+                cpuTarget,
+                cacheKeyPrefix: request.cacheKeyPrefix,
+                imageThreads: prepared.imageThreads,
+                projectDir: project.dir,
+                workDir,
+                env
+            }, cache, log));
+        }
         const object = await timed('object', async () => {
             const result = await buildObject(julia, {
                 projectDir: project.dir,
-                baseImage: julia.baseImage,
+                baseImage: base?.image ?? julia.baseImage,
+                chained: mode === 'chained',
                 cpuTarget,
                 objectFile: work('image-o.a'),
-                imageThreads: request.imageThreads,
+                imageThreads: prepared.imageThreads,
                 packagesFile: work('packages.txt'),
                 statementsFile: work('statements.jl'),
                 reportFile: work('replay.txt')
@@ -39167,7 +40223,13 @@ async function buildImage(prepared, log, timer) {
         await timed('link', async () => {
             const linker = await findLinker(julia);
             log.info(`linker: ${linker.path} (${linker.kind})`);
-            await linkImage(julia, linker, work('image-o.a'), partialImage, env);
+            if (base) {
+                const objcopy = await findObjcopy(julia, request, log);
+                await linkChainedImage(julia, { chainedArchive: work('image-o.a'), base, objcopy, workDir, output: partialImage }, env);
+            }
+            else {
+                await linkImage(julia, linker, [work('image-o.a')], partialImage, env);
+            }
             if (!request.keepWorkDir)
                 await external_node_fs_namespaceObject.promises.rm(work('image-o.a'), { force: true });
         });
@@ -39208,6 +40270,8 @@ async function buildImage(prepared, log, timer) {
                 llvm: julia.llvmVersion
             },
             cpuTarget,
+            mode,
+            base: base?.reference,
             imagePath: output,
             packages: project.packages.map((p) => p.name),
             workloads: request.workloads.map((w) => external_node_path_namespaceObject.basename(w)),
@@ -39216,6 +40280,7 @@ async function buildImage(prepared, log, timer) {
             objectSize: object.objectSize,
             peakMemory: object.peakMemory,
             timings: timer.timings,
+            juliaProcessMs: juliaProcessMs(),
             verification,
             now: new Date()
         });
@@ -39228,6 +40293,9 @@ async function buildImage(prepared, log, timer) {
     }
     finally {
         await external_node_fs_namespaceObject.promises.rm(partialImage, { force: true });
+        // a restored base sits in the user's cache folder: hundreds of MB not needed any more
+        if (base?.restored)
+            await external_node_fs_namespaceObject.promises.rm(base.dir, { recursive: true, force: true });
         if (request.keepWorkDir)
             log.info(`work folder kept: ${workDir}`);
         else
@@ -39272,11 +40340,6 @@ class StageTimer {
 /** File names inside a cache entry: fixed, so the output path of a run does not matter. */
 const entryImage = 'image';
 const entryMetadata = 'metadata.json';
-/** The digest of the Julia build: its commit, or its base image's content when none is recorded. */
-async function juliaBuildId(prepared) {
-    const { julia } = prepared;
-    return julia.commit ? `commit:${julia.commit}` : `image:${await sha256File(julia.baseImage)}`;
-}
 async function cacheKeyFor(prepared) {
     const { request, project, julia } = prepared;
     const files = await collectKeyFiles({
@@ -39288,11 +40351,9 @@ async function cacheKeyFor(prepared) {
     });
     return imageCacheKey({
         prefix: request.cacheKeyPrefix,
-        julia: { version: julia.versionString, build: await juliaBuildId(prepared) },
-        os: julia.os,
-        arch: julia.arch,
+        ...(await juliaKeyFields(julia)),
         cpuTarget: prepared.cpuTarget,
-        mode: 'full',
+        mode: prepared.mode,
         packages: project.packages.map((p) => p.name),
         files
     });
@@ -39302,7 +40363,7 @@ async function cacheKeyFor(prepared) {
  * metadata must belong to this Julia, and the image must load. Returns why it was rejected, or
  * undefined when it is good.
  */
-async function rejectionOf(entryDir, prepared) {
+async function run_build_rejectionOf(entryDir, prepared) {
     let metadata;
     try {
         metadata = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(entryDir, entryMetadata), 'utf8'));
@@ -39377,7 +40438,7 @@ async function runBuild(request, cache, log) {
                 log.warning(`restoring from the ${cache.description} failed, building instead: ${errorMessage(error)}`);
                 return undefined;
             }
-            const rejection = await rejectionOf(entryDir, prepared);
+            const rejection = await run_build_rejectionOf(entryDir, prepared);
             if (rejection) {
                 log.warning(`the cached image was thrown away and will be rebuilt: ${rejection}`);
                 const discarded = await cache.discard(cacheKey).catch(() => false);
@@ -39393,7 +40454,7 @@ async function runBuild(request, cache, log) {
             return { ...restored, cacheHit: true, cacheKey, timings: timer.timings };
         }
     }
-    const built = await buildImage(prepared, log, timer);
+    const built = await buildImage(prepared, log, timer, cache);
     if (cache) {
         await timer.stage('save', async () => {
             try {
@@ -39524,10 +40585,11 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --arch A              architecture of the Julia to install (x64, aarch64, x86)
   --download-url URL    mirror for versions.json and Julia archives
   --tool-cache DIR      where installed Julias are kept
+  --tools-url URL       mirror for the LLVM tool archives chained builds download
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
   --mode M              auto | full | chained                              default: auto
-  --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: Julia's choice
+  --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: every CPU the free memory allows
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
@@ -39550,6 +40612,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         arch: { type: 'string' },
         'download-url': { type: 'string' },
         'tool-cache': { type: 'string' },
+        'tools-url': { type: 'string' },
         output: { type: 'string', short: 'o' },
         'cpu-target': { type: 'string' },
         mode: { type: 'string' },
@@ -39579,6 +40642,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         arch: values.arch,
         downloadUrl: values['download-url'],
         toolCacheDir: optional(values['tool-cache']),
+        toolsUrl: values['tools-url'],
         output: optional(values.output),
         cpuTarget: values['cpu-target'] ?? 'native',
         mode: parseMode(values.mode ?? ''),

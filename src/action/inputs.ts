@@ -74,6 +74,7 @@ export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): Act
       juliaVersion: read('version') || undefined,
       arch: read('arch') || undefined,
       downloadUrl: read('download-url') || undefined,
+      toolsUrl: read('tools-url') || undefined,
       // default sysimage.<dlext> in the working directory, which on a runner is the workspace
       output: output ? resolve(output) : undefined,
       cpuTarget: read('cpu-target') || 'native',

@@ -76,20 +76,20 @@ function loaderEnv(julia: JuliaInfo, inherited: NodeJS.ProcessEnv): Record<strin
   return { [variable]: [...dirs, ...(existing ? [existing] : [])].join(separator) }
 }
 
-function elfArgs(julia: JuliaInfo, object: string, output: string): string[] {
+function elfArgs(julia: JuliaInfo, objects: string[], output: string): string[] {
   return [
     '-shared',
     '-o',
     output,
     '--whole-archive',
-    object,
+    ...objects,
     '--no-whole-archive',
     ...searchDirs(julia),
     ...juliaLibraries(julia)
   ]
 }
 
-function machoArgs(julia: JuliaInfo, object: string, output: string): string[] {
+function machoArgs(julia: JuliaInfo, objects: string[], output: string): string[] {
   const arch = julia.arch === 'aarch64' ? 'arm64' : julia.arch
   const versions = julia.macosVersions ?? { product: '11.0', platform: '11.0' }
   return [
@@ -106,13 +106,13 @@ function machoArgs(julia: JuliaInfo, object: string, output: string): string[] {
     '-o',
     output,
     '-all_load',
-    object,
+    ...objects,
     ...searchDirs(julia),
     ...juliaLibraries(julia)
   ]
 }
 
-function mingwArgs(julia: JuliaInfo, object: string, output: string): string[] {
+function mingwArgs(julia: JuliaInfo, objects: string[], output: string): string[] {
   const args = [
     '-m',
     'i386pep',
@@ -124,7 +124,7 @@ function mingwArgs(julia: JuliaInfo, object: string, output: string): string[] {
     args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc')
   return [
     ...args,
-    ...elfArgs(julia, object, output),
+    ...elfArgs(julia, objects, output),
     '-lopenlibm',
     '-lssp',
     '-lgcc_s',
@@ -133,11 +133,11 @@ function mingwArgs(julia: JuliaInfo, object: string, output: string): string[] {
   ]
 }
 
-function compilerArgs(julia: JuliaInfo, object: string, output: string): string[] {
+function compilerArgs(julia: JuliaInfo, objects: string[], output: string): string[] {
   const whole =
     julia.os === 'macos'
-      ? ['-Wl,-all_load', object]
-      : ['-Wl,--whole-archive', object, '-Wl,--no-whole-archive']
+      ? ['-Wl,-all_load', ...objects]
+      : ['-Wl,--whole-archive', ...objects, '-Wl,--no-whole-archive']
   const extra = julia.os === 'windows' ? ['-lopenlibm'] : []
   return [
     '-shared',
@@ -153,19 +153,20 @@ function compilerArgs(julia: JuliaInfo, object: string, output: string): string[
 export function linkCommand(
   linker: Linker,
   julia: JuliaInfo,
-  object: string,
+  /** The image's archive, or (chained) its object files; every member is linked in. */
+  objects: string[],
   output: string,
   inheritedEnv: NodeJS.ProcessEnv = {}
 ): LinkCommand {
   if (linker.kind === 'cc') {
-    return { command: linker.path, args: compilerArgs(julia, object, output), env: {} }
+    return { command: linker.path, args: compilerArgs(julia, objects, output), env: {} }
   }
   const flavorArgs =
     julia.os === 'macos'
-      ? machoArgs(julia, object, output)
+      ? machoArgs(julia, objects, output)
       : julia.os === 'windows'
-        ? mingwArgs(julia, object, output)
-        : elfArgs(julia, object, output)
+        ? mingwArgs(julia, objects, output)
+        : elfArgs(julia, objects, output)
   if (linker.kind === 'bundled-lld') {
     const flavor = julia.os === 'macos' ? 'darwin' : 'gnu'
     return {

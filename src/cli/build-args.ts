@@ -21,10 +21,11 @@ export const buildUsage = `Usage: julia-sysimage build [options]
   --arch A              architecture of the Julia to install (x64, aarch64, x86)
   --download-url URL    mirror for versions.json and Julia archives
   --tool-cache DIR      where installed Julias are kept
+  --tools-url URL       mirror for the LLVM tool archives chained builds download
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
   --mode M              auto | full | chained                              default: auto
-  --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: Julia's choice
+  --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: every CPU the free memory allows
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
@@ -62,6 +63,7 @@ export function parseBuildArgs(
       arch: { type: 'string' },
       'download-url': { type: 'string' },
       'tool-cache': { type: 'string' },
+      'tools-url': { type: 'string' },
       output: { type: 'string', short: 'o' },
       'cpu-target': { type: 'string' },
       mode: { type: 'string' },
@@ -92,6 +94,7 @@ export function parseBuildArgs(
     arch: values.arch,
     downloadUrl: values['download-url'],
     toolCacheDir: optional(values['tool-cache']),
+    toolsUrl: values['tools-url'],
     output: optional(values.output),
     cpuTarget: values['cpu-target'] ?? 'native',
     mode: parseMode(values.mode ?? ''),

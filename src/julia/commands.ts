@@ -88,33 +88,80 @@ export interface ObjectBuild {
   reportFile: string
   /** JULIA_IMAGE_THREADS for Julia ≥ 1.10 (parallel LLVM emission); undefined = Julia's default. */
   imageThreads?: number
+  /** Emit only the new code, to be linked onto `baseImage`'s archive (chained mode). */
+  chained?: boolean
+}
+
+/**
+ * The environment of every `--output-o` process: Julia threads pinned to 1 (known hangs
+ * otherwise, PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
+ */
+function outputEnv(
+  version: JuliaVersion,
+  imageThreads: number | undefined
+): Record<string, string> {
+  const env: Record<string, string> = { JULIA_NUM_THREADS: '1' }
+  if (imageThreads !== undefined && atLeast(version, 1, 10)) {
+    env.JULIA_IMAGE_THREADS = String(imageThreads)
+  }
+  return env
+}
+
+/** The flags of an `--output-o` process other than paths and the target. */
+function outputFlags(version: JuliaVersion): string[] {
+  return [...baseFlags(), ...buildSideFlags(version), '--threads=1']
 }
 
 /**
  * The `--output-o` process. `--sysimage` is always explicit: without it the output process would
- * bootstrap with no image at all. Julia threads are pinned to 1 (known hangs otherwise,
- * PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
+ * bootstrap with no image at all.
  */
 export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): JuliaCommand {
-  const env: Record<string, string> = { JULIA_NUM_THREADS: '1' }
-  if (spec.imageThreads !== undefined && atLeast(version, 1, 10)) {
-    env.JULIA_IMAGE_THREADS = String(spec.imageThreads)
-  }
   return {
     args: [
-      ...baseFlags(),
-      ...buildSideFlags(version),
+      ...outputFlags(version),
+      ...(spec.chained ? ['--sysimage-native-code=chained'] : []),
       `--sysimage=${spec.baseImage}`,
       `--project=${spec.projectDir}`,
       `--cpu-target=${spec.cpuTarget}`,
-      '--threads=1',
       `--output-o=${spec.objectFile}`,
       juliaScript('build_image'),
       spec.packagesFile,
       spec.statementsFile,
-      spec.reportFile
+      spec.reportFile,
+      ...(spec.chained ? ['chained'] : [])
     ],
-    env
+    env: outputEnv(version, spec.imageThreads)
+  }
+}
+
+export interface BaseArchiveBuild {
+  /** Julia's own default image, regenerated with its native code. */
+  juliaImage: string
+  cpuTarget: string
+  objectFile: string
+  imageThreads?: number
+}
+
+/** Pure: the flags that shape a base archive (for its cache key): everything but paths and target. */
+export function baseArchiveFlags(version: JuliaVersion): string[] {
+  return outputFlags(version)
+}
+
+/**
+ * Regenerates the object archive of Julia's default image (official builds do not ship it),
+ * for chained images to link against.
+ */
+export function baseArchiveCommand(version: JuliaVersion, spec: BaseArchiveBuild): JuliaCommand {
+  return {
+    args: [
+      ...baseArchiveFlags(version),
+      `--sysimage=${spec.juliaImage}`,
+      `--cpu-target=${spec.cpuTarget}`,
+      `--output-o=${spec.objectFile}`,
+      juliaScript('base_archive')
+    ],
+    env: outputEnv(version, spec.imageThreads)
   }
 }
 

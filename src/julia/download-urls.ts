@@ -8,30 +8,30 @@ export const officialBaseUrl = 'https://julialang-s3.julialang.org/bin/'
 export const nightlyBaseUrl = 'https://julialangnightlies-s3.julialang.org/bin/'
 
 /**
- * Pure: checks a `download-url` input and gives it the trailing slash the other URLs are
- * appended to. Only http(s): tool-cache downloads nothing else.
+ * Pure: checks a `download-url` input (or the mirror input named `inputName`) and gives it the
+ * trailing slash the other URLs are appended to. Only http(s): tool-cache downloads nothing else.
  */
-export function normalizeBaseUrl(input: string): string {
+export function normalizeBaseUrl(input: string, inputName: string = 'download-url'): string {
   let url: URL
   try {
     url = new URL(input.trim())
   } catch {
     throw new UserError(
-      'download-url',
+      inputName,
       `${JSON.stringify(input)} is not a URL`,
       'Pass the base URL of a mirror, e.g. https://mirror.example/julia/bin/'
     )
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UserError(
-      'download-url',
+      inputName,
       `${url.protocol} URLs are not supported`,
       'Use an http:// or https:// URL'
     )
   }
   if (url.search !== '' || url.hash !== '') {
     throw new UserError(
-      'download-url',
+      inputName,
       'must not have a query or fragment',
       'Pass the folder URL only; file names are appended to it'
     )

@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import * as tc from '@actions/tool-cache'
 import { sha256File } from '../util/hash.js'
 import { UserError, errorMessage } from '../errors.js'
@@ -7,15 +9,27 @@ import { UserError, errorMessage } from '../errors.js'
 export const downloadAttempts = 3
 
 /**
+ * A fresh folder for downloads to wait in until verified: under `tempDir`, else RUNNER_TEMP,
+ * else the OS temp folder. The caller removes it.
+ */
+export async function makeDownloadDir(tempDir: string | undefined): Promise<string> {
+  const parent = tempDir ?? process.env.RUNNER_TEMP ?? os.tmpdir()
+  await fs.mkdir(parent, { recursive: true })
+  return fs.mkdtemp(path.join(parent, 'julia-sysimage-download-'))
+}
+
+/**
  * Downloads `url` to `dest` with tool-cache (proxy settings, redirects, retries with a pause).
  * Failures become one UserError naming the URL: `input` is the input to blame (`download-url`
  * when the user chose the server) and `what` says what was being fetched (`Julia 1.10.4`).
+ * `notFoundFix` replaces the advice for a 404, which by default is about Julia releases.
  */
 export async function downloadFile(
   url: string,
   dest: string,
   what: string,
-  input: string
+  input: string,
+  notFoundFix?: string
 ): Promise<void> {
   try {
     await tc.downloadTool(url, dest)
@@ -27,9 +41,10 @@ export async function downloadFile(
         throw new UserError(
           input,
           `${url} answered 404 Not Found (${what})`,
-          input === 'download-url'
-            ? 'Check that the mirror serves this file at the same path as https://julialang-s3.julialang.org/bin/'
-            : 'Choose another version; this one may have been withdrawn'
+          notFoundFix ??
+            (input === 'download-url'
+              ? 'Check that the mirror serves this file at the same path as https://julialang-s3.julialang.org/bin/'
+              : 'Choose another version; this one may have been withdrawn')
         )
       }
       throw new UserError(
@@ -47,14 +62,16 @@ export async function downloadFile(
 }
 
 /**
- * Checks a download against the checksum from the release index before anything reads it. On a
- * mismatch the file is deleted, so a corrupt or tampered archive is never unpacked or cached.
+ * Checks a download against the checksum from the release index (or `listedIn`, whatever else
+ * listed it) before anything reads it. On a mismatch the file is deleted, so a corrupt or
+ * tampered archive is never unpacked or cached.
  */
 export async function verifySha256(
   file: string,
   expected: string,
   url: string,
-  expectedSize?: number
+  expectedSize?: number,
+  listedIn: string = 'the release index'
 ): Promise<void> {
   const actual = await sha256File(file)
   if (actual === expected.toLowerCase()) return
@@ -62,11 +79,11 @@ export async function verifySha256(
   await fs.rm(file, { force: true })
   const sizeNote =
     expectedSize !== undefined && expectedSize !== size
-      ? `; got ${size} bytes, the index says ${expectedSize}`
+      ? `; got ${size} bytes, ${listedIn} says ${expectedSize}`
       : ''
   throw new UserError(
     'download',
-    `the sha256 of ${url} is ${actual}, the release index says ${expected}${sizeNote}; the file was deleted and nothing was installed`,
-    'Rerun to download it again; if it persists, the mirror or a proxy serves a different file than the index describes'
+    `the sha256 of ${url} is ${actual}, ${listedIn} says ${expected}${sizeNote}; the file was deleted and nothing was installed`,
+    `Rerun to download it again; if it persists, the mirror or a proxy serves a different file than ${listedIn} describes`
   )
 }

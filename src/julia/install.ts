@@ -5,7 +5,7 @@ import { UserError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { lastLines, run } from '../util/process.js'
 import { readJuliaCompat } from './compat.js'
-import { downloadFile, verifySha256 } from './download.js'
+import { downloadFile, makeDownloadDir, verifySha256 } from './download.js'
 import {
   nightlyUrl,
   normalizeBaseUrl,
@@ -147,12 +147,6 @@ export async function installJulia(request: InstallRequest, log: Logger): Promis
     log
   )
   return installedAt(root, plan.version, 'download')
-}
-
-async function makeDownloadDir(tempDir: string | undefined): Promise<string> {
-  const parent = tempDir ?? process.env.RUNNER_TEMP ?? os.tmpdir()
-  await fs.mkdir(parent, { recursive: true })
-  return fs.mkdtemp(path.join(parent, 'julia-sysimage-download-'))
 }
 
 /** Downloads `versions.json` under `baseUrl` and validates it. */

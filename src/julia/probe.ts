@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
-import { lastLines, run } from '../util/process.js'
+import { lastLines } from '../util/process.js'
+import { runJuliaProcess } from './run-julia.js'
 import { parseKeyValue } from './keyvalue.js'
 import { juliaScript } from './scripts.js'
 import { parseJuliaVersion, type JuliaVersion } from './version.js'
@@ -33,6 +34,8 @@ export interface JuliaInfo {
   /** `Base.PRIVATE_LIBEXECDIR` (where the bundled lld lives, Julia ≥ 1.9), relative to bindir. */
   privateLibexecDir: string
   macosVersions?: { product: string; platform: string }
+  /** True when Julia exports `jl_precompiles_for_sysimage`, half of what chained images need. */
+  chainedEntryPoint: boolean
 }
 
 const kernels: Record<string, JuliaOS> = {
@@ -75,7 +78,8 @@ export function parseProbeOutput(executable: string, text: string): JuliaInfo {
     privateLibexecDir: facts.get('private_libexecdir') ?? '',
     macosVersions: product
       ? { product, platform: facts.get('macos_platform_version') || product }
-      : undefined
+      : undefined,
+    chainedEntryPoint: facts.get('chained_entry_point') === 'true'
   }
 }
 
@@ -83,7 +87,7 @@ export function parseProbeOutput(executable: string, text: string): JuliaInfo {
 export async function probeJulia(executable: string, env: NodeJS.ProcessEnv): Promise<JuliaInfo> {
   let result
   try {
-    result = await run(
+    result = await runJuliaProcess(
       executable,
       ['--startup-file=no', '--history-file=no', juliaScript('probe')],
       {

@@ -2,6 +2,30 @@ import { run, type RunOptions, type RunResult } from '../util/process.js'
 import type { JuliaCommand } from './commands.js'
 import type { JuliaInfo } from './probe.js'
 
+let juliaWallMs = 0
+
+/**
+ * Wall time this process has spent waiting on Julia processes, in milliseconds. The rest of a
+ * run's time is julia-sysimage's own overhead, which the benchmark reports.
+ */
+export function juliaProcessMs(): number {
+  return Math.round(juliaWallMs)
+}
+
+/** Runs a Julia executable with `args`, counting its wall time in `juliaProcessMs`. */
+export async function runJuliaProcess(
+  executable: string,
+  args: string[],
+  options: RunOptions
+): Promise<RunResult> {
+  const start = performance.now()
+  try {
+    return await run(executable, args, options)
+  } finally {
+    juliaWallMs += performance.now() - start
+  }
+}
+
 /** Runs one of the planned Julia commands with the inherited environment plus its own variables. */
 export function runJulia(
   julia: Pick<JuliaInfo, 'executable'>,
@@ -9,7 +33,10 @@ export function runJulia(
   baseEnv: NodeJS.ProcessEnv,
   options: Omit<RunOptions, 'env'> = {}
 ): Promise<RunResult> {
-  return run(julia.executable, command.args, { ...options, env: { ...baseEnv, ...command.env } })
+  return runJuliaProcess(julia.executable, command.args, {
+    ...options,
+    env: { ...baseEnv, ...command.env }
+  })
 }
 
 /**

@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url'
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const juliaScriptsDir = path.resolve(here, '..', '..', 'julia')
 
-export type JuliaScript = 'probe' | 'setup_project' | 'run_workload' | 'build_image' | 'check_image'
+export type JuliaScript =
+  'probe' | 'setup_project' | 'run_workload' | 'build_image' | 'check_image' | 'base_archive'
 
 export function juliaScript(name: JuliaScript): string {
   return path.join(juliaScriptsDir, `${name}.jl`)
 }
 
 /** Every script whose content shapes a built image (for cache keys). */
-export const imageShapingScripts: JuliaScript[] = ['build_image', 'run_workload']
+export const imageShapingScripts: JuliaScript[] = ['build_image', 'run_workload', 'base_archive']

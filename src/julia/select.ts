@@ -3,7 +3,8 @@ import path from 'node:path'
 import semver from 'semver'
 import { UserError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
-import { lastLines, run } from '../util/process.js'
+import { lastLines } from '../util/process.js'
+import { runJuliaProcess } from './run-julia.js'
 import { installJulia } from './install.js'
 import { juliaArch } from './platform.js'
 import { ltsMinor, parseVersionSpec, type VersionSpec } from './versions.js'
@@ -194,7 +195,10 @@ export async function juliaVersionOf(
 ): Promise<string> {
   let result
   try {
-    result = await run(juliaPath, ['--startup-file=no', '--version'], { env, timeoutMs: 60_000 })
+    result = await runJuliaProcess(juliaPath, ['--startup-file=no', '--version'], {
+      env,
+      timeoutMs: 60_000
+    })
   } catch (error) {
     throw new UserError(
       input,

@@ -44,10 +44,11 @@ function toolPath(cacheDir: string, version: string, archKey: string): string {
 
 /**
  * A fresh folder to unpack into, on the same file system as the tool cache so that finishing
- * the install is a rename. Its name is not a version, so tool-cache never lists it.
+ * the install is a rename. Its name is not a version, so tool-cache never lists it. `tool` is
+ * the tool-cache name the install goes under (default Julia's).
  */
-export async function makeStagingDir(cacheDir: string): Promise<string> {
-  const parent = path.join(cacheDir, toolName)
+export async function makeStagingDir(cacheDir: string, tool: string = toolName): Promise<string> {
+  const parent = path.join(cacheDir, tool)
   await fs.mkdir(parent, { recursive: true })
   return fs.mkdtemp(path.join(parent, '.staging-'))
 }
@@ -55,11 +56,6 @@ export async function makeStagingDir(cacheDir: string): Promise<string> {
 /**
  * Moves an unpacked Julia into the tool cache and marks it complete, in tool-cache's layout so
  * that `tc.find` (and setup-julia) find it.
- *
- * Not `tc.cacheDir`: it copies file by file and the copies get new mtimes, which breaks Julia's
- * bundled precompile caches (validated against source mtimes). A rename keeps every mtime, and
- * the `.complete` marker is written only once the folder is in place, so an interrupted install
- * is never taken for a finished one.
  */
 export async function placeInToolCache(
   staging: string,
@@ -67,7 +63,24 @@ export async function placeInToolCache(
   version: string,
   archKey: string
 ): Promise<string> {
-  const dest = toolPath(cacheDir, version, archKey)
+  return moveIntoPlace(staging, toolPath(cacheDir, version, archKey))
+}
+
+/** True when `dest` is a finished install: the folder and its `.complete` marker both exist. */
+export async function isCompleteInstall(dest: string): Promise<boolean> {
+  return (await exists(dest)) && (await exists(`${dest}.complete`))
+}
+
+/**
+ * Moves an unpacked folder to `dest` (a tool-cache path, `<tool>/<version>/<arch>`) and writes
+ * the `.complete` marker tool-cache checks.
+ *
+ * Not `tc.cacheDir`: it copies file by file and the copies get new mtimes, which breaks Julia's
+ * bundled precompile caches (validated against source mtimes). A rename keeps every mtime, and
+ * the `.complete` marker is written only once the folder is in place, so an interrupted install
+ * is never taken for a finished one.
+ */
+export async function moveIntoPlace(staging: string, dest: string): Promise<string> {
   const marker = `${dest}.complete`
   await fs.mkdir(path.dirname(dest), { recursive: true })
   // A folder without its marker is the remains of an interrupted install: replace it.
@@ -76,8 +89,12 @@ export async function placeInToolCache(
     await fs.rename(staging, dest)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    // Another process finished the same install first: keep theirs.
-    if ((code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') && (await exists(marker))) {
+    // Another process finished the same install first: keep theirs. It renames before it
+    // writes the marker, so give it a moment to write it.
+    if (
+      (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') &&
+      (await appears(marker))
+    ) {
       await fs.rm(staging, { recursive: true, force: true })
       return dest
     }
@@ -113,4 +130,13 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false
   )
+}
+
+/** Whether `file` exists now or within about a second (checked every 50 ms). */
+async function appears(file: string): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    if (await exists(file)) return true
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return exists(file)
 }

@@ -40,11 +40,11 @@ export async function findLinker(julia: JuliaInfo): Promise<Linker> {
 export async function linkImage(
   julia: JuliaInfo,
   linker: Linker,
-  object: string,
+  objects: string[],
   output: string,
   env: NodeJS.ProcessEnv
 ): Promise<void> {
-  const command = linkCommand(linker, julia, object, output, env)
+  const command = linkCommand(linker, julia, objects, output, env)
   const result = await run(command.command, command.args, { env: { ...env, ...command.env } })
   if (result.code !== 0) {
     await fs.rm(output, { force: true })

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import { UserError } from '../errors.js'
-import { objectBuildCommand, type ObjectBuild } from '../julia/commands.js'
+import { objectBuildCommand, type JuliaCommand, type ObjectBuild } from '../julia/commands.js'
 import { parseKeyValue } from '../julia/keyvalue.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { runJulia } from '../julia/run-julia.js'
@@ -37,11 +37,8 @@ export function parseReplayReport(text: string): ReplayReport {
   }
 }
 
-export interface ObjectResult {
+export interface ObjectResult extends OutputProcessResult {
   report: ReplayReport
-  objectSize: number
-  /** Highest resident memory seen while building, in bytes (0 where it cannot be read). */
-  peakMemory: number
 }
 
 /**
@@ -69,23 +66,42 @@ export function objectBuildError(
   )
 }
 
+export interface OutputProcessResult {
+  objectSize: number
+  /** Highest resident memory seen while building, in bytes (0 where it cannot be read). */
+  peakMemory: number
+}
+
+/**
+ * Runs an `--output-o` process with a memory heartbeat; on failure removes the partial object
+ * and explains (out of memory, or Julia's own error).
+ */
+export async function runOutputProcess(
+  julia: JuliaInfo,
+  command: JuliaCommand,
+  objectFile: string,
+  env: NodeJS.ProcessEnv,
+  heartbeat: (line: string) => void
+): Promise<OutputProcessResult> {
+  const watch = new MemoryWatch(heartbeat)
+  const result = await runJulia(julia, command, env, {
+    onSpawn: (pid) => watch.attach(pid)
+  }).finally(() => watch.stop())
+  if (result.code !== 0) {
+    await fs.rm(objectFile, { force: true })
+    throw objectBuildError(result.signal, result.code, result.stderr, watch.peak)
+  }
+  return { objectSize: (await fs.stat(objectFile)).size, peakMemory: watch.peak }
+}
+
 export async function buildObject(
   julia: JuliaInfo,
   spec: ObjectBuild,
   env: NodeJS.ProcessEnv,
   heartbeat: (line: string) => void
 ): Promise<ObjectResult> {
-  const watch = new MemoryWatch(heartbeat)
-  const result = await runJulia(julia, objectBuildCommand(julia.version, spec), env, {
-    onSpawn: (pid) => watch.attach(pid)
-  }).finally(() => watch.stop())
-  if (result.code !== 0) {
-    await fs.rm(spec.objectFile, { force: true })
-    throw objectBuildError(result.signal, result.code, result.stderr, watch.peak)
-  }
-  const [reportText, stat] = await Promise.all([
-    fs.readFile(spec.reportFile, 'utf8'),
-    fs.stat(spec.objectFile)
-  ])
-  return { report: parseReplayReport(reportText), objectSize: stat.size, peakMemory: watch.peak }
+  const command = objectBuildCommand(julia.version, spec)
+  const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat)
+  const report = parseReplayReport(await fs.readFile(spec.reportFile, 'utf8'))
+  return { report, ...built }
 }

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import {
+  chainedFlagCheckArgs,
+  chainIncapability,
+  chooseMode
+} from '../../src/julia/chain-support.js'
+import { UserError } from '../../src/errors.js'
+import { juliaInfo } from '../helpers/julia-info.js'
+
+const official = juliaInfo('linux', '1.12.1')
+const capable = { entryPoint: true, flag: true }
+const none = { entryPoint: false, flag: false }
+
+describe('chooseMode', () => {
+  it('auto: full on official Julia, chained on a Julia that can chain', () => {
+    assert.equal(chooseMode('auto', official, none), 'full')
+    assert.equal(chooseMode('auto', official, capable), 'chained')
+  })
+  it('auto: both halves are needed; either alone means full', () => {
+    assert.equal(chooseMode('auto', official, { entryPoint: true, flag: false }), 'full')
+    assert.equal(chooseMode('auto', official, { entryPoint: false, flag: true }), 'full')
+  })
+  it('full is always full', () => {
+    assert.equal(chooseMode('full', official, capable), 'full')
+  })
+  it('chained on an official Julia: one error naming the input, the missing parts and the fix', () => {
+    assert.throws(
+      () => chooseMode('chained', official, none),
+      (error: unknown) => {
+        assert.ok(error instanceof UserError)
+        assert.match(
+          error.message,
+          /^mode: chained images need a Julia built with the chained-sysimage patch \(JuliaLang\/julia PR #46045/
+        )
+        assert.match(
+          error.message,
+          /Julia 1\.12\.1 does not export jl_precompiles_for_sysimage and does not accept --sysimage-native-code=chained/
+        )
+        assert.match(error.message, /mode: auto .* or full, or point julia-path/)
+        return true
+      }
+    )
+  })
+  it('chained on a capable Julia', () => {
+    assert.equal(chooseMode('chained', official, capable), 'chained')
+  })
+})
+
+describe('chainIncapability', () => {
+  it('says nothing for a capable Julia and names one missing half alone', () => {
+    assert.equal(chainIncapability(official, capable), undefined)
+    assert.equal(
+      chainIncapability(official, { entryPoint: true, flag: false }),
+      'Julia 1.12.1 does not accept --sysimage-native-code=chained'
+    )
+  })
+})
+
+describe('chainedFlagCheckArgs', () => {
+  it('puts the flag before --version, so an unknown value fails before anything prints', () => {
+    assert.deepEqual(chainedFlagCheckArgs, ['--sysimage-native-code=chained', '--version'])
+  })
+})

@@ -1,0 +1,210 @@
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {
+  baseArchiveFile,
+  baseImageFile,
+  baseRecordFile,
+  baseRecordProblem,
+  type BaseRecord,
+  type BaseReference
+} from '../build/base-archive.js'
+import { errorMessage } from '../errors.js'
+import { juliaKeyFields } from '../key-inputs.js'
+import { baseArchiveKey } from '../keys.js'
+import { baseArchiveCommand, baseArchiveFlags } from '../julia/commands.js'
+import type { JuliaInfo } from '../julia/probe.js'
+import { juliaScript } from '../julia/scripts.js'
+import type { Logger } from '../log.js'
+import type { ImageCache } from '../store/types.js'
+import { sha256File } from '../util/hash.js'
+import { formatBytes } from '../util/memory.js'
+import { userCacheDir } from '../util/user-cache.js'
+import { findLinker, linkImage } from './link.js'
+import { runOutputProcess } from './object.js'
+import { checkImageLoads } from './verify.js'
+
+/** A base archive and the image linked from it, ready for a chained build. */
+export interface BaseArchive {
+  /** The folder holding both; a restored one is removed once the chained image is linked. */
+  dir: string
+  archive: string
+  image: string
+  reference: BaseReference
+  restored: boolean
+}
+
+export interface BaseArchiveSpec {
+  julia: JuliaInfo
+  cpuTarget: string
+  cacheKeyPrefix: string
+  imageThreads?: number
+  /** A project folder to start the load check in (any will do: the check loads no package). */
+  projectDir: string
+  /** Scratch space of this build; a built base lives here until the build ends. */
+  workDir: string
+  env: NodeJS.ProcessEnv
+}
+
+export async function baseKeyFor(spec: BaseArchiveSpec): Promise<string> {
+  const { julia } = spec
+  return baseArchiveKey({
+    prefix: spec.cacheKeyPrefix,
+    ...(await juliaKeyFields(julia)),
+    cpuTarget: spec.cpuTarget,
+    flags: baseArchiveFlags(julia.version),
+    scriptSha256: await sha256File(juliaScript('base_archive'))
+  })
+}
+
+/** The image loads with this Julia (an empty package list: only the start matters). */
+async function assertLoads(spec: BaseArchiveSpec, image: string, scratch: string): Promise<void> {
+  const packagesFile = path.join(scratch, 'no-packages.txt')
+  await fs.writeFile(packagesFile, '')
+  await checkImageLoads(spec.julia, image, spec.projectDir, packagesFile, scratch, spec.env)
+}
+
+/** Why a restored entry in `dir` cannot serve as the base, or undefined when it can. */
+async function rejectionOf(
+  dir: string,
+  key: string,
+  spec: BaseArchiveSpec
+): Promise<string | undefined> {
+  let record: BaseRecord
+  try {
+    record = JSON.parse(await fs.readFile(path.join(dir, baseRecordFile), 'utf8')) as BaseRecord
+  } catch (error) {
+    return `its record cannot be read (${errorMessage(error)})`
+  }
+  const problem = baseRecordProblem(record, {
+    key,
+    julia: spec.julia.versionString,
+    dlext: spec.julia.dlext
+  })
+  if (problem) return problem
+  for (const file of [record.archive, record.image]) {
+    const sha256 = await sha256File(path.join(dir, file.file)).catch(() => undefined)
+    if (sha256 !== file.sha256)
+      return `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}`
+  }
+  const scratch = await fs.mkdtemp(path.join(spec.workDir, 'base-check-'))
+  try {
+    await assertLoads(spec, path.join(dir, record.image.file), scratch)
+    return undefined
+  } catch (error) {
+    return errorMessage(error).split('\n')[0]
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true })
+  }
+}
+
+async function describe(dir: string, file: string): Promise<BaseRecord['archive']> {
+  const full = path.join(dir, file)
+  return { file, sha256: await sha256File(full), size: (await fs.stat(full)).size }
+}
+
+/** Regenerates Julia's base archive for the target, links it, checks that it loads. */
+async function buildBase(
+  spec: BaseArchiveSpec,
+  key: string,
+  dir: string,
+  log: Logger
+): Promise<BaseRecord> {
+  const { julia } = spec
+  await fs.mkdir(dir, { recursive: true })
+  const archive = path.join(dir, baseArchiveFile)
+  const image = path.join(dir, baseImageFile(julia.dlext))
+  const command = baseArchiveCommand(julia.version, {
+    juliaImage: julia.baseImage,
+    cpuTarget: spec.cpuTarget,
+    objectFile: archive,
+    imageThreads: spec.imageThreads
+  })
+  const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line))
+  log.info(
+    `base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`
+  )
+  await linkImage(julia, await findLinker(julia), [archive], image, spec.env)
+  await assertLoads(spec, image, dir)
+  await fs.rm(path.join(dir, 'check.txt'), { force: true })
+  await fs.rm(path.join(dir, 'no-packages.txt'), { force: true })
+  const record: BaseRecord = {
+    schema: 1,
+    key,
+    julia: julia.versionString,
+    cpuTarget: spec.cpuTarget,
+    archive: await describe(dir, baseArchiveFile),
+    image: await describe(dir, baseImageFile(julia.dlext)),
+    createdAt: new Date().toISOString()
+  }
+  await fs.writeFile(path.join(dir, baseRecordFile), `${JSON.stringify(record, null, 2)}\n`)
+  return record
+}
+
+function toBase(dir: string, record: BaseRecord, restored: boolean): BaseArchive {
+  return {
+    dir,
+    archive: path.join(dir, record.archive.file),
+    image: path.join(dir, record.image.file),
+    reference: { key: record.key, imageSha256: record.image.sha256 },
+    restored
+  }
+}
+
+/**
+ * The base a chained image is built against: restored from the cache when this Julia build,
+ * target and flags were seen before (and the entry passes its checks), else built once and
+ * saved. Cache failures are warnings; the base is then built and the build goes on.
+ */
+export async function provideBaseArchive(
+  spec: BaseArchiveSpec,
+  cache: ImageCache | undefined,
+  log: Logger
+): Promise<BaseArchive> {
+  const key = await baseKeyFor(spec)
+  log.info(`base archive key: ${key}`)
+  // a fixed folder under the user's cache: @actions/cache ties entries to the path they came from
+  const entryDir = path.join(userCacheDir(spec.env, os.homedir()), 'base-entry')
+  if (cache) {
+    try {
+      await fs.rm(entryDir, { recursive: true, force: true })
+      if (await cache.restore(key, entryDir)) {
+        const rejection = await rejectionOf(entryDir, key, spec)
+        if (!rejection) {
+          log.info(`base archive restored from the ${cache.description}`)
+          const record = JSON.parse(
+            await fs.readFile(path.join(entryDir, baseRecordFile), 'utf8')
+          ) as BaseRecord
+          return toBase(entryDir, record, true)
+        }
+        log.warning(`the cached base archive was thrown away and will be rebuilt: ${rejection}`)
+        await cache.discard(key).catch(() => false)
+      } else {
+        log.info(`no base archive in the ${cache.description} for this key: building it once`)
+      }
+    } catch (error) {
+      log.warning(`restoring the base archive failed, building it: ${errorMessage(error)}`)
+    }
+  }
+
+  const builtDir = path.join(spec.workDir, 'base')
+  const record = await buildBase(spec, key, builtDir, log)
+  if (cache) {
+    try {
+      await fs.rm(entryDir, { recursive: true, force: true })
+      await fs.mkdir(entryDir, { recursive: true })
+      for (const file of [record.archive.file, record.image.file, baseRecordFile]) {
+        await fs.copyFile(path.join(builtDir, file), path.join(entryDir, file))
+      }
+      const outcome = await cache.save(key, entryDir)
+      log.info(
+        `base archive ${outcome === 'saved' ? 'saved to' : `${outcome}:`} the ${cache.description}`
+      )
+    } catch (error) {
+      log.warning(`saving the base archive failed (the build goes on): ${errorMessage(error)}`)
+    } finally {
+      await fs.rm(entryDir, { recursive: true, force: true })
+    }
+  }
+  return toBase(builtDir, record, false)
+}
