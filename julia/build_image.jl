@@ -79,6 +79,19 @@ end
 # calls, arbitrary function calls) is refused rather than evaluated.
 const allowed_calls = (:typeof, :Symbol)
 
+"""
+A Char type parameter (`Dates.DatePart{'y'}` in every DateFormat type) is traced as
+`Char(0x79000000)`: its bits, which `Char(::UInt32)` reads as a code point and rejects. Put the
+Char itself in its place.
+"""
+function char_literals(ex)
+    ex isa Expr || return ex
+    if ex.head === :call && length(ex.args) == 2 && ex.args[1] === :Char && ex.args[2] isa UInt32
+        return reinterpret(Char, ex.args[2])
+    end
+    return Expr(ex.head, map(char_literals, ex.args)...)
+end
+
 "True when every name in the type expression `ex` resolves, with `where`-bound names in `bound`."
 function resolvable(ex, bound::Vector{Symbol} = Symbol[])
     if ex isa Symbol
@@ -125,7 +138,7 @@ for line in eachline(statements_file)
         push!(skipped, "unparsable" => line)
         continue
     end
-    signature = ex.args[2]
+    signature = char_literals(ex.args[2])
     if !resolvable(signature)
         counts["unresolvable"] += 1
         push!(skipped, "unresolvable" => line)

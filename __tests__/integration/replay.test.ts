@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { describe, it } from 'node:test'
+import { parseReplayReport } from '../../src/stages/object.js'
+import { juliaScript } from '../../src/julia/scripts.js'
+import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
+
+const skip = juliaMissingReason()
+
+/**
+ * The replay script on its own, in a plain process (no `--output-o`: the replay and its counts
+ * are the same, and it takes a second instead of two minutes).
+ */
+describe('julia/build_image.jl statement replay', { skip }, () => {
+  it('replays a Char type parameter as traced (`Char(0x79000000)`), refuses unknown names', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-replay-'))
+    const depot = newDepot()
+    try {
+      const file = (name: string) => path.join(dir, name)
+      await fs.writeFile(file('packages.txt'), '')
+      await fs.writeFile(
+        file('statements.jl'),
+        [
+          // a DateFormat type as --trace-compile prints it on Julia 1.5: Char(<bits>)
+          'precompile(Tuple{typeof(Base.show), Base.GenericIOBuffer{Array{UInt8, 1}}, Dates.DateFormat{Symbol("yyyy-mm-dd"), Tuple{Dates.DatePart{Char(0x79000000)}, Dates.Delim{Char, 1}, Dates.DatePart{Char(0x6d000000)}}}})',
+          'precompile(Tuple{typeof(NotAModule.f), Int64})',
+          'precompile(Tuple{typeof(Base.sum), Array{Int64, 1}})',
+          ''
+        ].join('\n')
+      )
+      await promisify(execFile)(
+        'julia',
+        [
+          '--startup-file=no',
+          '--history-file=no',
+          juliaScript('build_image'),
+          file('packages.txt'),
+          file('statements.jl'),
+          file('report.txt')
+        ],
+        { env: juliaTestEnv(depot) }
+      )
+      const text = await fs.readFile(file('report.txt'), 'utf8')
+      const report = parseReplayReport(text)
+      assert.equal(report.statements, 3)
+      assert.equal(report.used, 2, text)
+      assert.equal(report.unresolvable, 1)
+      assert.equal(report.failed, 0)
+      assert.match(text, /^skipped\tunresolvable\tprecompile\(Tuple\{typeof\(NotAModule\.f\)/m)
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+      await fs.rm(depot, { recursive: true, force: true })
+    }
+  })
+})
