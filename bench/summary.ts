@@ -3,6 +3,8 @@
  * and the Markdown tables. Nothing here spawns, reads files or looks at the clock.
  */
 
+import { formatBytes } from '../src/util/memory.js'
+
 /** The fields of `<image>.json` the benchmark reads; all optional, as it is read from disk. */
 export interface BenchMetadata {
   mode?: string
@@ -207,16 +209,7 @@ export function formatMs(ms: number): string {
 }
 
 /** Pure: bytes in binary units, `174.3 MB`, as the CLI's log prints them. */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
-}
+export const formatSize = formatBytes
 
 /** Pure: a percentage with one decimal, `12.5 %`. */
 export function formatPercent(percent: number): string {
