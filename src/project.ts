@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { parse as parseToml } from 'smol-toml'
 import { UserError } from './errors.js'
+import { isFile } from './util/files.js'
 
 /** A package to load into the image. */
 export interface PackageRef {
@@ -22,13 +23,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 async function firstExisting(dir: string, names: string[]): Promise<string | undefined> {
   for (const name of names) {
     const file = path.join(dir, name)
-    if (
-      await fs.stat(file).then(
-        (s) => s.isFile(),
-        () => false
-      )
-    )
-      return file
+    if (await isFile(file)) return file
   }
   return undefined
 }

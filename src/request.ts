@@ -3,6 +3,7 @@ import path from 'node:path'
 import { UserError } from './errors.js'
 import { tempPathBeside } from './util/atomic.js'
 import { formatBytes } from './util/memory.js'
+import { isDirectory, isFile } from './util/files.js'
 
 /** Everything a build needs, parsed once from CLI flags or action inputs. Paths are absolute. */
 export interface BuildRequest {
@@ -47,13 +48,6 @@ export interface BuildRequest {
   tempDir?: string
   /** Environment for every Julia process (JULIA_DEPOT_PATH etc. pass through). */
   env: NodeJS.ProcessEnv
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    (s) => s.isFile(),
-    () => false
-  )
 }
 
 /** A write probe: a read-only folder should fail now, not after a build of many minutes. */
@@ -112,13 +106,7 @@ export async function checkInputFiles(request: BuildRequest): Promise<void> {
   }
   if (request.output) {
     const dir = path.dirname(request.output)
-    if (
-      request.output.endsWith(path.sep) ||
-      (await fs.stat(request.output).then(
-        (s) => s.isDirectory(),
-        () => false
-      ))
-    ) {
+    if (request.output.endsWith(path.sep) || (await isDirectory(request.output))) {
       throw new UserError(
         'output',
         `${request.output} is a folder`,

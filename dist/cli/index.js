@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7612);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(298);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7612:
+/***/ 298:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33677,7 +33677,24 @@ async function probeJulia(executable, env) {
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./lib/util/files.js
+
+/** The path's stat, or undefined when it does not exist (or cannot be read). */
+function statOrUndefined(file) {
+    return external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
+}
+async function pathExists(file) {
+    return (await statOrUndefined(file)) !== undefined;
+}
+async function isFile(file) {
+    return (await statOrUndefined(file))?.isFile() ?? false;
+}
+async function isDirectory(file) {
+    return (await statOrUndefined(file))?.isDirectory() ?? false;
+}
+
 ;// CONCATENATED MODULE: ./lib/project.js
+
 
 
 
@@ -33686,7 +33703,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 async function firstExisting(dir, names) {
     for (const name of names) {
         const file = external_node_path_namespaceObject.join(dir, name);
-        if (await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false))
+        if (await isFile(file))
             return file;
     }
     return undefined;
@@ -35303,7 +35320,7 @@ function exists(fsPath) {
         return true;
     });
 }
-function isDirectory(fsPath_1) {
+function io_util_isDirectory(fsPath_1) {
     return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
         const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
@@ -37785,6 +37802,7 @@ function userCacheDir(env, home) {
 
 
 
+
 /** The tool name Julia is cached under, as setup-julia does: `<tool cache>/julia/<version>/<arch>`. */
 const toolName = 'julia';
 /**
@@ -37833,7 +37851,7 @@ async function placeInToolCache(staging, cacheDir, version, archKey) {
 }
 /** True when `dest` is a finished install: the folder and its `.complete` marker both exist. */
 async function isCompleteInstall(dest) {
-    return (await tool_cache_exists(dest)) && (await tool_cache_exists(`${dest}.complete`));
+    return (await pathExists(dest)) && (await pathExists(`${dest}.complete`));
 }
 /**
  * Moves an unpacked folder to `dest` (a tool-cache path, `<tool>/<version>/<arch>`) and writes
@@ -37848,7 +37866,7 @@ async function moveIntoPlace(staging, dest) {
     const marker = `${dest}.complete`;
     await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(dest), { recursive: true });
     // A folder without its marker is the remains of an interrupted install: replace it.
-    if (!(await tool_cache_exists(marker)))
+    if (!(await pathExists(marker)))
         await external_node_fs_namespaceObject.promises.rm(dest, { recursive: true, force: true });
     try {
         await external_node_fs_namespaceObject.promises.rename(staging, dest);
@@ -37877,23 +37895,20 @@ async function placeNightly(staging, cacheDir, label, archKey) {
     await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(dest), { recursive: true });
     // Move the old one aside first: rename cannot replace a non-empty folder.
     const old = `${dest}.old-${(0,external_node_crypto_.randomUUID)()}`;
-    if (await tool_cache_exists(dest))
+    if (await pathExists(dest))
         await external_node_fs_namespaceObject.promises.rename(dest, old);
     await external_node_fs_namespaceObject.promises.rename(staging, dest);
     await external_node_fs_namespaceObject.promises.rm(old, { recursive: true, force: true });
     return dest;
 }
-async function tool_cache_exists(file) {
-    return external_node_fs_namespaceObject.promises.stat(file).then(() => true, () => false);
-}
 /** Whether `file` exists now or within about a second (checked every 50 ms). */
 async function appears(file) {
     for (let i = 0; i < 20; i++) {
-        if (await tool_cache_exists(file))
+        if (await pathExists(file))
             return true;
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return tool_cache_exists(file);
+    return pathExists(file);
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/versions.js
@@ -38104,6 +38119,7 @@ function resolveVersion(index, spec, options) {
 
 
 
+
 function juliaExecutable(root) {
     return external_node_path_namespaceObject.join(root, 'bin', process.platform === 'win32' ? 'julia.exe' : 'julia');
 }
@@ -38253,7 +38269,7 @@ async function unpack(archive, dest, url) {
         throw new UserError('download', `${tar} could not unpack ${url} (${result.signal ?? `exit code ${result.code}`}): ${lastLines(result.stderr, 5)}`, 'Check free disk space in the tool cache; rerun to download again');
     }
     const executable = juliaExecutable(dest);
-    if (!(await external_node_fs_namespaceObject.promises.stat(executable).then((s) => s.isFile(), () => false))) {
+    if (!(await isFile(executable))) {
         throw new UserError('download', `${url} does not unpack to a Julia installation (no bin/${external_node_path_namespaceObject.basename(executable)} under its top folder)`, 'Serve the archives Julia publishes, unchanged');
     }
 }
@@ -38557,9 +38573,7 @@ class MemoryWatch {
 
 
 
-async function isFile(file) {
-    return external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false);
-}
+
 /** A write probe: a read-only folder should fail now, not after a build of many minutes. */
 async function assertWritable(dir) {
     const probe = tempPathBeside(external_node_path_namespaceObject.join(dir, 'write-check'));
@@ -38600,8 +38614,7 @@ async function checkInputFiles(request) {
     }
     if (request.output) {
         const dir = external_node_path_namespaceObject.dirname(request.output);
-        if (request.output.endsWith(external_node_path_namespaceObject.sep) ||
-            (await external_node_fs_namespaceObject.promises.stat(request.output).then((s) => s.isDirectory(), () => false))) {
+        if (request.output.endsWith(external_node_path_namespaceObject.sep) || (await isDirectory(request.output))) {
             throw new UserError('output', `${request.output} is a folder`, 'Pass a file path for the image, e.g. out/sysimage.so');
         }
         await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true }).catch((error) => {
@@ -38937,13 +38950,11 @@ objects, output, inheritedEnv = {}) {
 
 
 
-async function link_exists(file) {
-    return external_node_fs_namespaceObject.promises.stat(file).then(() => true, () => false);
-}
+
 /** Julia's bundled lld, else an LLD driver on PATH, else a C compiler. */
 async function findLinker(julia) {
     const bundled = bundledLldPath(julia);
-    if (bundled && (await link_exists(bundled)))
+    if (bundled && (await pathExists(bundled)))
         return { kind: 'bundled-lld', path: bundled };
     for (const name of lldDriverNames(julia.os)) {
         const found = await which(name, false);
@@ -39783,6 +39794,7 @@ function selectArtifact(artifacts, platform, llvmMajor) {
 
 
 
+
 /** Pure: the tool-cache name of a JLL package's installs (`julia-sysimage-LLD`). */
 function llvmToolCacheName(artifact) {
     return `julia-sysimage-${artifact.name}`;
@@ -39862,8 +39874,7 @@ function llvmToolPath(root, tool, os = hostOs()) {
 /** The path of a tool inside an installed build, checked to exist. */
 async function findLlvmTool(installed, tool, os = hostOs()) {
     const file = llvmToolPath(installed.root, tool, os);
-    const found = await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false);
-    if (!found) {
+    if (!(await isFile(file))) {
         throw new UserError('download', `${installed.url} has no tools/${external_node_path_namespaceObject.basename(file)} (unpacked in ${installed.root})`, `Put ${tool} on PATH instead`);
     }
     return file;

@@ -30,6 +30,7 @@ import {
   yamlNumberHint,
   type ReleaseIndex
 } from './versions.js'
+import { isFile } from '../util/files.js'
 
 export interface InstallRequest {
   /** A version spec: lts, 1, 1.10, 1.10.4, ^1.9, pre, min, nightly, 1.12-nightly. */
@@ -263,12 +264,7 @@ async function unpack(archive: string, dest: string, url: string): Promise<void>
     )
   }
   const executable = juliaExecutable(dest)
-  if (
-    !(await fs.stat(executable).then(
-      (s) => s.isFile(),
-      () => false
-    ))
-  ) {
+  if (!(await isFile(executable))) {
     throw new UserError(
       'download',
       `${url} does not unpack to a Julia installation (no bin/${path.basename(executable)} under its top folder)`,

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { userCacheDir } from '../util/user-cache.js'
 import * as tc from '@actions/tool-cache'
 import semver from 'semver'
+import { pathExists } from '../util/files.js'
 
 /** The tool name Julia is cached under, as setup-julia does: `<tool cache>/julia/<version>/<arch>`. */
 const toolName = 'julia'
@@ -68,7 +69,7 @@ export async function placeInToolCache(
 
 /** True when `dest` is a finished install: the folder and its `.complete` marker both exist. */
 export async function isCompleteInstall(dest: string): Promise<boolean> {
-  return (await exists(dest)) && (await exists(`${dest}.complete`))
+  return (await pathExists(dest)) && (await pathExists(`${dest}.complete`))
 }
 
 /**
@@ -84,7 +85,7 @@ export async function moveIntoPlace(staging: string, dest: string): Promise<stri
   const marker = `${dest}.complete`
   await fs.mkdir(path.dirname(dest), { recursive: true })
   // A folder without its marker is the remains of an interrupted install: replace it.
-  if (!(await exists(marker))) await fs.rm(dest, { recursive: true, force: true })
+  if (!(await pathExists(marker))) await fs.rm(dest, { recursive: true, force: true })
   try {
     await fs.rename(staging, dest)
   } catch (error) {
@@ -119,24 +120,17 @@ export async function placeNightly(
   await fs.mkdir(path.dirname(dest), { recursive: true })
   // Move the old one aside first: rename cannot replace a non-empty folder.
   const old = `${dest}.old-${randomUUID()}`
-  if (await exists(dest)) await fs.rename(dest, old)
+  if (await pathExists(dest)) await fs.rename(dest, old)
   await fs.rename(staging, dest)
   await fs.rm(old, { recursive: true, force: true })
   return dest
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false
-  )
-}
-
 /** Whether `file` exists now or within about a second (checked every 50 ms). */
 async function appears(file: string): Promise<boolean> {
   for (let i = 0; i < 20; i++) {
-    if (await exists(file)) return true
+    if (await pathExists(file)) return true
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return exists(file)
+  return pathExists(file)
 }

@@ -10,18 +10,12 @@ import {
 import { UserError } from '../errors.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { lastLines, run } from '../util/process.js'
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false
-  )
-}
+import { pathExists } from '../util/files.js'
 
 /** Julia's bundled lld, else an LLD driver on PATH, else a C compiler. */
 export async function findLinker(julia: JuliaInfo): Promise<Linker> {
   const bundled = bundledLldPath(julia)
-  if (bundled && (await exists(bundled))) return { kind: 'bundled-lld', path: bundled }
+  if (bundled && (await pathExists(bundled))) return { kind: 'bundled-lld', path: bundled }
   for (const name of lldDriverNames(julia.os)) {
     const found = await which(name, false)
     if (found) return { kind: 'lld', path: found }

@@ -8,6 +8,7 @@ import type { JuliaOS } from '../julia/probe.js'
 import { isCompleteInstall, makeStagingDir, moveIntoPlace } from '../julia/tool-cache.js'
 import type { Logger } from '../log.js'
 import { pathAlternative, type JllArtifact } from './artifacts.js'
+import { isFile } from '../util/files.js'
 
 export interface LlvmToolRequest {
   /** The build to install, from `selectArtifact` (production: over the shipped tables). */
@@ -133,11 +134,7 @@ export async function findLlvmTool(
   os: JuliaOS = hostOs()
 ): Promise<string> {
   const file = llvmToolPath(installed.root, tool, os)
-  const found = await fs.stat(file).then(
-    (s) => s.isFile(),
-    () => false
-  )
-  if (!found) {
+  if (!(await isFile(file))) {
     throw new UserError(
       'download',
       `${installed.url} has no tools/${path.basename(file)} (unpacked in ${installed.root})`,
