@@ -292,7 +292,14 @@ export async function buildImage(
         const objcopy = await findObjcopy(julia, request, log)
         await linkChainedImage(
           julia,
-          { chainedArchive: work('image-o.a'), base, objcopy, workDir, output: partialImage },
+          {
+            chainedArchive: work('image-o.a'),
+            base,
+            objcopy,
+            linker,
+            workDir,
+            output: partialImage
+          },
           env
         )
       } else {

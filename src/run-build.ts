@@ -13,9 +13,8 @@ import {
   type BuildResult,
   type PreparedBuild
 } from './pipeline.js'
-import { packagesFileText } from './project.js'
 import type { BuildRequest } from './request.js'
-import { checkImageLoads } from './stages/verify.js'
+import { loadProblem } from './stages/verify.js'
 import type { ImageCache } from './store/types.js'
 import { StageTimer } from './timing.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
@@ -76,26 +75,14 @@ export async function rejectionOf(
     return `the image's sha256 ${sha256 ?? '(missing)'} is not the ${metadata.image?.sha256} its metadata records`
   if (metadata.julia?.version !== prepared.julia.versionString)
     return `it was built with Julia ${metadata.julia?.version}`
-  const workDir = await fs.mkdtemp(
-    path.join(prepared.request.tempDir ?? os.tmpdir(), 'julia-sysimage-check-')
+  return loadProblem(
+    prepared.julia,
+    image,
+    prepared.project.dir,
+    prepared.project.packages,
+    prepared.request.tempDir ?? os.tmpdir(),
+    prepared.request.env
   )
-  try {
-    const packagesFile = path.join(workDir, 'packages.txt')
-    await fs.writeFile(packagesFile, packagesFileText(prepared.project.packages))
-    await checkImageLoads(
-      prepared.julia,
-      image,
-      prepared.project.dir,
-      packagesFile,
-      workDir,
-      prepared.request.env
-    )
-    return undefined
-  } catch (error) {
-    return errorMessage(error).split('\n')[0]
-  } finally {
-    await fs.rm(workDir, { recursive: true, force: true })
-  }
 }
 
 /** Copies a verified entry to the output path (through a temporary name) with metadata for its new place. */

@@ -39167,6 +39167,7 @@ async function runWorkloads(julia, spec, purpose, env, label) {
 
 
 
+
 /** Pure: the image check's result file. */
 function parseLoadCheck(text, expectedImage) {
     const rows = parseKeyValueRows(text);
@@ -39193,6 +39194,31 @@ async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, 
         throw new UserError('image', `the image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
     }
     return parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'), image);
+}
+/**
+ * `checkImageLoads` for an image outside a build (a cache entry, a base): the packages file and
+ * the result go to a scratch folder under `parentDir`, removed afterwards.
+ */
+async function checkImageLoadsAlone(julia, image, projectDir, packages, parentDir, env) {
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(parentDir, 'julia-sysimage-check-'));
+    try {
+        const packagesFile = external_node_path_namespaceObject.join(scratch, 'packages.txt');
+        await external_node_fs_namespaceObject.promises.writeFile(packagesFile, packagesFileText(packages));
+        return await checkImageLoads(julia, image, projectDir, packagesFile, scratch, env);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+/** Why a stored image cannot be used (the first line of its load check's error), or undefined. */
+async function loadProblem(...args) {
+    try {
+        await checkImageLoadsAlone(...args);
+        return undefined;
+    }
+    catch (error) {
+        return errorMessage(error).split('\n')[0];
+    }
 }
 /** Loads the image once, then (when measuring) runs the workloads without and with it. */
 async function verifyImage(julia, spec, env) {
@@ -39247,20 +39273,13 @@ async function baseKeyFor(spec) {
         scriptSha256: await sha256File(juliaScript('base_archive'))
     });
 }
-/** The image loads with this Julia (an empty package list: only the start matters). */
-async function assertLoads(spec, image, scratch) {
-    const packagesFile = external_node_path_namespaceObject.join(scratch, 'no-packages.txt');
-    await external_node_fs_namespaceObject.promises.writeFile(packagesFile, '');
-    await checkImageLoads(spec.julia, image, spec.projectDir, packagesFile, scratch, spec.env);
-}
-/** Why a restored entry in `dir` cannot serve as the base, or undefined when it can. */
-async function rejectionOf(dir, key, spec) {
+async function checkRestored(dir, key, spec) {
     let record;
     try {
         record = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, baseRecordFile), 'utf8'));
     }
     catch (error) {
-        return `its record cannot be read (${errorMessage(error)})`;
+        return { rejection: `its record cannot be read (${errorMessage(error)})` };
     }
     const problem = baseRecordProblem(record, {
         key,
@@ -39268,23 +39287,15 @@ async function rejectionOf(dir, key, spec) {
         dlext: spec.julia.dlext
     });
     if (problem)
-        return problem;
+        return { rejection: problem };
     for (const file of [record.archive, record.image]) {
         const sha256 = await sha256File(external_node_path_namespaceObject.join(dir, file.file)).catch(() => undefined);
         if (sha256 !== file.sha256)
-            return `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}`;
+            return { rejection: `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}` };
     }
-    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(spec.workDir, 'base-check-'));
-    try {
-        await assertLoads(spec, external_node_path_namespaceObject.join(dir, record.image.file), scratch);
-        return undefined;
-    }
-    catch (error) {
-        return errorMessage(error).split('\n')[0];
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
-    }
+    const rejection = await loadProblem(spec.julia, external_node_path_namespaceObject.join(dir, record.image.file), spec.projectDir, [], // no packages: only the start matters
+    spec.workDir, spec.env);
+    return rejection ? { rejection } : { record };
 }
 async function describe(dir, file) {
     const full = external_node_path_namespaceObject.join(dir, file);
@@ -39305,9 +39316,7 @@ async function buildBase(spec, key, dir, log) {
     const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line));
     log.info(`base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`);
     await linkImage(julia, await findLinker(julia), [archive], image, spec.env);
-    await assertLoads(spec, image, dir);
-    await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(dir, 'check.txt'), { force: true });
-    await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(dir, 'no-packages.txt'), { force: true });
+    await checkImageLoadsAlone(julia, image, spec.projectDir, [], spec.workDir, spec.env);
     const record = {
         schema: 1,
         key,
@@ -39343,13 +39352,12 @@ async function provideBaseArchive(spec, cache, log) {
         try {
             await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
             if (await cache.restore(key, entryDir)) {
-                const rejection = await rejectionOf(entryDir, key, spec);
-                if (!rejection) {
+                const checked = await checkRestored(entryDir, key, spec);
+                if (checked.rejection === undefined) {
                     log.info(`base archive restored from the ${cache.description}`);
-                    const record = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(entryDir, baseRecordFile), 'utf8'));
-                    return toBase(entryDir, record, true);
+                    return toBase(entryDir, checked.record, true);
                 }
-                log.warning(`the cached base archive was thrown away and will be rebuilt: ${rejection}`);
+                log.warning(`the cached base archive was thrown away and will be rebuilt: ${checked.rejection}`);
                 await cache.discard(key).catch(() => false);
             }
             else {
@@ -39651,7 +39659,7 @@ async function linkChainedImage(julia, spec, env) {
         throw new UserError('linker', `${spec.objcopy} could not remove the base's link table (${stripped.signal ?? `exit code ${stripped.code}`}):\n${lastLines(stripped.stderr + stripped.stdout, 8)}`, 'Check that the base archive was written by this Julia; rerun with --keep-work to inspect it');
     }
     const objects = chainedLinkObjects((name) => external_node_path_namespaceObject.join(dir, name));
-    await linkImage(julia, await findLinker(julia), objects, spec.output, env);
+    await linkImage(julia, spec.linker, objects, spec.output, env);
 }
 
 ;// CONCATENATED MODULE: ./lib/tools/artifacts.js
@@ -40236,7 +40244,14 @@ async function buildImage(prepared, log, timer, cache) {
             log.info(`linker: ${linker.path} (${linker.kind})`);
             if (base) {
                 const objcopy = await findObjcopy(julia, request, log);
-                await linkChainedImage(julia, { chainedArchive: work('image-o.a'), base, objcopy, workDir, output: partialImage }, env);
+                await linkChainedImage(julia, {
+                    chainedArchive: work('image-o.a'),
+                    base,
+                    objcopy,
+                    linker,
+                    workDir,
+                    output: partialImage
+                }, env);
             }
             else {
                 await linkImage(julia, linker, [work('image-o.a')], partialImage, env);
@@ -40347,7 +40362,6 @@ class StageTimer {
 
 
 
-
 /** File names inside a cache entry: fixed, so the output path of a run does not matter. */
 const entryImage = 'image';
 const entryMetadata = 'metadata.json';
@@ -40374,7 +40388,7 @@ async function cacheKeyFor(prepared) {
  * metadata must belong to this Julia, and the image must load. Returns why it was rejected, or
  * undefined when it is good.
  */
-async function run_build_rejectionOf(entryDir, prepared) {
+async function rejectionOf(entryDir, prepared) {
     let metadata;
     try {
         metadata = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(entryDir, entryMetadata), 'utf8'));
@@ -40388,19 +40402,7 @@ async function run_build_rejectionOf(entryDir, prepared) {
         return `the image's sha256 ${sha256 ?? '(missing)'} is not the ${metadata.image?.sha256} its metadata records`;
     if (metadata.julia?.version !== prepared.julia.versionString)
         return `it was built with Julia ${metadata.julia?.version}`;
-    const workDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(prepared.request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-check-'));
-    try {
-        const packagesFile = external_node_path_namespaceObject.join(workDir, 'packages.txt');
-        await external_node_fs_namespaceObject.promises.writeFile(packagesFile, packagesFileText(prepared.project.packages));
-        await checkImageLoads(prepared.julia, image, prepared.project.dir, packagesFile, workDir, prepared.request.env);
-        return undefined;
-    }
-    catch (error) {
-        return errorMessage(error).split('\n')[0];
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(workDir, { recursive: true, force: true });
-    }
+    return loadProblem(prepared.julia, image, prepared.project.dir, prepared.project.packages, prepared.request.tempDir ?? external_node_os_namespaceObject.tmpdir(), prepared.request.env);
 }
 /** Copies a verified entry to the output path (through a temporary name) with metadata for its new place. */
 async function placeRestored(entryDir, prepared) {
@@ -40449,7 +40451,7 @@ async function runBuild(request, cache, log) {
                 log.warning(`restoring from the ${cache.description} failed, building instead: ${errorMessage(error)}`);
                 return undefined;
             }
-            const rejection = await run_build_rejectionOf(entryDir, prepared);
+            const rejection = await rejectionOf(entryDir, prepared);
             if (rejection) {
                 log.warning(`the cached image was thrown away and will be rebuilt: ${rejection}`);
                 const discarded = await cache.discard(cacheKey).catch(() => false);

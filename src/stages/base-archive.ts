@@ -22,7 +22,7 @@ import { formatBytes } from '../util/memory.js'
 import { userCacheDir } from '../util/user-cache.js'
 import { findLinker, linkImage } from './link.js'
 import { runOutputProcess } from './object.js'
-import { checkImageLoads } from './verify.js'
+import { checkImageLoadsAlone, loadProblem } from './verify.js'
 
 /** A base archive and the image linked from it, ready for a chained build. */
 export interface BaseArchive {
@@ -57,45 +57,36 @@ export async function baseKeyFor(spec: BaseArchiveSpec): Promise<string> {
   })
 }
 
-/** The image loads with this Julia (an empty package list: only the start matters). */
-async function assertLoads(spec: BaseArchiveSpec, image: string, scratch: string): Promise<void> {
-  const packagesFile = path.join(scratch, 'no-packages.txt')
-  await fs.writeFile(packagesFile, '')
-  await checkImageLoads(spec.julia, image, spec.projectDir, packagesFile, scratch, spec.env)
-}
+/** A restored entry's record once the entry passed its checks, or why it cannot serve. */
+type Checked = { record: BaseRecord; rejection?: undefined } | { rejection: string }
 
-/** Why a restored entry in `dir` cannot serve as the base, or undefined when it can. */
-async function rejectionOf(
-  dir: string,
-  key: string,
-  spec: BaseArchiveSpec
-): Promise<string | undefined> {
+async function checkRestored(dir: string, key: string, spec: BaseArchiveSpec): Promise<Checked> {
   let record: BaseRecord
   try {
     record = JSON.parse(await fs.readFile(path.join(dir, baseRecordFile), 'utf8')) as BaseRecord
   } catch (error) {
-    return `its record cannot be read (${errorMessage(error)})`
+    return { rejection: `its record cannot be read (${errorMessage(error)})` }
   }
   const problem = baseRecordProblem(record, {
     key,
     julia: spec.julia.versionString,
     dlext: spec.julia.dlext
   })
-  if (problem) return problem
+  if (problem) return { rejection: problem }
   for (const file of [record.archive, record.image]) {
     const sha256 = await sha256File(path.join(dir, file.file)).catch(() => undefined)
     if (sha256 !== file.sha256)
-      return `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}`
+      return { rejection: `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}` }
   }
-  const scratch = await fs.mkdtemp(path.join(spec.workDir, 'base-check-'))
-  try {
-    await assertLoads(spec, path.join(dir, record.image.file), scratch)
-    return undefined
-  } catch (error) {
-    return errorMessage(error).split('\n')[0]
-  } finally {
-    await fs.rm(scratch, { recursive: true, force: true })
-  }
+  const rejection = await loadProblem(
+    spec.julia,
+    path.join(dir, record.image.file),
+    spec.projectDir,
+    [], // no packages: only the start matters
+    spec.workDir,
+    spec.env
+  )
+  return rejection ? { rejection } : { record }
 }
 
 async function describe(dir: string, file: string): Promise<BaseRecord['archive']> {
@@ -125,9 +116,7 @@ async function buildBase(
     `base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`
   )
   await linkImage(julia, await findLinker(julia), [archive], image, spec.env)
-  await assertLoads(spec, image, dir)
-  await fs.rm(path.join(dir, 'check.txt'), { force: true })
-  await fs.rm(path.join(dir, 'no-packages.txt'), { force: true })
+  await checkImageLoadsAlone(julia, image, spec.projectDir, [], spec.workDir, spec.env)
   const record: BaseRecord = {
     schema: 1,
     key,
@@ -169,15 +158,14 @@ export async function provideBaseArchive(
     try {
       await fs.rm(entryDir, { recursive: true, force: true })
       if (await cache.restore(key, entryDir)) {
-        const rejection = await rejectionOf(entryDir, key, spec)
-        if (!rejection) {
+        const checked = await checkRestored(entryDir, key, spec)
+        if (checked.rejection === undefined) {
           log.info(`base archive restored from the ${cache.description}`)
-          const record = JSON.parse(
-            await fs.readFile(path.join(entryDir, baseRecordFile), 'utf8')
-          ) as BaseRecord
-          return toBase(entryDir, record, true)
+          return toBase(entryDir, checked.record, true)
         }
-        log.warning(`the cached base archive was thrown away and will be rebuilt: ${rejection}`)
+        log.warning(
+          `the cached base archive was thrown away and will be rebuilt: ${checked.rejection}`
+        )
         await cache.discard(key).catch(() => false)
       } else {
         log.info(`no base archive in the ${cache.description} for this key: building it once`)

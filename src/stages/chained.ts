@@ -8,11 +8,12 @@ import {
   removeLinkTableArgs,
   textMember
 } from '../build/chained.js'
+import type { Linker } from '../build/linker.js'
 import { UserError } from '../errors.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { lastLines, run } from '../util/process.js'
 import type { BaseArchive } from './base-archive.js'
-import { findLinker, linkImage } from './link.js'
+import { linkImage } from './link.js'
 
 export interface ChainedLink {
   /** The chained build's `--output-o` archive: the new code and the image's data. */
@@ -20,6 +21,7 @@ export interface ChainedLink {
   base: BaseArchive
   /** `llvm-objcopy` to remove the base's link table with. */
   objcopy: string
+  linker: Linker
   workDir: string
   output: string
 }
@@ -51,5 +53,5 @@ export async function linkChainedImage(
     )
   }
   const objects = chainedLinkObjects((name) => path.join(dir, name))
-  await linkImage(julia, await findLinker(julia), objects, spec.output, env)
+  await linkImage(julia, spec.linker, objects, spec.output, env)
 }

@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { UserError } from '../errors.js'
+import { UserError, errorMessage } from '../errors.js'
 import { checkImageCommand } from '../julia/commands.js'
 import { parseKeyValueRows } from '../julia/keyvalue.js'
 import type { JuliaInfo } from '../julia/probe.js'
+import { packagesFileText, type PackageRef } from '../project.js'
 import { juliaErrorSummary, runJulia } from '../julia/run-julia.js'
 import { filterStatements } from '../statements.js'
 import { runWorkloads, type WorkloadTiming } from './workload.js'
@@ -82,6 +83,40 @@ export async function checkImageLoads(
     )
   }
   return parseLoadCheck(await fs.readFile(checkFile, 'utf8'), image)
+}
+
+/**
+ * `checkImageLoads` for an image outside a build (a cache entry, a base): the packages file and
+ * the result go to a scratch folder under `parentDir`, removed afterwards.
+ */
+export async function checkImageLoadsAlone(
+  julia: JuliaInfo,
+  image: string,
+  projectDir: string,
+  packages: PackageRef[],
+  parentDir: string,
+  env: NodeJS.ProcessEnv
+): Promise<LoadCheck> {
+  const scratch = await fs.mkdtemp(path.join(parentDir, 'julia-sysimage-check-'))
+  try {
+    const packagesFile = path.join(scratch, 'packages.txt')
+    await fs.writeFile(packagesFile, packagesFileText(packages))
+    return await checkImageLoads(julia, image, projectDir, packagesFile, scratch, env)
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true })
+  }
+}
+
+/** Why a stored image cannot be used (the first line of its load check's error), or undefined. */
+export async function loadProblem(
+  ...args: Parameters<typeof checkImageLoadsAlone>
+): Promise<string | undefined> {
+  try {
+    await checkImageLoadsAlone(...args)
+    return undefined
+  } catch (error) {
+    return errorMessage(error).split('\n')[0]
+  }
 }
 
 /** Loads the image once, then (when measuring) runs the workloads without and with it. */
