@@ -45,7 +45,7 @@ fi
 run_block() {
   local name=$1 commands=$2
   echo "first-contact: running the README's $name commands in a fresh clone:"
-  printf '  %s\n' "$commands"
+  sed 's/^/  /' <<<"$commands"
   (
     cd "$work/clone"
     env -u LD_LIBRARY_PATH -u JULIA_DEPOT_PATH -u XDG_CACHE_HOME -u JULIA_SYSIMAGE_DEBUG \
