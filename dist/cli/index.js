@@ -40814,7 +40814,7 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --arch A              architecture of the Julia to install (x64, aarch64, x86)
   --download-url URL    mirror for versions.json and Julia archives
   --tool-cache DIR      where installed Julias are kept
-  --tools-url URL       mirror for the LLVM tool archives chained builds download
+  --tools-url URL       mirror for the LLVM_full_jll archive (llvm-objcopy) chained builds download
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
   --mode M              auto | full | chained                              default: auto
