@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the real Julia these machines can have, for the integration tests (DESIGN.md §6):
-# Debian bullseye's Julia 1.5.3 (beside bookworm's packages, nothing else from bullseye), LLVM's
-# lld for linking, and bullseye's libunwind 1.3.2 unpacked into a private folder: Julia 1.5.3
-# dies on any exception with bookworm's libunwind, so the tests run it with LD_LIBRARY_PATH
-# pointing there. Idempotent; needs root.
+# Installs the real Julia these machines can have, for the README's first command and the
+# integration tests: Debian bullseye's Julia 1.5.3 (beside bookworm's packages, nothing else from
+# bullseye), LLVM's lld for linking, and bullseye's libunwind 1.3.2 unpacked into a private
+# folder: Julia 1.5.3 dies on any exception with bookworm's libunwind (1.6), so it must run with
+# LD_LIBRARY_PATH pointing there. A `julia` launcher in /usr/local/bin (ahead of /usr/bin on
+# PATH) does that, so a plain `julia` works for people and tools alike. Idempotent; needs root.
 set -euo pipefail
 
 LIBUNWIND_DIR=${JULIA_SYSIMAGE_TEST_LIBUNWIND:-/opt/julia-sysimage-ci/libunwind}
+LAUNCHER=${JULIA_SYSIMAGE_LAUNCHER:-/usr/local/bin/julia}
+MARKER='# julia-sysimage .ci/setup-julia.sh: Debian Julia 1.5 with libunwind 1.3'
 SOURCES=/etc/apt/sources.list.d/bullseye.sources
 
 if [ ! -f "$SOURCES" ]; then
@@ -22,7 +25,10 @@ install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-command -v julia >/dev/null 2>&1 || install -t bullseye julia
+# Debian's own julia, not whatever `julia` is first on PATH (which may be the launcher below)
+if [ ! -x /usr/bin/julia ] && ! command -v julia >/dev/null 2>&1; then
+  install -t bullseye julia
+fi
 command -v ld.lld >/dev/null 2>&1 || install lld
 
 if [ ! -e "$LIBUNWIND_DIR/libunwind.so.8" ]; then
@@ -33,6 +39,26 @@ if [ ! -e "$LIBUNWIND_DIR/libunwind.so.8" ]; then
   mkdir -p "$LIBUNWIND_DIR"
   cp -a "$work"/root/usr/lib/x86_64-linux-gnu/libunwind* "$LIBUNWIND_DIR"/
   rm -rf "$work"
+fi
+
+# The launcher, for Debian/Ubuntu's Julia 1.5.x only (official builds bundle their own
+# libunwind). A file at $LAUNCHER that this script did not write is left alone.
+if [ -x /usr/bin/julia ] && /usr/bin/julia --startup-file=no --version | grep -q '^julia version 1\.5\.'; then
+  if [ ! -e "$LAUNCHER" ] || grep -qF "$MARKER" "$LAUNCHER"; then
+    tmp=$(mktemp "$LAUNCHER.XXXXXX")
+    cat >"$tmp" <<EOF_LAUNCHER
+#!/bin/sh
+$MARKER
+# (Julia 1.5 segfaults on the first exception with a newer libunwind). Remove this file to undo.
+LD_LIBRARY_PATH='$LIBUNWIND_DIR'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
+exec /usr/bin/julia "\$@"
+EOF_LAUNCHER
+    chmod 755 "$tmp"
+    mv -f "$tmp" "$LAUNCHER"
+  else
+    echo "warning: $LAUNCHER exists and was not written by this script; left alone (run Julia with LD_LIBRARY_PATH=$LIBUNWIND_DIR)" >&2
+  fi
 fi
 
 echo "julia: $(julia --version) at $(command -v julia); lld: $(ld.lld --version | head -n1); libunwind: $LIBUNWIND_DIR"

@@ -9,6 +9,8 @@ import { runBuild } from './run-build.js'
 import { GitHubArtifactStore, validateArtifactName } from './store/github-artifact.js'
 import { GitHubImageCache, isGitHubCacheAvailable } from './store/github-cache.js'
 import os from 'node:os'
+import path from 'node:path'
+import { writeLauncher } from './launcher.js'
 
 /** The action: read inputs, run the same engine as the CLI with GitHub's services, report. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -31,6 +33,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.setOutput('julia-version', result.julia.versionString)
     core.setOutput('julia-bindir', result.julia.bindir)
     core.setOutput('julia-args', juliaArgs)
+    // Like setup-julia: later steps' plain `julia` is the one the image belongs to. The folder
+    // of the executable the build ran (not Julia's own BINDIR, which for a wrapper such as a
+    // distribution's launcher script would be the unwrapped binary).
+    const juliaDir = path.dirname(result.julia.executable)
+    core.addPath(juliaDir)
+    core.info(`added ${juliaDir} to PATH for later steps (julia ${result.julia.versionString})`)
+    const launcher = await writeLauncher(result.image, result.julia)
+    core.setOutput('launcher', launcher)
 
     const note = skippedStatementsNote(result.metadata)
     if (note) core.notice(note, { title: 'julia-sysimage: statements not in the image' })
@@ -47,7 +57,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
             result.metadataFile,
             result.metadata,
             inputs.request.tempDir ?? os.tmpdir(),
-            inputs.retentionDays
+            inputs.retentionDays,
+            launcher
           )
         )
         if (upload.id !== undefined) core.setOutput('artifact-id', String(upload.id))
@@ -63,7 +74,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         cacheKey: result.cacheKey,
         timings: result.timings
       },
-      juliaArgs
+      juliaArgs,
+      path.basename(launcher)
     )
   } catch (error) {
     if (error instanceof UserError) {

@@ -22,7 +22,7 @@ export interface BuildRequest {
   /** Tool cache folder for installed Julias; default RUNNER_TOOL_CACHE or the user's cache. */
   toolCacheDir?: string
   /**
-   * Mirror for the LLVM tool archives (LLD_jll, LLVM_full_jll) chained builds download; it
+   * Mirror for the LLVM tool archive (LLVM_full_jll, for llvm-objcopy) chained builds download; it
    * replaces the GitHub release folder, the sha256 still comes from the shipped tables.
    */
   toolsUrl?: string

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { sha256File } from '../../src/util/hash.js'
 import { findOnPath, juliaVersionOf } from '../../src/julia/select.js'
 import { lastLines, run } from '../../src/util/process.js'
-import { libunwindDir } from './test-julia.js'
+import { juliaTestEnv, libunwindDir } from './test-julia.js'
 
 /**
  * A Julia release tarball made from the Julia installed on the test machine, laid out like an
@@ -51,7 +51,7 @@ export async function juliaTarballUnavailable(): Promise<string | undefined> {
  * temp folder. Packing takes a while (~300 MB of files gzipped), reruns are instant.
  */
 export async function juliaTarball(): Promise<JuliaTarball> {
-  const julia = await fs.realpath((await findOnPath(process.env))!)
+  const julia = await fs.realpath(await juliaBinary((await findOnPath(process.env))!))
   const version = await juliaVersionOf(julia, process.env, 'julia')
   const prefix = path.dirname(path.dirname(julia))
   const libunwind = libunwindDir ? path.join(libunwindDir, 'libunwind.so.8') : undefined
@@ -102,6 +102,20 @@ export async function juliaTarball(): Promise<JuliaTarball> {
     libDir: layout.libDir,
     packSeconds
   }
+}
+
+/**
+ * The Julia binary itself, asked from Julia: the `julia` on PATH may be a launcher script (such
+ * as the one .ci/setup-julia.sh installs to set LD_LIBRARY_PATH), not the installation.
+ */
+async function juliaBinary(onPath: string): Promise<string> {
+  const result = await run(
+    onPath,
+    ['--startup-file=no', '-e', 'print(joinpath(Sys.BINDIR, Base.julia_exename()))'],
+    { env: juliaTestEnv(os.tmpdir()) }
+  )
+  if (result.code !== 0) throw new Error(`${onPath} failed: ${lastLines(result.stderr, 5)}`)
+  return result.stdout.trim()
 }
 
 /** An official-style install (bin/, lib/julia/ with the image): pack the folder as it is. */

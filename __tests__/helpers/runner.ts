@@ -13,6 +13,8 @@ export interface RunnerStep {
   stderr: string
   outputs: Record<string, string>
   summary: string
+  /** The folders the step added to PATH for later steps (GITHUB_PATH), in file order. */
+  path: string[]
   elapsedMs: number
 }
 
@@ -88,6 +90,7 @@ export async function runActionStep(
     stderr,
     outputs: parseFileCommands(await fs.readFile(files.GITHUB_OUTPUT, 'utf8')),
     summary: await fs.readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    path: (await fs.readFile(files.GITHUB_PATH, 'utf8')).split('\n').filter((l) => l !== ''),
     elapsedMs: Date.now() - started
   }
 }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { findOnPath } from '../../src/julia/select.js'
 import type { ImageMetadata } from '../../src/metadata.js'
 import { startArtifactServer, type ArtifactServer } from '../helpers/artifact-server.js'
 import { startCacheServer, type CacheServer } from '../helpers/cache-server.js'
@@ -78,7 +80,39 @@ describe('the bundled action (dist/action/index.js) run as a runner would', { sk
     assert.equal(o['julia-bindir'], '/usr/bin')
     assert.equal(o['julia-args'], `--sysimage=${o.sysimage}`)
     assert.match(o['artifact-id'], /^\d+$/)
+    assert.equal(o.launcher, path.join(workspace, 'sysimage.sh'))
     assert.ok((await fs.stat(o.sysimage)).size > 1_000_000)
+  })
+
+  it("puts the Julia it used on PATH, so a later step's plain julia with julia-args works", async () => {
+    const julia = await findOnPath(env)
+    assert.ok(julia)
+    assert.deepEqual(cold.path, [path.dirname(julia)])
+    // the next step as the README shows it, with only what the action added on PATH
+    const next = spawnSync(
+      'julia',
+      [
+        ...cold.outputs['julia-args'].split(' '),
+        `--project=${example}`,
+        '-e',
+        'print(any(m -> nameof(m) == :Hello, values(Base.loaded_modules)))'
+      ],
+      { encoding: 'utf8', env: { ...env, PATH: cold.path.join(path.delimiter) } }
+    )
+    assert.equal(next.status, 0, next.stderr)
+    assert.equal(next.stdout, 'true', 'Hello is in the image the later step loaded')
+  })
+
+  it('writes a launcher beside the image that starts Julia with it', () => {
+    const run = spawnSync(
+      cold.outputs.launcher,
+      [`--project=${example}`, path.join(example, 'workload.jl')],
+      { encoding: 'utf8', env }
+    )
+    assert.equal(run.status, 0, run.stderr)
+    assert.match(run.stdout, /category/)
+    assert.match(cold.summary, /the launcher <code>sysimage\.sh<\/code>/)
+    assert.match(cold.summary, /\.\/sysimage\.sh --project=\.\.\. script\.jl/)
   })
 
   it('logs each stage as a group and annotates skipped statements once', () => {
@@ -100,7 +134,7 @@ describe('the bundled action (dist/action/index.js) run as a runner would', { sk
     assert.match(notices[0], /bound to the workload's own Main definitions/)
   })
 
-  it('saves the image in the cache and uploads image, metadata and SHA256SUMS', async () => {
+  it('saves the image in the cache and uploads image, metadata, launcher and SHA256SUMS', async () => {
     assert.equal(cache.entries.filter((e) => e.committed && e.key.startsWith(prefix)).length, 1)
     const uploaded = artifacts.artifacts.find((a) => a.name === 'sysimage-linux-x86_64-julia-1.5.3')
     assert.ok(uploaded?.content, `artifacts: ${artifacts.artifacts.map((a) => a.name).join(', ')}`)
@@ -109,9 +143,12 @@ describe('the bundled action (dist/action/index.js) run as a runner would', { sk
     const files = readZip(uploaded.content)
     assert.deepEqual(files.map((f) => f.name).sort(), [
       'SHA256SUMS',
+      'sysimage.sh',
       'sysimage.so',
       'sysimage.so.json'
     ])
+    const launcher = files.find((f) => f.name === 'sysimage.sh')
+    assert.equal(launcher?.data?.toString(), await fs.readFile(cold.outputs.launcher, 'utf8'))
     const metadata = JSON.parse(await fs.readFile(cold.outputs.metadata, 'utf8')) as ImageMetadata
     const sums = files.find((f) => f.name === 'SHA256SUMS')
     assert.ok(sums?.data)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -53,6 +54,27 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
   it('exits 0 and prints only the image path on stdout', () => {
     assert.equal(run.code, 0, run.stderr)
     assert.equal(run.stdout, `${path.join(dir, 'hello.so')}\n`)
+  })
+
+  it('writes a launcher beside the image that still works after both are moved', async () => {
+    assert.match(run.stderr, /launcher: .*hello\.sh starts Julia 1\.5\.3 with the image/)
+    const moved = path.join(dir, 'moved here')
+    await fs.mkdir(moved)
+    for (const file of ['hello.so', 'hello.sh']) {
+      await fs.copyFile(path.join(dir, file), path.join(moved, file))
+    }
+    await fs.chmod(path.join(moved, 'hello.sh'), 0o755)
+    const started = spawnSync(
+      path.join(moved, 'hello.sh'),
+      [
+        `--project=${example}`,
+        '-e',
+        'print(Base.JLOptions().image_file |> unsafe_string, " ", any(m -> nameof(m) == :Hello, values(Base.loaded_modules)))'
+      ],
+      { encoding: 'utf8', env: juliaTestEnv(depot) }
+    )
+    assert.equal(started.status, 0, started.stderr)
+    assert.equal(started.stdout, `${path.join(moved, 'hello.so')} true`)
   })
 
   it('prints one progress line per stage with its time', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseBuildArgs } from '../../src/cli/build-args.js'
+import { chooseProject, parseBuildArgs } from '../../src/cli/build-args.js'
 import { UserError } from '../../src/errors.js'
 
 const env = { HOME: '/home/u' }
@@ -62,11 +62,46 @@ describe('parseBuildArgs', () => {
     assert.equal(request.measure, false)
     assert.equal(request.keepWorkDir, true)
   })
-  it('a project without workloads is allowed (the image then holds only the packages)', () => {
-    const args = parseBuildArgs(['--project', '.', '--cache-dir', 'c'], '/cwd', env, '/ex')
+  it('a project of your own needs a workload (or statements); the example brings its own', () => {
+    assert.throws(
+      () => parseBuildArgs(['--project', '.', '--cache-dir', 'c'], '/cwd', env, '/ex'),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /^workload: building \/cwd needs a workload.*Pass --workload FILE/.test(e.message)
+    )
+    const statementsOnly = parseBuildArgs(
+      ['--project', '.', '--statements', 's.jl'],
+      '/cwd',
+      env,
+      '/ex'
+    )
+    assert.ok(statementsOnly !== 'help')
+    assert.deepEqual(statementsOnly.request.workloads, [])
+    const example = parseBuildArgs(['--project', '/ex'], '/cwd', env, '/ex')
+    assert.ok(example !== 'help')
+    assert.deepEqual(example.request.workloads, ['/ex/workload.jl'])
+  })
+  it('builds the project in the current folder when it has a Project.toml', () => {
+    assert.throws(
+      () => parseBuildArgs([], '/me/proj', env, '/ex', '/home/u', true),
+      /workload: building \/me\/proj needs a workload/
+    )
+    const args = parseBuildArgs(['--workload', 'w.jl'], '/me/proj', env, '/ex', '/home/u', true)
     assert.ok(args !== 'help')
-    assert.deepEqual(args.request.workloads, [])
-    assert.equal(args.cacheDir, '/cwd/c')
+    assert.equal(args.request.projectDir, '/me/proj')
+    assert.deepEqual(args.request.workloads, ['/me/proj/w.jl'])
+    assert.match(args.projectNote ?? '', /project in the current folder, \/me\/proj/)
+  })
+  it('says in the log when it builds the bundled example', () => {
+    const args = parseBuildArgs([], '/cwd', env, '/ex', '/home/u', false)
+    assert.ok(args !== 'help')
+    assert.match(args.projectNote ?? '', /bundled example \/ex .*no Project.toml/)
+    assert.equal(
+      chooseProject('p', false, '/cwd', true, '/ex').dir,
+      '/cwd/p',
+      '--project wins over the current folder'
+    )
+    assert.equal(chooseProject(undefined, true, '/cwd', false, '/ex').dir, '/cwd')
   })
   it('unknown flags and empty values are user errors', () => {
     assert.throws(

@@ -132,3 +132,12 @@ describe('workloadNote', () => {
     assert.equal(workloadNote([], counts, hello, 0), undefined)
   })
 })
+
+describe('objectBuildError on a crash', () => {
+  it("names the signal and shows both streams' last lines", () => {
+    const julia = { version: { major: 1, minor: 10, patch: 4, prerelease: '' }, bindir: '/opt/j' }
+    const error = objectBuildError('SIGSEGV', null, 'loading\n', 0, julia, 'replayed 12\n')
+    assert.match(error.message, /killed by SIGSEGV, segmentation fault/)
+    assert.match(error.message, /stdout:\n {2}replayed 12/)
+  })
+})

@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(298);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8813);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 298:
+/***/ 8813:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31833,6 +31833,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   x: () => (/* binding */ cli)
 });
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:url"
@@ -31859,8 +31861,164 @@ function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./lib/util/atomic.js
+
+
+
+/**
+ * A path beside `target` (same directory, so same filesystem) to build into before an atomic
+ * rename. The name starts with a dot so a half-written file is never mistaken for the result.
+ */
+function tempPathBeside(target) {
+    const suffix = `${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(target), `.${external_node_path_namespaceObject.basename(target)}.tmp-${suffix}`);
+}
+/** Writes `data` to `target` through a temporary file and a rename: readers see all or nothing. */
+async function writeFileAtomic(target, data) {
+    const temp = tempPathBeside(target);
+    try {
+        await external_node_fs_namespaceObject.promises.writeFile(temp, data);
+        await external_node_fs_namespaceObject.promises.rename(temp, target);
+    }
+    catch (error) {
+        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/launcher.js
+
+
+
+/**
+ * Pure: the launcher's path for an image: `sysimage.so` → `sysimage.sh` (`.cmd` on Windows),
+ * in the image's folder so the two travel together.
+ */
+function launcherPathFor(image, windows) {
+    const ext = windows ? '.cmd' : '.sh';
+    const { dir, name, ext: imageExt } = external_node_path_namespaceObject.parse(image);
+    // an image itself named *.sh / *.cmd must not be overwritten by its launcher
+    const base = imageExt.toLowerCase() === ext ? `${name}-julia` : name;
+    return external_node_path_namespaceObject.join(dir, `${base}${ext}`);
+}
+/** Single-quotes a value for POSIX sh: nothing inside is ever interpreted. */
+function shQuote(value) {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * Pure: a POSIX sh launcher. The image is found next to the script itself (so a moved or
+ * downloaded pair still works); Julia is `$JULIA` when set, else the executable that built the
+ * image, else `julia` on PATH, and it must report the image's version: an image holds code
+ * compiled for one Julia build and crashes or is refused by any other. `julia --version` is
+ * answered before Julia loads any image, so the check costs milliseconds.
+ */
+function shLauncher(spec) {
+    return `#!/bin/sh
+# Starts Julia with the system image beside this script; use it in place of julia:
+#   ./${external_node_path_namespaceObject.basename(spec.imageName, external_node_path_namespaceObject.extname(spec.imageName))}.sh --project=. script.jl
+# Julia: $JULIA when set, else the one that built the image, else julia on PATH; it must be
+# Julia ${spec.juliaVersion}, the version that built the image. Written by julia-sysimage.
+image_name=${shQuote(spec.imageName)}
+want=${shQuote(spec.juliaVersion)}
+built_with=${shQuote(spec.juliaExecutable)}
+
+script=$0
+case $script in */*) ;; *) script=./$script ;; esac # run as: sh name.sh
+here=$(CDPATH= cd -- "$(dirname -- "$script")" && pwd) || exit 1
+image=$here/$image_name
+if [ ! -f "$image" ]; then
+  echo "$0: the image $image is missing: keep it in the same folder as this script" >&2
+  exit 1
+fi
+
+version_of() { "$1" --startup-file=no --version 2>/dev/null; }
+if [ -n "\${JULIA:-}" ]; then
+  candidates=$JULIA
+  julia=$JULIA
+  have=$(version_of "$julia") || have=
+  [ "$have" = "julia version $want" ] || julia=
+else
+  julia=
+  candidates=
+  for candidate in "$built_with" "$(command -v julia 2>/dev/null)"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    candidates="$candidates $candidate"
+    have=$(version_of "$candidate") || have=
+    if [ "$have" = "julia version $want" ]; then
+      julia=$candidate
+      break
+    fi
+  done
+fi
+if [ -z "$julia" ]; then
+  echo "$0: no Julia $want found (tried:\${candidates:- none}); this image loads only in Julia $want. Set JULIA to the path of a Julia $want executable" >&2
+  exit 1
+fi
+exec "$julia" "--sysimage=$image" "$@"
+`;
+}
+/** Escapes a value for `set "name=value"` in a .cmd file: only % is special inside quotes. */
+function cmdSetValue(value) {
+    return value.replace(/%/g, '%%');
+}
+/** Pure: the Windows launcher, the same rules as `shLauncher` in cmd.exe's language. */
+function cmdLauncher(spec) {
+    return [
+        '@echo off',
+        'rem Starts Julia with the system image beside this script; use it in place of julia.',
+        `rem Julia: %JULIA% when set, else the one that built the image, else julia on PATH; it must be`,
+        `rem Julia ${cmdSetValue(spec.juliaVersion)}, the version that built the image. Written by julia-sysimage.`,
+        'setlocal',
+        `set "image=%~dp0${cmdSetValue(spec.imageName)}"`,
+        `set "want=${cmdSetValue(spec.juliaVersion)}"`,
+        `set "built_with=${cmdSetValue(spec.juliaExecutable)}"`,
+        'if not exist "%image%" (',
+        '  echo %~nx0: the image %image% is missing: keep it in the same folder as this script 1>&2',
+        '  exit /b 1',
+        ')',
+        'if defined JULIA (set "julia=%JULIA%" & goto check)',
+        'set "julia=julia"',
+        'if exist "%built_with%" (',
+        '  "%built_with%" --startup-file=no --version 2>nul | findstr /x /c:"julia version %want%" >nul && set "julia=%built_with%"',
+        ')',
+        ':check',
+        '"%julia%" --startup-file=no --version 2>nul | findstr /x /c:"julia version %want%" >nul',
+        'if errorlevel 1 (',
+        '  echo %~nx0: "%julia%" is not Julia %want%, and this image loads only in Julia %want%. Set JULIA to the path of a Julia %want% julia.exe 1>&2',
+        '  exit /b 1',
+        ')',
+        '"%julia%" "--sysimage=%image%" %*',
+        'exit /b %errorlevel%',
+        ''
+    ].join('\r\n');
+}
+/**
+ * Writes the launcher for a finished image (through a temporary name, executable) and returns
+ * its path. Used by the CLI and the action alike, after the image is in place.
+ */
+async function writeLauncher(image, julia, windows = process.platform === 'win32') {
+    const target = launcherPathFor(image, windows);
+    const full = {
+        imageName: external_node_path_namespaceObject.basename(image),
+        juliaVersion: julia.versionString,
+        juliaExecutable: julia.executable
+    };
+    const text = windows ? cmdLauncher(full) : shLauncher(full);
+    const temp = tempPathBeside(target);
+    try {
+        await external_node_fs_namespaceObject.promises.writeFile(temp, text, { mode: 0o755 });
+        await external_node_fs_namespaceObject.promises.chmod(temp, 0o755); // the umask may have removed execute bits
+        await external_node_fs_namespaceObject.promises.rename(temp, target);
+    }
+    catch (error) {
+        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
+        throw error;
+    }
+    return target;
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./node_modules/smol-toml/dist/error.js
@@ -33178,8 +33336,6 @@ function stringify(obj, { maxDepth = 1000, numbersAsFloat = false, strictTempora
 /** @deprecated use `import * as ... from 'smol-toml'` instead */
 /* harmony default export */ const dist = ({ parse: parse, stringify: stringify, TomlDate: TomlDate, TomlError: TomlError });
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./lib/util/hash.js
 
 
@@ -38471,31 +38627,6 @@ function buildMetadata(parts) {
     };
 }
 
-;// CONCATENATED MODULE: ./lib/util/atomic.js
-
-
-
-/**
- * A path beside `target` (same directory, so same filesystem) to build into before an atomic
- * rename. The name starts with a dot so a half-written file is never mistaken for the result.
- */
-function tempPathBeside(target) {
-    const suffix = `${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
-    return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(target), `.${external_node_path_namespaceObject.basename(target)}.tmp-${suffix}`);
-}
-/** Writes `data` to `target` through a temporary file and a rename: readers see all or nothing. */
-async function writeFileAtomic(target, data) {
-    const temp = tempPathBeside(target);
-    try {
-        await external_node_fs_namespaceObject.promises.writeFile(temp, data);
-        await external_node_fs_namespaceObject.promises.rename(temp, target);
-    }
-    catch (error) {
-        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
-        throw error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./lib/util/memory.js
 
 
@@ -38977,7 +39108,83 @@ async function linkImage(julia, linker, objects, output, env) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/julia/failure.js
+
+
+
+const signalMeaning = {
+    SIGSEGV: 'segmentation fault: Julia itself crashed',
+    SIGBUS: 'bus error: Julia itself crashed',
+    SIGILL: 'illegal instruction: code compiled for another CPU, or a crash',
+    SIGABRT: 'aborted: an internal check in Julia or a library failed',
+    SIGKILL: 'killed from outside, often by the out-of-memory killer',
+    SIGTERM: 'terminated from outside',
+    SIGINT: 'interrupted',
+    SIGFPE: 'arithmetic fault: Julia itself crashed'
+};
+/**
+ * The signal that ended a process: Node's own report, or an exit code of 128 + N, which is how a
+ * shell or wrapper script in between (a `julia` launcher) passes on a child's death by signal N.
+ */
+function exitSignal(exit) {
+    if (exit.signal)
+        return exit.signal;
+    if (exit.code === null || exit.code <= 128 || exit.code > 128 + 64)
+        return undefined;
+    const number = exit.code - 128;
+    const entry = Object.entries(external_node_os_namespaceObject.constants.signals).find(([, n]) => n === number);
+    return entry ? entry[0] : undefined;
+}
+/**
+ * Debian and Ubuntu package Julia 1.5 against the distribution's libunwind; with libunwind newer
+ * than 1.3 (Debian 12, Ubuntu 22.04 and later) that Julia segfaults as soon as it unwinds the
+ * stack, i.e. on the first exception, even one that is caught (Pkg.precompile throws and catches
+ * internally). Recognised by the version and the distribution's install location.
+ */
+function isDistributionJulia15(julia) {
+    return (julia.version.major === 1 &&
+        julia.version.minor === 5 &&
+        (julia.bindir === '/usr/bin' || julia.bindir === '/bin'));
+}
+const libunwindHint = 'Debian/Ubuntu’s Julia 1.5 packages crash like this on the first exception when the system’s ' +
+    'libunwind is newer than 1.3: run it with a libunwind 1.3.x folder first on LD_LIBRARY_PATH ' +
+    '(`sudo bash .ci/setup-julia.sh` from the julia-sysimage repository unpacks one into ' +
+    '/opt/julia-sysimage-ci/libunwind and installs a `julia` launcher in /usr/local/bin that sets it), ' +
+    'or use an official Julia build (`julia-sysimage install --version 1.10`, action input `version`)';
+function indented(text) {
+    return text
+        .split('\n')
+        .map((line) => `  ${line}`)
+        .join('\n');
+}
+/**
+ * Pure: what a stage's error says about a Julia process that failed, starting with how it ended
+ * in parentheses, e.g. `(exit code 1):\nERROR: …`. An ordinary error shows Julia's `ERROR:`
+ * summary (or its last lines). A death by signal names the signal and what it usually means, and
+ * shows the last lines of both streams, since a crashing Julia often writes nothing useful to
+ * stderr (progress such as `Precompiling project...` goes there too); for a segmentation fault of
+ * Debian/Ubuntu's Julia 1.5 it ends with the libunwind fix.
+ */
+function juliaExitDetail(exit, julia, lineCount = 8) {
+    const signal = exitSignal(exit);
+    if (signal === undefined) {
+        const summary = juliaErrorSummary(exit.stderr) || lastLines(exit.stdout, lineCount);
+        return `(exit code ${exit.code}):\n${summary || 'Julia wrote no output'}`;
+    }
+    const how = exit.signal ? `killed by ${signal}` : `exit code ${exit.code}, i.e. ${signal}`;
+    const meaning = signalMeaning[signal];
+    const parts = [`(${how}${meaning ? `, ${meaning}` : ''}):`];
+    const stderr = lastLines(exit.stderr, lineCount);
+    const stdout = lastLines(exit.stdout, lineCount);
+    parts.push(`Julia's last lines on stderr:\n${stderr ? indented(stderr) : '  (none)'}`);
+    parts.push(`Julia's last lines on stdout:\n${stdout ? indented(stdout) : '  (none)'}`);
+    if (signal === 'SIGSEGV' && isDistributionJulia15(julia))
+        parts.push(libunwindHint);
+    return parts.join('\n');
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/object.js
+
 
 
 
@@ -39009,12 +39216,15 @@ function parseReplayReport(text) {
  * Pure: the error for a failed object build. A process killed by SIGKILL that nobody asked to
  * stop is most likely the kernel's out-of-memory killer.
  */
-function objectBuildError(signal, code, stderr, peakMemory) {
+function objectBuildError(signal, code, stderr, peakMemory, julia, stdout = '') {
     if (signal === 'SIGKILL') {
         return new UserError('image build', `the Julia process was killed (SIGKILL) after using up to ${formatBytes(peakMemory)}; ` +
             `this machine has ${formatBytes(external_node_os_namespaceObject.totalmem())} — most likely the out-of-memory killer`, 'Lower image-threads (fewer parallel LLVM threads need less memory), use cpu-target native, or run on a larger machine');
     }
-    return new UserError('image build', `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`, 'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder');
+    const crashed = julia !== undefined && exitSignal({ code, signal }) !== undefined;
+    return new UserError('image build', crashed
+        ? `julia --output-o failed ${juliaExitDetail({ code, signal, stdout, stderr }, julia, 15)}`
+        : `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`, 'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder');
 }
 /**
  * Runs an `--output-o` process with a memory heartbeat; on failure removes the partial object
@@ -39027,7 +39237,7 @@ async function runOutputProcess(julia, command, objectFile, env, heartbeat) {
     }).finally(() => watch.stop());
     if (result.code !== 0) {
         await external_node_fs_namespaceObject.promises.rm(objectFile, { force: true });
-        throw objectBuildError(result.signal, result.code, result.stderr, watch.peak);
+        throw objectBuildError(result.signal, result.code, result.stderr, watch.peak, julia, result.stdout);
     }
     return { objectSize: (await external_node_fs_namespaceObject.promises.stat(objectFile)).size, peakMemory: watch.peak };
 }
@@ -39130,6 +39340,7 @@ function filterStatements(sources) {
 
 
 
+
 /** Pure: timings from the driver's result file and the spawn time seen by Node. */
 function parseWorkloadTiming(resultText, spawnedAtMs) {
     const values = parseKeyValue(resultText);
@@ -39153,12 +39364,13 @@ async function runWorkloads(julia, spec, purpose, env, label) {
         throw new UserError('workload-timeout', `${names} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, 'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout');
     }
     if (result.code !== 0) {
-        throw new UserError('workload', `${names} failed ${label} (${result.signal ?? `exit code ${result.code}`}):\n${juliaErrorSummary(result.stderr)}`, `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`);
+        throw new UserError('workload', `${names} failed ${label} ${juliaExitDetail(result, julia)}`, `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`);
     }
     return parseWorkloadTiming(await external_node_fs_namespaceObject.promises.readFile(spec.resultFile, 'utf8'), result.startedAt);
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/verify.js
+
 
 
 
@@ -39191,7 +39403,7 @@ async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, 
     const checkFile = external_node_path_namespaceObject.join(workDir, 'check.txt');
     const check = await runJulia(julia, checkImageCommand(image, projectDir, packagesFile, checkFile), env);
     if (check.code !== 0) {
-        throw new UserError('image', `the image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
+        throw new UserError('image', `the image does not load ${juliaExitDetail(check, julia)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
     }
     return parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'), image);
 }
@@ -40031,6 +40243,7 @@ async function findObjcopy(julia, request, log) {
 
 
 
+
 /**
  * Instantiates and precompiles the project, so the image build (which cannot precompile) finds a
  * cache for every package. On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the
@@ -40044,7 +40257,7 @@ async function setupProject(julia, projectDir, env, measure, hasManifest = true)
     for (const command of commands) {
         const result = await runJulia(julia, command, env);
         if (result.code !== 0) {
-            throw new UserError('project', `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'}:\n${juliaErrorSummary(result.stderr)}`, hasManifest
+            throw new UserError('project', `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'} ${juliaExitDetail(result, julia)}`, hasManifest
                 ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
                 : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
         }
@@ -40587,10 +40800,13 @@ function parseFlags(argv, options, command) {
 
 
 
+
 const buildUsage = `Usage: julia-sysimage build [options]
 
-  --project DIR         Julia project (Project.toml, Manifest.toml)        default: the bundled example
-  --workload FILE       script run to record compiled methods; repeatable  default: the example's workload
+  --project DIR         Julia project (Project.toml, Manifest.toml)        default: the current folder when it
+                        has a Project.toml, else the bundled example
+  --workload FILE       script run to record compiled methods; repeatable  required for your own project
+                        (default only for the bundled example)
   --statements FILE     extra precompile(...) statements; repeatable
   --package NAME        load only these of the project's packages; repeatable   default: all direct deps
   --julia PATH          Julia executable                                   default: julia on PATH
@@ -40598,7 +40814,7 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --arch A              architecture of the Julia to install (x64, aarch64, x86)
   --download-url URL    mirror for versions.json and Julia archives
   --tool-cache DIR      where installed Julias are kept
-  --tools-url URL       mirror for the LLVM tool archives chained builds download
+  --tools-url URL       mirror for the LLVM_full_jll archive (llvm-objcopy) chained builds download
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
   --mode M              auto | full | chained                              default: auto
@@ -40611,10 +40827,32 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --keep-work           keep the work folder (traces, object file, reports)
   -h, --help            show this help`;
 /**
- * Pure: turns `build` flags into a BuildRequest. With neither --project nor --workload it builds
- * the example shipped in `exampleDir`, so `julia-sysimage build` works out of the box.
+ * Pure: the project to build. `--project` wins; else the current folder when it is a Julia
+ * project (so `julia-sysimage build` inside a project builds that project); else the bundled
+ * example, unless workloads were given (they belong to some project of the user's: the current
+ * folder, which then fails with a clear "no Project.toml").
  */
-function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_namespaceObject.homedir()) {
+function chooseProject(projectFlag, workloadsGiven, cwd, cwdIsProject, exampleDir) {
+    if (projectFlag !== undefined)
+        return { dir: external_node_path_namespaceObject.resolve(cwd, projectFlag) };
+    if (cwdIsProject)
+        return { dir: cwd, note: `building the project in the current folder, ${cwd}` };
+    if (workloadsGiven)
+        return { dir: cwd };
+    return {
+        dir: exampleDir,
+        note: `building the bundled example ${exampleDir} (the current folder has no Project.toml; pass --project DIR for another project)`
+    };
+}
+/**
+ * Pure: turns `build` flags into a BuildRequest. The project is chosen by `chooseProject`. The
+ * bundled example brings its own workload; any other project needs `--workload` (or
+ * `--statements`): an image built from no workload holds the packages but makes no workload
+ * faster, and guessing one (a test suite, say) would often run code the project environment
+ * cannot load (test-only dependencies) or take far longer than a build should.
+ * `cwdIsProject`: the working directory holds a Project.toml or JuliaProject.toml.
+ */
+function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_namespaceObject.homedir(), cwdIsProject = false) {
     const values = parseFlags(argv, {
         project: { type: 'string' },
         workload: { type: 'string', multiple: true },
@@ -40642,10 +40880,14 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         return 'help';
     const resolve = (p) => external_node_path_namespaceObject.resolve(cwd, p);
     const optional = (p) => (p === undefined ? undefined : resolve(p));
-    const useExample = values.project === undefined && values.workload === undefined;
+    const project = chooseProject(values.project, values.workload !== undefined, cwd, cwdIsProject, exampleDir);
+    const isExample = external_node_path_namespaceObject.resolve(project.dir) === external_node_path_namespaceObject.resolve(exampleDir);
+    if (values.workload === undefined && !isExample && values.statements === undefined) {
+        throw new UserError('workload', `building ${project.dir} needs a workload: the script whose compile time the image should remove`, 'Pass --workload FILE (repeatable), e.g. a script that loads your package and calls the functions you use; or --statements FILE with precompile(...) statements');
+    }
     const request = {
-        projectDir: useExample ? exampleDir : resolve(values.project ?? '.'),
-        workloads: useExample
+        projectDir: project.dir,
+        workloads: values.workload === undefined && isExample
             ? [external_node_path_namespaceObject.join(exampleDir, 'workload.jl')]
             : (values.workload ?? []).map(resolve),
         statementFiles: (values.statements ?? []).map(resolve),
@@ -40669,7 +40911,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
     const cacheDir = values['no-cache']
         ? undefined
         : (optional(values['cache-dir']) ?? external_node_path_namespaceObject.join(userCacheDir(env, home), 'images'));
-    return { request, cacheDir };
+    return { request, cacheDir, projectNote: project.note };
 }
 
 ;// CONCATENATED MODULE: ./lib/cli/console-logger.js
@@ -40804,6 +41046,8 @@ async function installCommand(argv, log, stdout = (line) => process.stdout.write
 
 
 
+
+
 const usage = `julia-sysimage ${toolVersion}: build a Julia system image tuned to your workload
 
 Usage: julia-sysimage <command> [options]
@@ -40821,15 +41065,20 @@ async function cli(argv, io) {
     try {
         switch (command) {
             case 'build': {
-                const args = parseBuildArgs(rest, io.cwd, io.env, exampleDir);
+                const cwdIsProject = ['Project.toml', 'JuliaProject.toml'].some((f) => (0,external_node_fs_namespaceObject.existsSync)(external_node_path_namespaceObject.join(io.cwd, f)));
+                const args = parseBuildArgs(rest, io.cwd, io.env, exampleDir, undefined, cwdIsProject);
                 if (args === 'help') {
                     io.stdout(buildUsage);
                     return 0;
                 }
+                if (args.projectNote)
+                    log.info(args.projectNote);
                 const cache = args.cacheDir === undefined ? undefined : new LocalImageCache(args.cacheDir);
                 // the toolkit's installer prints to stdout; keep stdout for the result alone
                 const result = await withStdoutOnStderr(() => runBuild(args.request, cache, log), io.env.JULIA_SYSIMAGE_DEBUG === '1');
                 log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)');
+                const launcher = await writeLauncher(result.image, result.julia);
+                log.info(`launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`);
                 io.stdout(result.image);
                 return 0;
             }

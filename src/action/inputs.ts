@@ -32,6 +32,11 @@ function lines(value: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
 }
 
+/**
+ * 1 to 400: GitHub's own bounds (400 is the most a private repository can be set to keep
+ * artifacts; public repositories keep them at most 90 days). A value above the repository's
+ * setting is lowered to it by @actions/artifact, with a warning.
+ */
 function retentionDays(value: string): number | undefined {
   if (value === '') return undefined
   const days = Number(value)
@@ -39,7 +44,7 @@ function retentionDays(value: string): number | undefined {
     throw new UserError(
       'retention-days',
       `${JSON.stringify(value)} is not a number of days`,
-      'Use a whole number from 1 to 90 (up to 400 where the repository allows it), or leave it empty'
+      "Use a whole number from 1 to 400 (a value above the repository's own limit, 90 days at most for public repositories, is lowered to that limit), or leave it empty for the repository's setting"
     )
   }
   return days

@@ -6,9 +6,10 @@ import { sha256sumsText } from '../store/github-artifact.js'
 import { sha256File } from '../util/hash.js'
 
 /**
- * Uploads the image, its metadata and a SHA256SUMS file as one artifact. The files are staged
- * under their published names in a folder of their own (the image hard-linked where possible:
- * it is hundreds of MB).
+ * Uploads the image, its metadata, its launcher script and a SHA256SUMS file as one artifact.
+ * The files are staged under their published names in a folder of their own (the image
+ * hard-linked where possible: it is hundreds of MB). The launcher finds the image beside itself,
+ * so the downloaded files work as they are.
  */
 export async function publishImage(
   store: ArtifactStore,
@@ -17,7 +18,8 @@ export async function publishImage(
   metadataFile: string,
   metadata: ImageMetadata,
   tempDir: string,
-  retentionDays: number | undefined
+  retentionDays: number | undefined,
+  launcher?: string
 ): Promise<ArtifactUpload> {
   const staging = await fs.mkdtemp(path.join(tempDir, 'julia-sysimage-artifact-'))
   try {
@@ -26,15 +28,17 @@ export async function publishImage(
     const stagedImage = path.join(staging, imageName)
     await fs.link(image, stagedImage).catch(() => fs.copyFile(image, stagedImage))
     await fs.copyFile(metadataFile, path.join(staging, metadataName))
-    const metadataSha = sha256File(path.join(staging, metadataName))
-    await fs.writeFile(
-      path.join(staging, 'SHA256SUMS'),
-      sha256sumsText([
-        { file: imageName, sha256: metadata.image.sha256 },
-        { file: metadataName, sha256: await metadataSha }
-      ])
-    )
-    const files = [imageName, metadataName, 'SHA256SUMS'].map((f) => path.join(staging, f))
+    const sums = [
+      { file: imageName, sha256: metadata.image.sha256 },
+      { file: metadataName, sha256: await sha256File(path.join(staging, metadataName)) }
+    ]
+    if (launcher !== undefined) {
+      const launcherName = path.basename(launcher)
+      await fs.copyFile(launcher, path.join(staging, launcherName))
+      sums.push({ file: launcherName, sha256: await sha256File(launcher) })
+    }
+    await fs.writeFile(path.join(staging, 'SHA256SUMS'), sha256sumsText(sums))
+    const files = [...sums.map((s) => s.file), 'SHA256SUMS'].map((f) => path.join(staging, f))
     return await store.upload(name, files, staging, { retentionDays })
   } finally {
     await fs.rm(staging, { recursive: true, force: true })

@@ -1,8 +1,16 @@
 import * as core from '@actions/core'
 import { summaryTables, type RunFacts } from '../report.js'
 
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
 /** Writes the job summary: the report's tables and how to start Julia with the image. */
-export async function writeJobSummary(facts: RunFacts, juliaArgs: string): Promise<void> {
+export async function writeJobSummary(
+  facts: RunFacts,
+  juliaArgs: string,
+  launcherName: string
+): Promise<void> {
   core.summary.addHeading('Julia sysimage', 2)
   for (const table of summaryTables(facts)) {
     core.summary.addHeading(table.caption, 3)
@@ -10,7 +18,21 @@ export async function writeJobSummary(facts: RunFacts, juliaArgs: string): Promi
     core.summary.addTable([header.map((data) => ({ data, header: true })), ...rows])
   }
   core.summary.addHeading('Using the image', 3)
+  core.summary.addRaw(
+    `<p>In later steps of this job (the action put this Julia on <code>PATH</code>):</p>`,
+    true
+  )
   core.summary.addCodeBlock(`julia ${juliaArgs} --project=... script.jl`, 'sh')
+  core.summary.addRaw(
+    `<p>Anywhere else (e.g. from the artifact): the launcher <code>${escapeHtml(launcherName)}</code> beside the image starts the Julia that built it with the image (set <code>JULIA</code> to choose the executable):</p>`,
+    true
+  )
+  core.summary.addCodeBlock(
+    launcherName.endsWith('.cmd')
+      ? `${launcherName} --project=... script.jl`
+      : `./${launcherName} --project=... script.jl`,
+    'sh'
+  )
   core.summary.addRaw(
     'Start Julia with the same Julia that built it and with default <code>--check-bounds</code> and ' +
       '<code>-O</code>; under <code>--code-coverage</code> or <code>--track-allocation</code> Julia ' +

@@ -7,13 +7,16 @@ import {
   parseTimeoutMinutes,
   type BuildRequest
 } from '../request.js'
+import { UserError } from '../errors.js'
 import { userCacheDir } from '../util/user-cache.js'
 import { parseFlags } from './flags.js'
 
 export const buildUsage = `Usage: julia-sysimage build [options]
 
-  --project DIR         Julia project (Project.toml, Manifest.toml)        default: the bundled example
-  --workload FILE       script run to record compiled methods; repeatable  default: the example's workload
+  --project DIR         Julia project (Project.toml, Manifest.toml)        default: the current folder when it
+                        has a Project.toml, else the bundled example
+  --workload FILE       script run to record compiled methods; repeatable  required for your own project
+                        (default only for the bundled example)
   --statements FILE     extra precompile(...) statements; repeatable
   --package NAME        load only these of the project's packages; repeatable   default: all direct deps
   --julia PATH          Julia executable                                   default: julia on PATH
@@ -21,7 +24,7 @@ export const buildUsage = `Usage: julia-sysimage build [options]
   --arch A              architecture of the Julia to install (x64, aarch64, x86)
   --download-url URL    mirror for versions.json and Julia archives
   --tool-cache DIR      where installed Julias are kept
-  --tools-url URL       mirror for the LLVM tool archives chained builds download
+  --tools-url URL       mirror for the LLVM_full_jll archive (llvm-objcopy) chained builds download
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
   --mode M              auto | full | chained                              default: auto
@@ -38,18 +41,47 @@ export interface BuildArgs {
   request: BuildRequest
   /** The local image cache folder, or undefined with --no-cache. */
   cacheDir?: string
+  /** Which project is built and why, for the log when it was not named with --project. */
+  projectNote?: string
 }
 
 /**
- * Pure: turns `build` flags into a BuildRequest. With neither --project nor --workload it builds
- * the example shipped in `exampleDir`, so `julia-sysimage build` works out of the box.
+ * Pure: the project to build. `--project` wins; else the current folder when it is a Julia
+ * project (so `julia-sysimage build` inside a project builds that project); else the bundled
+ * example, unless workloads were given (they belong to some project of the user's: the current
+ * folder, which then fails with a clear "no Project.toml").
+ */
+export function chooseProject(
+  projectFlag: string | undefined,
+  workloadsGiven: boolean,
+  cwd: string,
+  cwdIsProject: boolean,
+  exampleDir: string
+): { dir: string; note?: string } {
+  if (projectFlag !== undefined) return { dir: path.resolve(cwd, projectFlag) }
+  if (cwdIsProject) return { dir: cwd, note: `building the project in the current folder, ${cwd}` }
+  if (workloadsGiven) return { dir: cwd }
+  return {
+    dir: exampleDir,
+    note: `building the bundled example ${exampleDir} (the current folder has no Project.toml; pass --project DIR for another project)`
+  }
+}
+
+/**
+ * Pure: turns `build` flags into a BuildRequest. The project is chosen by `chooseProject`. The
+ * bundled example brings its own workload; any other project needs `--workload` (or
+ * `--statements`): an image built from no workload holds the packages but makes no workload
+ * faster, and guessing one (a test suite, say) would often run code the project environment
+ * cannot load (test-only dependencies) or take far longer than a build should.
+ * `cwdIsProject`: the working directory holds a Project.toml or JuliaProject.toml.
  */
 export function parseBuildArgs(
   argv: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
   exampleDir: string,
-  home: string = os.homedir()
+  home: string = os.homedir(),
+  cwdIsProject = false
 ): BuildArgs | 'help' {
   const values = parseFlags(
     argv,
@@ -81,12 +113,27 @@ export function parseBuildArgs(
   if (values.help) return 'help'
   const resolve = (p: string) => path.resolve(cwd, p)
   const optional = (p: string | undefined) => (p === undefined ? undefined : resolve(p))
-  const useExample = values.project === undefined && values.workload === undefined
+  const project = chooseProject(
+    values.project,
+    values.workload !== undefined,
+    cwd,
+    cwdIsProject,
+    exampleDir
+  )
+  const isExample = path.resolve(project.dir) === path.resolve(exampleDir)
+  if (values.workload === undefined && !isExample && values.statements === undefined) {
+    throw new UserError(
+      'workload',
+      `building ${project.dir} needs a workload: the script whose compile time the image should remove`,
+      'Pass --workload FILE (repeatable), e.g. a script that loads your package and calls the functions you use; or --statements FILE with precompile(...) statements'
+    )
+  }
   const request: BuildRequest = {
-    projectDir: useExample ? exampleDir : resolve(values.project ?? '.'),
-    workloads: useExample
-      ? [path.join(exampleDir, 'workload.jl')]
-      : (values.workload ?? []).map(resolve),
+    projectDir: project.dir,
+    workloads:
+      values.workload === undefined && isExample
+        ? [path.join(exampleDir, 'workload.jl')]
+        : (values.workload ?? []).map(resolve),
     statementFiles: (values.statements ?? []).map(resolve),
     packages: parseNameList((values.package ?? []).join(',')),
     juliaPath: optional(values.julia),
@@ -108,5 +155,5 @@ export function parseBuildArgs(
   const cacheDir = values['no-cache']
     ? undefined
     : (optional(values['cache-dir']) ?? path.join(userCacheDir(env, home), 'images'))
-  return { request, cacheDir }
+  return { request, cacheDir, projectNote: project.note }
 }

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../errors.js'
+import { writeLauncher } from '../launcher.js'
 import { runBuild } from '../run-build.js'
 import { LocalImageCache } from '../store/local-cache.js'
 import { toolVersion } from '../version.js'
@@ -41,11 +43,15 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
   try {
     switch (command) {
       case 'build': {
-        const args = parseBuildArgs(rest, io.cwd, io.env, exampleDir)
+        const cwdIsProject = ['Project.toml', 'JuliaProject.toml'].some((f) =>
+          existsSync(path.join(io.cwd, f))
+        )
+        const args = parseBuildArgs(rest, io.cwd, io.env, exampleDir, undefined, cwdIsProject)
         if (args === 'help') {
           io.stdout(buildUsage)
           return 0
         }
+        if (args.projectNote) log.info(args.projectNote)
         const cache = args.cacheDir === undefined ? undefined : new LocalImageCache(args.cacheDir)
         // the toolkit's installer prints to stdout; keep stdout for the result alone
         const result = await withStdoutOnStderr(
@@ -53,6 +59,10 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
           io.env.JULIA_SYSIMAGE_DEBUG === '1'
         )
         log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)')
+        const launcher = await writeLauncher(result.image, result.julia)
+        log.info(
+          `launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`
+        )
         io.stdout(result.image)
         return 0
       }

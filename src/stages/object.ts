@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import { UserError } from '../errors.js'
 import { objectBuildCommand, type JuliaCommand, type ObjectBuild } from '../julia/commands.js'
+import { exitSignal, juliaExitDetail } from '../julia/failure.js'
 import { parseKeyValue } from '../julia/keyvalue.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { runJulia } from '../julia/run-julia.js'
@@ -46,10 +47,12 @@ export interface ObjectResult extends OutputProcessResult {
  * stop is most likely the kernel's out-of-memory killer.
  */
 export function objectBuildError(
-  signal: string | null,
+  signal: NodeJS.Signals | null,
   code: number | null,
   stderr: string,
-  peakMemory: number
+  peakMemory: number,
+  julia?: Pick<JuliaInfo, 'version' | 'bindir'>,
+  stdout = ''
 ): UserError {
   if (signal === 'SIGKILL') {
     return new UserError(
@@ -59,9 +62,12 @@ export function objectBuildError(
       'Lower image-threads (fewer parallel LLVM threads need less memory), use cpu-target native, or run on a larger machine'
     )
   }
+  const crashed = julia !== undefined && exitSignal({ code, signal }) !== undefined
   return new UserError(
     'image build',
-    `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`,
+    crashed
+      ? `julia --output-o failed ${juliaExitDetail({ code, signal, stdout, stderr }, julia, 15)}`
+      : `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`,
     'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder'
   )
 }
@@ -89,7 +95,14 @@ export async function runOutputProcess(
   }).finally(() => watch.stop())
   if (result.code !== 0) {
     await fs.rm(objectFile, { force: true })
-    throw objectBuildError(result.signal, result.code, result.stderr, watch.peak)
+    throw objectBuildError(
+      result.signal,
+      result.code,
+      result.stderr,
+      watch.peak,
+      julia,
+      result.stdout
+    )
   }
   return { objectSize: (await fs.stat(objectFile)).size, peakMemory: watch.peak }
 }

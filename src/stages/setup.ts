@@ -1,7 +1,8 @@
 import { UserError } from '../errors.js'
 import { precompileDefaultCommand, setupProjectCommand } from '../julia/commands.js'
 import type { JuliaInfo } from '../julia/probe.js'
-import { juliaErrorSummary, runJulia } from '../julia/run-julia.js'
+import { juliaExitDetail } from '../julia/failure.js'
+import { runJulia } from '../julia/run-julia.js'
 import { atLeast } from '../julia/version.js'
 
 /**
@@ -24,7 +25,7 @@ export async function setupProject(
     if (result.code !== 0) {
       throw new UserError(
         'project',
-        `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'}:\n${juliaErrorSummary(result.stderr)}`,
+        `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'} ${juliaExitDetail(result, julia)}`,
         hasManifest
           ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
           : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes'

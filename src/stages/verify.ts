@@ -5,7 +5,8 @@ import { checkImageCommand } from '../julia/commands.js'
 import { parseKeyValueRows } from '../julia/keyvalue.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { packagesFileText, type PackageRef } from '../project.js'
-import { juliaErrorSummary, runJulia } from '../julia/run-julia.js'
+import { juliaExitDetail } from '../julia/failure.js'
+import { runJulia } from '../julia/run-julia.js'
 import { filterStatements } from '../statements.js'
 import { runWorkloads, type WorkloadTiming } from './workload.js'
 
@@ -78,7 +79,7 @@ export async function checkImageLoads(
   if (check.code !== 0) {
     throw new UserError(
       'image',
-      `the image does not load (${check.signal ?? `exit code ${check.code}`}):\n${juliaErrorSummary(check.stderr)}`,
+      `the image does not load ${juliaExitDetail(check, julia)}`,
       'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it'
     )
   }

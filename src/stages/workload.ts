@@ -4,7 +4,8 @@ import { UserError } from '../errors.js'
 import { workloadCommand, type WorkloadRun } from '../julia/commands.js'
 import { parseKeyValue } from '../julia/keyvalue.js'
 import type { JuliaInfo } from '../julia/probe.js'
-import { juliaErrorSummary, runJulia } from '../julia/run-julia.js'
+import { juliaExitDetail } from '../julia/failure.js'
+import { runJulia } from '../julia/run-julia.js'
 
 export interface WorkloadTiming {
   /** Process start until every package is loaded, in ms. */
@@ -49,7 +50,7 @@ export async function runWorkloads(
   if (result.code !== 0) {
     throw new UserError(
       'workload',
-      `${names} failed ${label} (${result.signal ?? `exit code ${result.code}`}):\n${juliaErrorSummary(result.stderr)}`,
+      `${names} failed ${label} ${juliaExitDetail(result, julia)}`,
       `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`
     )
   }
