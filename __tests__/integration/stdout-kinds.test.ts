@@ -45,11 +45,14 @@ describe(
       await fs.rm(depot, { recursive: true, force: true })
     })
 
-    it('counts the statements added for other stdout kinds apart, in the metadata and the log', () => {
+    it('counts the statements added for other stdout kinds apart, in the metadata and the log', (t) => {
       const variants = metadata.statements.variants
       assert.ok(variants)
       assert.ok(variants.added > 0 && variants.used > 0, JSON.stringify(variants))
       assert.ok(variants.used + variants.skipped === variants.added)
+      t.diagnostic(
+        `statements used ${metadata.statements.used}; variants ${JSON.stringify(variants)}`
+      )
       assert.match(build.stderr, /\d+ added for other stdout kinds/)
       assert.match(
         build.stderr,
@@ -65,13 +68,16 @@ describe(
     })
 
     for (const kind of ['pipe', 'file', 'terminal'] as StdoutKind[]) {
-      it(`a user's run with stdout a ${kind} compiles at most max(1, 1 %) of the statements used`, async () => {
+      it(`a user's run with stdout a ${kind} compiles at most max(1, 1 %) of the statements used`, async (t) => {
         const run = await runAsUser(kind, image, project, workload, dir, juliaTestEnv(depot))
         assert.equal(run.code, 0, run.output)
         // the run really printed, and where it was meant to
         assert.match(run.output, /total: 106\.0/)
         if (kind === 'terminal') assert.match(run.output, /total: 106\.0\r\n/) // a tty's line ends
         const bound = Math.max(1, metadata.statements.used / 100)
+        t.diagnostic(
+          `stdout a ${kind}: ${run.residual.count} compiled at run time (bound ${bound})`
+        )
         assert.ok(
           run.residual.count <= bound,
           `stdout a ${kind}: ${run.residual.count} compiled at run time (bound ${bound}):\n${run.residual.statements.join('\n')}`
