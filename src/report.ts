@@ -76,7 +76,7 @@ export function summaryTables(facts: RunFacts): Table[] {
         // metadata written before these were counted has no `variants`
         s.variants
           ? `${s.variants.used} of ${s.variants.added} used (file, terminal, pipe, devnull and their IOContexts)`
-          : 'none'
+          : 'not recorded'
       ],
       ['compiled at run time with the image', residualText(m)]
     ]

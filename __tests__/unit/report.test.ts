@@ -88,7 +88,7 @@ describe('summaryTables', () => {
     })
     const image = Object.fromEntries(tables.at(-1)!.rows.slice(1))
     assert.equal(image['compiled at run time with the image'], '3 (stdout a pipe: 1, a file: 3)')
-    assert.equal(image['statements added for other stdout kinds'], 'none')
+    assert.equal(image['statements added for other stdout kinds'], 'not recorded')
   })
   it('names the base of a chained image', () => {
     const base = { key: 'julia-sysimage-base-linux-x', imageSha256: 'ab'.repeat(32) }
