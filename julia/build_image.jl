@@ -1,4 +1,4 @@
-# Runs inside `julia --output-o <object> --sysimage <base> build_image.jl PACKAGES STATEMENTS REPORT [chained]`.
+# Runs inside `julia --output-o <object> --sysimage <base> build_image.jl PACKAGES STATEMENTS REPORT [chained] [--variants=VARIANTS]`.
 #
 # In output mode the base image's `__init__` functions have not run, so stdio, paths and the load
 # path must be re-initialised before anything else. Inputs arrive only as files named in ARGS:
@@ -7,8 +7,11 @@
 #   REPORT     written here: "key<TAB>value" lines with the replay counts
 #   chained    (with `--sysimage-native-code=chained`, Julia carrying PR #46045) emit only the code
 #              precompiled after the packages are loaded; the base's code is linked in afterwards
+#   VARIANTS   statements added by julia-sysimage for other kinds of stdout (a traced statement
+#              with `Base.PipeEndpoint` also as `Base.IOStream`, `Base.TTY`, ...): replayed after
+#              STATEMENTS, counted apart (`variants_*`), not listed one by one in the report
 # Works on Julia 1.5 through 1.13. It avoids throwing exceptions in the normal path: names are
-# checked with `isdefined` before a statement is evaluated (see DESIGN.md: Debian's 1.5.3 dies on
+# checked with `isdefined` before a statement is evaluated (Debian's 1.5.3 dies on
 # any exception when run against a newer libunwind).
 
 Base.reinit_stdio()   # must come first: printing before it crashes the output process
@@ -19,6 +22,9 @@ isdefined(Base, :init_active_project) && Base.init_active_project()
 
 const packages_file, statements_file, report_file = ARGS[1], ARGS[2], ARGS[3]
 const chained = length(ARGS) >= 4 && ARGS[4] == "chained"
+const variants_file = let tagged = filter(a -> startswith(a, "--variants="), ARGS[4:end])
+    isempty(tagged) ? nothing : String(tagged[1][ncodeunits("--variants=")+1:end])
+end
 
 # ---------------------------------------------------------------------------------------------
 # 1. Load the packages so that their modules (and everything they load) become part of the image.
@@ -129,30 +135,44 @@ end
 counts = Dict("statements" => 0, "used" => 0, "unparsable" => 0, "unresolvable" => 0, "failed" => 0)
 skipped = Pair{String,String}[]  # kind => statement, for the report
 replayed = Any[]                  # the signatures precompiled
-for line in eachline(statements_file)
-    isempty(strip(line)) && continue
-    counts["statements"] += 1
-    ex = Meta.parse(line; raise = false)
-    if !(ex isa Expr && ex.head === :call && ex.args[1] === :precompile && length(ex.args) == 2)
-        counts["unparsable"] += 1
-        push!(skipped, "unparsable" => line)
-        continue
+
+"""
+Replays each statement of `file`, adding to `counts` under `prefix` ("" or "variants_"); the
+skipped ones are listed in the report only when `list_skipped`.
+"""
+function replay_file!(file, prefix, list_skipped)
+    for line in eachline(file)
+        isempty(strip(line)) && continue
+        counts[prefix * "statements"] += 1
+        ex = Meta.parse(line; raise = false)
+        if !(ex isa Expr && ex.head === :call && ex.args[1] === :precompile && length(ex.args) == 2)
+            counts[prefix * "unparsable"] += 1
+            list_skipped && push!(skipped, "unparsable" => line)
+            continue
+        end
+        signature = char_literals(ex.args[2])
+        if !resolvable(signature)
+            counts[prefix * "unresolvable"] += 1
+            list_skipped && push!(skipped, "unresolvable" => line)
+            continue
+        end
+        tt = nothing
+        ok = try
+            tt = Core.eval(Staging, signature)
+            tt isa Type && precompile(tt)
+        catch
+            false
+        end
+        counts[prefix * (ok ? "used" : "failed")] += 1
+        ok ? push!(replayed, tt) : (list_skipped && push!(skipped, "failed" => line))
     end
-    signature = char_literals(ex.args[2])
-    if !resolvable(signature)
-        counts["unresolvable"] += 1
-        push!(skipped, "unresolvable" => line)
-        continue
+end
+replay_file!(statements_file, "", true)
+if variants_file !== nothing
+    for key in ("statements", "used", "unparsable", "unresolvable", "failed")
+        counts["variants_" * key] = 0
     end
-    tt = nothing
-    ok = try
-        tt = Core.eval(Staging, signature)
-        tt isa Type && precompile(tt)
-    catch
-        false
-    end
-    counts[ok ? "used" : "failed"] += 1
-    ok ? push!(replayed, tt) : push!(skipped, "failed" => line)
+    replay_file!(variants_file, "variants_", false)
 end
 
 # ---------------------------------------------------------------------------------------------

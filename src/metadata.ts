@@ -25,6 +25,12 @@ export interface ImageMetadata {
     unique: number
     used: number
     skipped: { main: number; malformed: number; unresolvable: number; failed: number }
+    /**
+     * Statements added for other stdout kinds (a traced `Base.PipeEndpoint` method also for
+     * `Base.IOStream`, `Base.TTY`, `Base.DevNull` and their `IOContext`s): how many were added,
+     * how many went into the image, how many could not. Not part of the counts above.
+     */
+    variants?: { added: number; used: number; skipped: number }
   }
   object: { size: number; peakMemory: number }
   /** Wall time of each stage in milliseconds, in pipeline order. */
@@ -36,9 +42,13 @@ export interface ImageMetadata {
     with: { loadMs: number; workMs: number }
     /** First work without the image divided by first work with it. */
     speedup: number
+    /** Statements compiled at run time with the image: the bigger of `residualByStdout`. */
     residual: number
     residualMain: number
+    /** The statements counted in `residual`. */
     residualStatements: string[]
+    /** The residual of each run with the image: stdout a pipe, stdout a file. */
+    residualByStdout?: { pipe: number; file: number }
   }
 }
 
@@ -80,7 +90,15 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
           ),
           residual: v.residual.count,
           residualMain: v.residual.main,
-          residualStatements: v.residual.statements
+          residualStatements: v.residual.statements,
+          ...(v.residualByStdout
+            ? {
+                residualByStdout: {
+                  pipe: v.residualByStdout.pipe.count,
+                  file: v.residualByStdout.file.count
+                }
+              }
+            : {})
         }
       : undefined
   return {
@@ -104,6 +122,11 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
         malformed: parts.statementCounts.malformed + replay.unparsable,
         unresolvable: replay.unresolvable,
         failed: replay.failed
+      },
+      variants: {
+        added: replay.variants.statements,
+        used: replay.variants.used,
+        skipped: replay.variants.skipped
       }
     },
     object: { size: parts.objectSize, peakMemory: parts.peakMemory },

@@ -27,6 +27,7 @@ import { setupProject } from './stages/setup.js'
 import { verifyImage } from './stages/verify.js'
 import { runWorkloads } from './stages/workload.js'
 import { filterStatements, type StatementCounts } from './statements.js'
+import { streamVariants } from './stream-variants.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
 import { sha256File } from './util/hash.js'
 import { formatBytes } from './util/memory.js'
@@ -228,6 +229,8 @@ export async function buildImage(
       for (const file of request.statementFiles) traces.push(await fs.readFile(file, 'utf8'))
       const filtered = filterStatements(traces)
       await fs.writeFile(work('statements.jl'), filtered.statements.map((s) => `${s}\n`).join(''))
+      const variants = streamVariants(filtered.statements)
+      await fs.writeFile(work('variants.jl'), variants.map((s) => `${s}\n`).join(''))
       const note = workloadNote(
         filtered.statements,
         filtered.counts,
@@ -237,7 +240,8 @@ export async function buildImage(
       if (note) log.warning(note)
       const c = filtered.counts
       log.info(
-        `statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`
+        `statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed; ` +
+          `${variants.length} added for other stdout kinds`
       )
       return filtered
     })
@@ -272,6 +276,7 @@ export async function buildImage(
           imageThreads: prepared.imageThreads,
           packagesFile: work('packages.txt'),
           statementsFile: work('statements.jl'),
+          variantsFile: work('variants.jl'),
           reportFile: work('replay.txt')
         },
         env,
@@ -280,7 +285,8 @@ export async function buildImage(
       const r = result.report
       log.info(
         `object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
-          `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}`
+          `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
+          `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`
       )
       return result
     })
@@ -331,8 +337,10 @@ export async function buildImage(
           `without image: load ${seconds(result.without.loadMs)}, first work ${seconds(result.without.workMs)}; ` +
             `with image: load ${seconds(result.with.loadMs)}, first work ${seconds(result.with.workMs)}`
         )
+        const by = result.residualByStdout
         log.info(
-          `compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)`
+          `compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)` +
+            (by ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}` : '')
         )
       }
       return result

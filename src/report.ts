@@ -72,12 +72,24 @@ export function summaryTables(facts: RunFacts): Table[] {
         `${s.skipped.main} bound to Main, ${s.skipped.malformed} malformed, ${s.skipped.unresolvable} unresolvable, ${s.skipped.failed} failed`
       ],
       [
-        'compiled at run time with the image',
-        m.measurement ? String(m.measurement.residual) : 'not measured'
-      ]
+        'statements added for other stdout kinds',
+        // metadata written before these were counted has no `variants`
+        s.variants
+          ? `${s.variants.used} of ${s.variants.added} used (file, terminal, pipe, devnull and their IOContexts)`
+          : 'not recorded'
+      ],
+      ['compiled at run time with the image', residualText(m)]
     ]
   })
   return tables
+}
+
+/** Pure: the residual, per stdout kind when measured so (`3 (stdout a pipe 0, a file 3)`). */
+export function residualText(m: ImageMetadata): string {
+  if (!m.measurement) return 'not measured'
+  const by = m.measurement.residualByStdout
+  const total = String(m.measurement.residual)
+  return by ? `${total} (stdout a pipe: ${by.pipe}, a file: ${by.file})` : total
 }
 
 /** Pure: one line about skipped statements, for a single annotation (not one per statement). */

@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { describe, it } from 'node:test'
 import { parseReplayReport } from '../../src/stages/object.js'
 import { juliaScript } from '../../src/julia/scripts.js'
+import { streamVariants } from '../../src/stream-variants.js'
 import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
 
 const skip = juliaMissingReason()
@@ -51,6 +52,47 @@ describe('julia/build_image.jl statement replay', { skip }, () => {
       assert.equal(report.unresolvable, 1)
       assert.equal(report.failed, 0)
       assert.match(text, /^skipped\tunresolvable\tprecompile\(Tuple\{typeof\(NotAModule\.f\)/m)
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+      await fs.rm(depot, { recursive: true, force: true })
+    }
+  })
+  it('replays the stdout variants after the statements and counts them apart', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-replay-'))
+    const depot = newDepot()
+    try {
+      const file = (name: string) => path.join(dir, name)
+      await fs.writeFile(file('packages.txt'), '')
+      const traced = 'precompile(Tuple{typeof(Base.print), Base.PipeEndpoint, Array{Int64, 1}})'
+      await fs.writeFile(file('statements.jl'), `${traced}\n`)
+      const variants = streamVariants([traced])
+      // a stream type this Julia does not have would be unresolvable: counted, not fatal
+      variants.push('precompile(Tuple{typeof(Base.print), Base.NoSuchStream, Array{Int64, 1}})')
+      await fs.writeFile(file('variants.jl'), variants.map((v) => `${v}\n`).join(''))
+      await promisify(execFile)(
+        'julia',
+        [
+          '--startup-file=no',
+          '--history-file=no',
+          juliaScript('build_image'),
+          file('packages.txt'),
+          file('statements.jl'),
+          file('report.txt'),
+          `--variants=${file('variants.jl')}`
+        ],
+        { env: juliaTestEnv(depot) }
+      )
+      const text = await fs.readFile(file('report.txt'), 'utf8')
+      const report = parseReplayReport(text)
+      assert.equal(report.statements, 1)
+      assert.equal(report.used, 1, text)
+      assert.deepEqual(report.variants, {
+        statements: variants.length,
+        used: variants.length - 1,
+        skipped: 1
+      })
+      // variants are not listed one by one among the skipped statements
+      assert.doesNotMatch(text, /NoSuchStream/)
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
       await fs.rm(depot, { recursive: true, force: true })

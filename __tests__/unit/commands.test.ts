@@ -74,6 +74,20 @@ describe('objectBuildCommand, chained', () => {
     )
     assert.equal(cmd.args.at(-1), 'chained')
   })
+  it('the variants file is a tagged argument after `chained`, which stays the 4th', () => {
+    const cmd = objectBuildCommand(v110, { ...objectSpec, chained: true, variantsFile: '/w/v.jl' })
+    const script = cmd.args.indexOf(juliaScript('build_image'))
+    assert.deepEqual(cmd.args.slice(script + 1), [
+      '/w/packages.txt',
+      '/w/statements.jl',
+      '/w/replay.txt',
+      'chained',
+      '--variants=/w/v.jl'
+    ])
+    const full = objectBuildCommand(v110, { ...objectSpec, variantsFile: '/w/v.jl' })
+    assert.equal(full.args.at(-1), '--variants=/w/v.jl')
+    assert.ok(!full.args.includes('chained'))
+  })
   it('a full build has neither', () => {
     const cmd = objectBuildCommand(v110, objectSpec)
     assert.ok(!cmd.args.some((a) => a.includes('chained')))
@@ -112,7 +126,6 @@ describe('workloadCommand', () => {
     assert.deepEqual(cmd.args, [
       '--startup-file=no',
       '--history-file=no',
-      '--color=no',
       '--pkgimages=no',
       '--project=/p',
       '--trace-compile=/w/t.jl',
@@ -127,6 +140,29 @@ describe('workloadCommand', () => {
     const cmd = workloadCommand(v110, { ...spec, image: '/out/img.so' }, 'measure')
     assert.ok(!cmd.args.includes('--pkgimages=no'))
     assert.ok(cmd.args.includes('--sysimage=/out/img.so'))
+  })
+  it('trace, verify and the load check pass no flag that changes stdout or which methods run', () => {
+    // --color=no makes stdout an IOContext{PipeEndpoint} on Julia 1.10 (issue 13); -O,
+    // --check-bounds, --inline, --compile, coverage and allocation tracking change the code run
+    const allowed =
+      /^--(startup-file=no|history-file=no|pkgimages=no|project=|sysimage=|trace-compile=)/
+    for (const version of [v15, v110, v112]) {
+      const commands = [
+        workloadCommand(version, { ...spec, traceFile: '/w/t.jl' }, 'trace'),
+        workloadCommand(version, { ...spec, image: '/i.so', traceFile: '/w/t.jl' }, 'measure'),
+        workloadCommand(version, { ...spec, image: '/i.so', stdoutFile: '/w/o' }, 'measure'),
+        checkImageCommand('/i.so', '/p', '/w/pk', '/w/c')
+      ]
+      for (const cmd of commands) {
+        const flags = cmd.args.slice(
+          0,
+          cmd.args.findIndex((a) => !a.startsWith('-'))
+        )
+        assert.ok(flags.length >= 3, cmd.args.join(' '))
+        for (const flag of flags) assert.match(flag, allowed, cmd.args.join(' '))
+        assert.deepEqual(cmd.env, {})
+      }
+    }
   })
 })
 

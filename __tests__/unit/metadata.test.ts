@@ -23,7 +23,8 @@ const parts: MetadataParts = {
     unparsable: 1,
     unresolvable: 1,
     failed: 1,
-    packages: ['Hello']
+    packages: ['Hello'],
+    variants: { statements: 40, used: 37, skipped: 3 }
   },
   objectSize: 2000,
   peakMemory: 3000,
@@ -45,7 +46,9 @@ describe('buildMetadata', () => {
       traced: 30,
       unique: 25,
       used: 22,
-      skipped: { main: 2, malformed: 4, unresolvable: 1, failed: 1 }
+      skipped: { main: 2, malformed: 4, unresolvable: 1, failed: 1 },
+      // the stdout variants are counted apart, not in `used`
+      variants: { added: 40, used: 37, skipped: 3 }
     })
     assert.deepEqual(m.timings, { probe: 10, object: 100001 })
     assert.deepEqual(m.juliaArgs, ['--sysimage=/out/img.so'])
@@ -65,6 +68,17 @@ describe('buildMetadata', () => {
     assert.equal(m.measurement?.speedup, 20)
     assert.equal(m.measurement?.residual, 1)
     assert.equal(m.measurement?.residualMain, 2)
+  })
+  it('records the residual per stdout kind; the headline field keeps its meaning', () => {
+    const pipe = { count: 0, main: 2, statements: [] }
+    const file = { count: 3, main: 2, statements: ['a', 'b', 'c'] }
+    const m = buildMetadata({
+      ...parts,
+      verification: { ...parts.verification, residual: file, residualByStdout: { pipe, file } }
+    })
+    assert.deepEqual(m.measurement?.residualByStdout, { pipe: 0, file: 3 })
+    assert.equal(m.measurement?.residual, 3)
+    assert.deepEqual(m.measurement?.residualStatements, ['a', 'b', 'c'])
   })
   it('has no measurement when the runs were skipped', () => {
     const m = buildMetadata({ ...parts, verification: { load: parts.verification.load } })

@@ -18,7 +18,8 @@ const metadata: ImageMetadata = {
     traced: 30,
     unique: 26,
     used: 25,
-    skipped: { main: 2, malformed: 1, unresolvable: 1, failed: 0 }
+    skipped: { main: 2, malformed: 1, unresolvable: 1, failed: 0 },
+    variants: { added: 70, used: 66, skipped: 4 }
   },
   object: { size: 1, peakMemory: 1 },
   timings: {},
@@ -62,7 +63,32 @@ describe('summaryTables', () => {
       '2 bound to Main, 1 malformed, 1 unresolvable, 0 failed'
     )
     assert.equal(image['compiled at run time with the image'], '0')
+    assert.equal(
+      image['statements added for other stdout kinds'],
+      '66 of 70 used (file, terminal, pipe, devnull and their IOContexts)'
+    )
     assert.equal(image.mode, 'full')
+  })
+  it('shows the residual per stdout kind, and reads metadata written before variants existed', () => {
+    const olderStatements = { ...metadata.statements }
+    delete olderStatements.variants
+    const tables = summaryTables({
+      metadata: {
+        ...metadata,
+        statements: olderStatements,
+        measurement: {
+          ...metadata.measurement!,
+          residual: 3,
+          residualByStdout: { pipe: 1, file: 3 }
+        }
+      },
+      cacheHit: true,
+      cacheKey: 'k',
+      timings: {}
+    })
+    const image = Object.fromEntries(tables.at(-1)!.rows.slice(1))
+    assert.equal(image['compiled at run time with the image'], '3 (stdout a pipe: 1, a file: 3)')
+    assert.equal(image['statements added for other stdout kinds'], 'not recorded')
   })
   it('names the base of a chained image', () => {
     const base = { key: 'julia-sysimage-base-linux-x', imageSha256: 'ab'.repeat(32) }

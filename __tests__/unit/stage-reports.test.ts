@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { juliaErrorSummary } from '../../src/julia/run-julia.js'
 import { workloadNote } from '../../src/pipeline.js'
 import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
-import { parseLoadCheck, residualOf } from '../../src/stages/verify.js'
+import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify.js'
 import { parseWorkloadTiming } from '../../src/stages/workload.js'
 
 describe('parseWorkloadTiming', () => {
@@ -29,8 +29,19 @@ describe('parseReplayReport', () => {
       unparsable: 1,
       unresolvable: 2,
       failed: 0,
-      packages: ['Hello', 'Reports']
+      packages: ['Hello', 'Reports'],
+      // no variants file given: none replayed
+      variants: { statements: 0, used: 0, skipped: 0 }
     })
+  })
+  it('reads the stdout variants’ counts apart', () => {
+    const report = parseReplayReport(
+      'failed\t0\nstatements\t3\nunparsable\t0\nunresolvable\t0\nused\t3\n' +
+        'variants_failed\t2\nvariants_statements\t21\nvariants_unparsable\t0\n' +
+        'variants_unresolvable\t1\nvariants_used\t18\npackages\t\n'
+    )
+    assert.equal(report.used, 3)
+    assert.deepEqual(report.variants, { statements: 21, used: 18, skipped: 3 })
   })
   it('fails on a report without counts', () => {
     assert.throws(() => parseReplayReport('packages\t\n'), /no count "statements"/)
@@ -63,6 +74,17 @@ describe('residualOf', () => {
     assert.deepEqual(residual.statements, [
       'precompile(Tuple{Type{Base.Pair{Symbol, DataType}}, Any, Any})'
     ])
+  })
+})
+
+describe('headlineResidual', () => {
+  const pipe = residualOf('precompile(Tuple{typeof(Base.print), Base.PipeEndpoint, Int64})\n')
+  const file = residualOf(
+    'precompile(Tuple{typeof(Base.print), Base.IOStream, Int64})\nprecompile(Tuple{typeof(Base.println), Base.IOStream})\n'
+  )
+  it('is the bigger of the residuals per stdout kind, whichever it is', () => {
+    assert.equal(headlineResidual({ pipe, file }), file)
+    assert.equal(headlineResidual({ pipe: file, file: pipe }), file)
   })
 })
 

@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8813);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(927);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8813:
+/***/ 927:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33581,6 +33581,7 @@ function chooseImageThreads(requested, version, cpus, freeMemory) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./lib/util/process.js
 
+
 /**
  * Runs a program with an argv array: never through a shell, so no argument is ever
  * interpreted. Resolves with the outcome whatever the exit code; rejects only when the program
@@ -33589,14 +33590,31 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 function run(command, args, options = {}) {
     const keep = options.keepChars ?? 1 << 20;
     return new Promise((resolve, reject) => {
+        let stdoutFd;
+        try {
+            if (options.stdoutFile !== undefined)
+                stdoutFd = (0,external_node_fs_namespaceObject.openSync)(options.stdoutFile, 'w');
+        }
+        catch (error) {
+            reject(error);
+            return;
+        }
         const startedAt = Date.now();
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-            shell: false,
-            windowsHide: true
-        });
+        let child;
+        try {
+            child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+                cwd: options.cwd,
+                env: options.env ?? process.env,
+                stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+                shell: false,
+                windowsHide: true
+            });
+        }
+        finally {
+            // the child holds its own copy of the descriptor
+            if (stdoutFd !== undefined)
+                (0,external_node_fs_namespaceObject.closeSync)(stdoutFd);
+        }
         if (child.pid !== undefined)
             options.onSpawn?.(child.pid);
         let stdout = '';
@@ -33606,13 +33624,13 @@ function run(command, args, options = {}) {
             const next = current + chunk;
             return next.length > keep ? next.slice(next.length - keep) : next;
         };
-        child.stdout.setEncoding('utf8');
-        child.stderr.setEncoding('utf8');
-        child.stdout.on('data', (chunk) => {
+        child.stdout?.setEncoding('utf8');
+        child.stderr?.setEncoding('utf8');
+        child.stdout?.on('data', (chunk) => {
             stdout = append(stdout, chunk);
             options.onOutput?.(chunk, 'stdout');
         });
-        child.stderr.on('data', (chunk) => {
+        child.stderr?.on('data', (chunk) => {
             stderr = append(stderr, chunk);
             options.onOutput?.(chunk, 'stderr');
         });
@@ -38594,7 +38612,15 @@ function buildMetadata(parts) {
                 Math.max(1, v.with.loadMs + v.with.workMs)).toFixed(2)),
             residual: v.residual.count,
             residualMain: v.residual.main,
-            residualStatements: v.residual.statements
+            residualStatements: v.residual.statements,
+            ...(v.residualByStdout
+                ? {
+                    residualByStdout: {
+                        pipe: v.residualByStdout.pipe.count,
+                        file: v.residualByStdout.file.count
+                    }
+                }
+                : {})
         }
         : undefined;
     return {
@@ -38618,6 +38644,11 @@ function buildMetadata(parts) {
                 malformed: parts.statementCounts.malformed + replay.unparsable,
                 unresolvable: replay.unresolvable,
                 failed: replay.failed
+            },
+            variants: {
+                added: replay.variants.statements,
+                used: replay.variants.used,
+                skipped: replay.variants.skipped
             }
         },
         object: { size: parts.objectSize, peakMemory: parts.peakMemory },
@@ -38821,9 +38852,30 @@ function baseRecordProblem(record, expected) {
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
 
 
-/** Flags every process shares: no user startup file or history, so runs are reproducible. */
+/**
+ * Flags of the processes that run the workload (trace, verify) and of the load check: they must
+ * run the methods a user's plain `julia --project=… workload.jl` runs, so nothing here may change
+ * the type of stdout/stderr or which methods are called.
+ * - `--startup-file=no`: `~/.julia/config/startup.jl` is the build machine's personal file, not
+ *   part of the workload; running it would record its packages (Revise, OhMyREPL, …) into the
+ *   image. The workload's own code runs the same with or without it.
+ * - `--history-file=no`: only the interactive REPL reads or writes the history; a script never.
+ * Deliberately absent: `--color=no` (on Julia 1.10, measured, it makes stdout an
+ * `IOContext{Base.PipeEndpoint}` instead of a `Base.PipeEndpoint`, so the trace recorded and
+ * verify measured other methods than users run), `-O`, `--check-bounds`, `--inline`,
+ * `--compile`, `--code-coverage` (each changes which code runs or whether the image's code is
+ * used at all).
+ */
+function runFlags() {
+    return ['--startup-file=no', '--history-file=no'];
+}
+/**
+ * Flags of the processes whose output is the tool's own (instantiate, the `--output-o` build):
+ * these print nothing users' methods depend on, and uncoloured output keeps error messages and
+ * logs free of escape codes. `--color=no` stays here; it is also part of the base archive's key.
+ */
 function baseFlags() {
-    return ['--startup-file=no', '--history-file=no', '--color=no'];
+    return [...runFlags(), '--color=no'];
 }
 /**
  * Julia ≥ 1.9 caches native code in package images. The image build cannot use them, and a
@@ -38857,12 +38909,15 @@ function precompileDefaultCommand(projectDir) {
  * build-side flags; measurement runs use the flags a user would use, with or without `-J`.
  */
 function workloadCommand(version, spec, purpose) {
-    const args = [...baseFlags()];
+    const args = [...runFlags()];
+    // `--pkgimages=no` (Julia ≥ 1.9) changes where native code comes from, not which methods are
+    // dispatched; without it the trace would miss every method a package image already held.
     if (purpose === 'trace')
         args.push(...buildSideFlags(version));
     if (spec.image)
         args.push(`--sysimage=${spec.image}`);
     args.push(`--project=${spec.projectDir}`);
+    // `--trace-compile` only writes what is compiled to a file; it changes nothing that runs
     if (spec.traceFile)
         args.push(`--trace-compile=${spec.traceFile}`);
     args.push(juliaScript('run_workload'), spec.packagesFile, spec.resultFile, ...spec.workloads);
@@ -38900,7 +38955,9 @@ function objectBuildCommand(version, spec) {
             spec.packagesFile,
             spec.statementsFile,
             spec.reportFile,
-            ...(spec.chained ? ['chained'] : [])
+            // `chained` stays the 4th script argument; the variants file is tagged, after it
+            ...(spec.chained ? ['chained'] : []),
+            ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : [])
         ],
         env: outputEnv(version, spec.imageThreads)
     };
@@ -38928,7 +38985,7 @@ function baseArchiveCommand(version, spec) {
 function checkImageCommand(image, projectDir, packagesFile, resultFile) {
     return {
         args: [
-            ...baseFlags(),
+            ...runFlags(),
             `--sysimage=${image}`,
             `--project=${projectDir}`,
             juliaScript('check_image'),
@@ -39203,13 +39260,22 @@ function parseReplayReport(text) {
         return value;
     };
     const packages = values.get('packages') ?? '';
+    // absent when no variants file was given (and in reports of older scripts): none replayed
+    const optional = (key) => (values.has(key) ? count(key) : 0);
     return {
         statements: count('statements'),
         used: count('used'),
         unparsable: count('unparsable'),
         unresolvable: count('unresolvable'),
         failed: count('failed'),
-        packages: packages ? packages.split(',') : []
+        packages: packages ? packages.split(',') : [],
+        variants: {
+            statements: optional('variants_statements'),
+            used: optional('variants_used'),
+            skipped: optional('variants_unparsable') +
+                optional('variants_unresolvable') +
+                optional('variants_failed')
+        }
     };
 }
 /**
@@ -39351,12 +39417,14 @@ function parseWorkloadTiming(resultText, spawnedAtMs) {
     return { loadMs: Math.max(0, loaded - spawnedAtMs), workMs: Math.max(0, done - loaded) };
 }
 /**
- * Runs the workloads in one Julia process through the driver script. Output is piped, as it is
- * when the image is used in CI: methods specialised on the stdout type then match.
+ * Runs the workloads in one Julia process through the driver script. stdout is a pipe, as in
+ * CI, or the file `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the
+ * stdout type differ between the two (`Base.PipeEndpoint`, `Base.IOStream`).
  */
 async function runWorkloads(julia, spec, purpose, env, label) {
     const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env, {
-        timeoutMs: spec.timeoutMs
+        timeoutMs: spec.timeoutMs,
+        stdoutFile: spec.stdoutFile
     });
     const names = spec.workloads.map((w) => external_node_path_namespaceObject.basename(w)).join(', ');
     if (result.timedOut) {
@@ -39398,6 +39466,10 @@ function residualOf(traceText) {
     const { statements, counts } = filterStatements([traceText]);
     return { count: statements.length + counts.malformed, main: counts.main, statements };
 }
+/** Pure: the headline residual, the bigger of the two (the pipe's on a tie). */
+function headlineResidual(byStdout) {
+    return byStdout.file.count > byStdout.pipe.count ? byStdout.file : byStdout.pipe;
+}
 /** Starts Julia with the image once and reports which packages it already holds. */
 async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, env) {
     const checkFile = external_node_path_namespaceObject.join(workDir, 'check.txt');
@@ -39437,7 +39509,7 @@ async function verifyImage(julia, spec, env) {
     const load = await checkImageLoads(julia, spec.image, spec.projectDir, spec.packagesFile, spec.workDir, env);
     if (!spec.measure || spec.workloads.length === 0)
         return { load };
-    const run = (name, image) => {
+    const run = (name, image, stdoutFile) => {
         const traceFile = external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.trace.jl`);
         return runWorkloads(julia, {
             projectDir: spec.projectDir,
@@ -39446,16 +39518,25 @@ async function verifyImage(julia, spec, env) {
             workloads: spec.workloads,
             traceFile,
             image,
-            timeoutMs: spec.timeoutMs
-        }, 'measure', env, name === 'with' ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
+            timeoutMs: spec.timeoutMs,
+            stdoutFile
+        }, 'measure', env, image ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
     };
     const without = await run('without');
-    const withImage = await run('with', spec.image);
+    // Users run a workload with stdout a pipe (CI, `| tee`) or a file (`> log.txt`, cron): Julia
+    // compiles printing methods per stdout type, so the image is measured with both.
+    const withPipe = await run('with', spec.image);
+    const withFile = await run('with-file', spec.image, external_node_path_namespaceObject.join(spec.workDir, 'verify-with-file.stdout.txt'));
+    const residualByStdout = {
+        pipe: residualOf(withPipe.trace),
+        file: residualOf(withFile.trace)
+    };
     return {
         load,
         without: without.timing,
-        with: withImage.timing,
-        residual: residualOf(withImage.trace)
+        with: withPipe.timing,
+        residual: headlineResidual(residualByStdout),
+        residualByStdout
     };
 }
 
@@ -40264,11 +40345,142 @@ async function setupProject(julia, projectDir, env, measure, hasManifest = true)
     }
 }
 
+;// CONCATENATED MODULE: ./lib/stream-variants.js
+/**
+ * Pure generation of stdout variants: a traced statement specialised on the type of a standard
+ * stream is also replayed with the other stream types in its place.
+ *
+ * Julia compiles `println(stdout, x)`, `report(stdout, data)`, the REPL's display and the default
+ * logger for the concrete type of the stream they are handed, and that type depends on where the
+ * process's stdout, stderr and stdin point: a pipe is `Base.PipeEndpoint`, a file (or /dev/null)
+ * `Base.IOStream`, a terminal `Base.TTY` (libuv's guess of the handle type, `Base.reinit_stdio`
+ * in base/stream.jl, same from 1.5 to 1.13). The trace only ever sees one of them, so the image
+ * would hold only that one's methods. `Base.DevNull` (the type of `devnull`, base/coreio.jl;
+ * Julia 1.0's sources call it `DevNullStream`, Julia 1.5.3 — the oldest this tool supports —
+ * already `DevNull`) is included because code writes to `devnull` to silence output.
+ *
+ * Code also wraps a stream in an `IOContext` (`IOContext(stdout, :compact => true)`, `display`;
+ * and on Julia 1.10, measured, `--color=no` alone makes stdout an `IOContext{Base.PipeEndpoint}`),
+ * so `IOContext{T}` of each stream type is a form of its own.
+ *
+ * `--trace-compile` prints types with `jl_static_show` (src/rtutils.c), which qualifies every
+ * type outside Core with its module: `Base.PipeEndpoint`, `Base.IOContext{Base.PipeEndpoint}`
+ * on 1.5 and on 1.10+. Unqualified spellings (hand-written statement files) are recognised too;
+ * variants are always written qualified, which is what the replay resolves.
+ */
+const streamTypes = ['PipeEndpoint', 'TTY', 'IOStream', 'DevNull'];
+/** The eight forms a stream position can take: each type, bare and wrapped in an IOContext. */
+const bareStreamForms = streamTypes.map((t) => `Base.${t}`);
+const allStreamForms = [
+    ...bareStreamForms,
+    ...bareStreamForms.map((t) => `Base.IOContext{${t}}`)
+];
+/**
+ * The most variants one statement may get. With 8 forms per position, one or two positions stay
+ * under it (7 or 63 variants); three positions, as in the REPL terminal's constructor
+ * `TTYTerminal(term, stdin, stdout, stderr)`, use the 4 bare forms (63 variants: the standard
+ * streams are never IOContext-wrapped there); more positions take one form everywhere.
+ */
+const maxVariantsPerStatement = 63;
+const streamName = '(?:PipeEndpoint|TTY|IOStream|DevNull)';
+// a stream type, possibly wrapped, not part of a longer name (`MyPkg.TTY`, `TTYTerminal`)
+const streamPattern = new RegExp(`(?<![\\w.!])(?:Base\\.)?(?:IOContext\\{\\s*(?:Base\\.)?${streamName}\\s*\\}|${streamName})(?![\\w!])`, 'g');
+/** Where the statement names a stream type, outside string literals (`var"..."`, `Symbol("...")`). */
+function streamPositions(statement) {
+    const positions = [];
+    let segmentStart = 0;
+    let inString = false;
+    const scan = (from, to) => {
+        const text = statement.slice(from, to);
+        for (const match of text.matchAll(streamPattern)) {
+            const start = from + (match.index ?? 0);
+            positions.push({ start, end: start + match[0].length });
+        }
+    };
+    for (let i = 0; i < statement.length; i++) {
+        const c = statement[i];
+        if (inString) {
+            if (c === '\\')
+                i++;
+            else if (c === '"') {
+                inString = false;
+                segmentStart = i + 1;
+            }
+        }
+        else if (c === '"') {
+            scan(segmentStart, i);
+            inString = true;
+        }
+    }
+    if (!inString)
+        scan(segmentStart, statement.length);
+    return positions;
+}
+/** Pure: every replacement of the positions by the given forms (each position independently). */
+function* combinations(count, forms) {
+    if (count === 0) {
+        yield [];
+        return;
+    }
+    for (const rest of combinations(count - 1, forms)) {
+        for (const form of forms)
+            yield [...rest, form];
+    }
+}
+function replaceAt(statement, positions, forms) {
+    let out = '';
+    let at = 0;
+    positions.forEach((p, i) => {
+        out += statement.slice(at, p.start) + forms[i];
+        at = p.end;
+    });
+    return out + statement.slice(at);
+}
+/** Pure: the variants of one statement (itself excluded), in a stable order. */
+function variantsOf(statement) {
+    const positions = streamPositions(statement);
+    if (positions.length === 0)
+        return [];
+    const fits = (forms) => forms.length ** positions.length - 1 <= maxVariantsPerStatement;
+    const results = new Set();
+    if (fits(allStreamForms) || fits(bareStreamForms)) {
+        const forms = fits(allStreamForms) ? allStreamForms : bareStreamForms;
+        for (const choice of combinations(positions.length, forms)) {
+            results.add(replaceAt(statement, positions, choice));
+        }
+    }
+    else {
+        for (const form of allStreamForms) {
+            results.add(replaceAt(statement, positions, positions.map(() => form)));
+        }
+    }
+    results.delete(statement);
+    return [...results];
+}
+/**
+ * Pure: the variants of a statement list, none of them already in the list and none twice, in
+ * the order of the statements they come from. Statements naming no stream type give none.
+ */
+function streamVariants(statements) {
+    const seen = new Set(statements);
+    const added = [];
+    for (const statement of statements) {
+        for (const variant of variantsOf(statement)) {
+            if (seen.has(variant))
+                continue;
+            seen.add(variant);
+            added.push(variant);
+        }
+    }
+    return added;
+}
+
 ;// CONCATENATED MODULE: ./lib/version.js
 /** julia-sysimage's own version (kept equal to package.json's by a unit test). */
 const toolVersion = '0.1.0';
 
 ;// CONCATENATED MODULE: ./lib/pipeline.js
+
 
 
 
@@ -40417,11 +40629,14 @@ async function buildImage(prepared, log, timer, cache) {
                 traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
             const filtered = filterStatements(traces);
             await external_node_fs_namespaceObject.promises.writeFile(work('statements.jl'), filtered.statements.map((s) => `${s}\n`).join(''));
+            const variants = streamVariants(filtered.statements);
+            await external_node_fs_namespaceObject.promises.writeFile(work('variants.jl'), variants.map((s) => `${s}\n`).join(''));
             const note = workloadNote(filtered.statements, filtered.counts, project.packages, request.workloads.length);
             if (note)
                 log.warning(note);
             const c = filtered.counts;
-            log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed`);
+            log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed; ` +
+                `${variants.length} added for other stdout kinds`);
             return filtered;
         });
         if (mode === 'chained') {
@@ -40445,11 +40660,13 @@ async function buildImage(prepared, log, timer, cache) {
                 imageThreads: prepared.imageThreads,
                 packagesFile: work('packages.txt'),
                 statementsFile: work('statements.jl'),
+                variantsFile: work('variants.jl'),
                 reportFile: work('replay.txt')
             }, env, (line) => log.info(line));
             const r = result.report;
             log.info(`object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
-                `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}`);
+                `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
+                `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`);
             return result;
         });
         await timed('link', async () => {
@@ -40489,7 +40706,9 @@ async function buildImage(prepared, log, timer, cache) {
                 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
                 log.info(`without image: load ${seconds(result.without.loadMs)}, first work ${seconds(result.without.workMs)}; ` +
                     `with image: load ${seconds(result.with.loadMs)}, first work ${seconds(result.with.workMs)}`);
-                log.info(`compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)`);
+                const by = result.residualByStdout;
+                log.info(`compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)` +
+                    (by ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}` : ''));
             }
             return result;
         });

@@ -12,9 +12,31 @@ export interface JuliaCommand {
   env: Record<string, string>
 }
 
-/** Flags every process shares: no user startup file or history, so runs are reproducible. */
+/**
+ * Flags of the processes that run the workload (trace, verify) and of the load check: they must
+ * run the methods a user's plain `julia --project=… workload.jl` runs, so nothing here may change
+ * the type of stdout/stderr or which methods are called.
+ * - `--startup-file=no`: `~/.julia/config/startup.jl` is the build machine's personal file, not
+ *   part of the workload; running it would record its packages (Revise, OhMyREPL, …) into the
+ *   image. The workload's own code runs the same with or without it.
+ * - `--history-file=no`: only the interactive REPL reads or writes the history; a script never.
+ * Deliberately absent: `--color=no` (on Julia 1.10, measured, it makes stdout an
+ * `IOContext{Base.PipeEndpoint}` instead of a `Base.PipeEndpoint`, so the trace recorded and
+ * verify measured other methods than users run), `-O`, `--check-bounds`, `--inline`,
+ * `--compile`, `--code-coverage` (each changes which code runs or whether the image's code is
+ * used at all).
+ */
+function runFlags(): string[] {
+  return ['--startup-file=no', '--history-file=no']
+}
+
+/**
+ * Flags of the processes whose output is the tool's own (instantiate, the `--output-o` build):
+ * these print nothing users' methods depend on, and uncoloured output keeps error messages and
+ * logs free of escape codes. `--color=no` stays here; it is also part of the base archive's key.
+ */
 function baseFlags(): string[] {
-  return ['--startup-file=no', '--history-file=no', '--color=no']
+  return [...runFlags(), '--color=no']
 }
 
 /**
@@ -58,6 +80,8 @@ export interface WorkloadRun {
   image?: string
   /** Kill the run after this many milliseconds (the `workload-timeout` input). */
   timeoutMs?: number
+  /** Send the workload's stdout to this file instead of a pipe (as `julia … > log.txt` does). */
+  stdoutFile?: string
 }
 
 /**
@@ -69,10 +93,13 @@ export function workloadCommand(
   spec: WorkloadRun,
   purpose: 'trace' | 'measure'
 ): JuliaCommand {
-  const args = [...baseFlags()]
+  const args = [...runFlags()]
+  // `--pkgimages=no` (Julia ≥ 1.9) changes where native code comes from, not which methods are
+  // dispatched; without it the trace would miss every method a package image already held.
   if (purpose === 'trace') args.push(...buildSideFlags(version))
   if (spec.image) args.push(`--sysimage=${spec.image}`)
   args.push(`--project=${spec.projectDir}`)
+  // `--trace-compile` only writes what is compiled to a file; it changes nothing that runs
   if (spec.traceFile) args.push(`--trace-compile=${spec.traceFile}`)
   args.push(juliaScript('run_workload'), spec.packagesFile, spec.resultFile, ...spec.workloads)
   return { args, env: {} }
@@ -86,6 +113,11 @@ export interface ObjectBuild {
   packagesFile: string
   statementsFile: string
   reportFile: string
+  /**
+   * The statements added for other stdout kinds (see stream-variants.ts): replayed after the
+   * traced ones and counted apart in the report.
+   */
+  variantsFile?: string
   /** JULIA_IMAGE_THREADS for Julia ≥ 1.10 (parallel LLVM emission); undefined = Julia's default. */
   imageThreads?: number
   /** Emit only the new code, to be linked onto `baseImage`'s archive (chained mode). */
@@ -129,7 +161,9 @@ export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): Ju
       spec.packagesFile,
       spec.statementsFile,
       spec.reportFile,
-      ...(spec.chained ? ['chained'] : [])
+      // `chained` stays the 4th script argument; the variants file is tagged, after it
+      ...(spec.chained ? ['chained'] : []),
+      ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : [])
     ],
     env: outputEnv(version, spec.imageThreads)
   }
@@ -173,7 +207,7 @@ export function checkImageCommand(
 ): JuliaCommand {
   return {
     args: [
-      ...baseFlags(),
+      ...runFlags(),
       `--sysimage=${image}`,
       `--project=${projectDir}`,
       juliaScript('check_image'),

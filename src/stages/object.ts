@@ -9,6 +9,15 @@ import { runJulia } from '../julia/run-julia.js'
 import { formatBytes, MemoryWatch } from '../util/memory.js'
 import { lastLines } from '../util/process.js'
 
+/** The replay of the statements added for other stdout kinds, counted apart. */
+export interface VariantReplay {
+  /** Variants replayed. */
+  statements: number
+  used: number
+  /** Unparsable, unresolvable (a stream type missing on this Julia) or failed to compile. */
+  skipped: number
+}
+
 /** What the build script reports about the statements it replayed. */
 export interface ReplayReport {
   statements: number
@@ -17,6 +26,7 @@ export interface ReplayReport {
   unresolvable: number
   failed: number
   packages: string[]
+  variants: VariantReplay
 }
 
 /** Pure: the build script's report file. */
@@ -28,13 +38,23 @@ export function parseReplayReport(text: string): ReplayReport {
     return value
   }
   const packages = values.get('packages') ?? ''
+  // absent when no variants file was given (and in reports of older scripts): none replayed
+  const optional = (key: string) => (values.has(key) ? count(key) : 0)
   return {
     statements: count('statements'),
     used: count('used'),
     unparsable: count('unparsable'),
     unresolvable: count('unresolvable'),
     failed: count('failed'),
-    packages: packages ? packages.split(',') : []
+    packages: packages ? packages.split(',') : [],
+    variants: {
+      statements: optional('variants_statements'),
+      used: optional('variants_used'),
+      skipped:
+        optional('variants_unparsable') +
+        optional('variants_unresolvable') +
+        optional('variants_failed')
+    }
   }
 }
 

@@ -44,11 +44,22 @@ export function residualOf(traceText: string): Residual {
   return { count: statements.length + counts.malformed, main: counts.main, statements }
 }
 
+/** Where the workload's stdout pointed in a run with the image. */
+export type StdoutKind = 'pipe' | 'file'
+
 export interface Verification {
   load: LoadCheck
   without?: WorkloadTiming
+  /** The run with the image and stdout a pipe. */
   with?: WorkloadTiming
+  /** The headline: the bigger of the residuals per stdout kind. */
   residual?: Residual
+  residualByStdout?: Record<StdoutKind, Residual>
+}
+
+/** Pure: the headline residual, the bigger of the two (the pipe's on a tie). */
+export function headlineResidual(byStdout: Record<StdoutKind, Residual>): Residual {
+  return byStdout.file.count > byStdout.pipe.count ? byStdout.file : byStdout.pipe
 }
 
 export interface VerifySpec {
@@ -136,7 +147,7 @@ export async function verifyImage(
   )
   if (!spec.measure || spec.workloads.length === 0) return { load }
 
-  const run = (name: string, image?: string) => {
+  const run = (name: string, image?: string, stdoutFile?: string) => {
     const traceFile = path.join(spec.workDir, `verify-${name}.trace.jl`)
     return runWorkloads(
       julia,
@@ -147,19 +158,32 @@ export async function verifyImage(
         workloads: spec.workloads,
         traceFile,
         image,
-        timeoutMs: spec.timeoutMs
+        timeoutMs: spec.timeoutMs,
+        stdoutFile
       },
       'measure',
       env,
-      name === 'with' ? 'with the new image' : 'without the image'
+      image ? 'with the new image' : 'without the image'
     ).then(async (timing) => ({ timing, trace: await fs.readFile(traceFile, 'utf8') }))
   }
   const without = await run('without')
-  const withImage = await run('with', spec.image)
+  // Users run a workload with stdout a pipe (CI, `| tee`) or a file (`> log.txt`, cron): Julia
+  // compiles printing methods per stdout type, so the image is measured with both.
+  const withPipe = await run('with', spec.image)
+  const withFile = await run(
+    'with-file',
+    spec.image,
+    path.join(spec.workDir, 'verify-with-file.stdout.txt')
+  )
+  const residualByStdout = {
+    pipe: residualOf(withPipe.trace),
+    file: residualOf(withFile.trace)
+  }
   return {
     load,
     without: without.timing,
-    with: withImage.timing,
-    residual: residualOf(withImage.trace)
+    with: withPipe.timing,
+    residual: headlineResidual(residualByStdout),
+    residualByStdout
   }
 }

@@ -25,8 +25,9 @@ export function parseWorkloadTiming(resultText: string, spawnedAtMs: number): Wo
 }
 
 /**
- * Runs the workloads in one Julia process through the driver script. Output is piped, as it is
- * when the image is used in CI: methods specialised on the stdout type then match.
+ * Runs the workloads in one Julia process through the driver script. stdout is a pipe, as in
+ * CI, or the file `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the
+ * stdout type differ between the two (`Base.PipeEndpoint`, `Base.IOStream`).
  */
 export async function runWorkloads(
   julia: JuliaInfo,
@@ -36,7 +37,8 @@ export async function runWorkloads(
   label: string
 ): Promise<WorkloadTiming> {
   const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env, {
-    timeoutMs: spec.timeoutMs
+    timeoutMs: spec.timeoutMs,
+    stdoutFile: spec.stdoutFile
   })
   const names = spec.workloads.map((w) => path.basename(w)).join(', ')
   if (result.timedOut) {

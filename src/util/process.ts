@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
 
 export interface RunOptions {
   cwd?: string
@@ -11,6 +12,11 @@ export interface RunOptions {
   keepChars?: number
   /** Called once the process has started, with its pid (for memory sampling). */
   onSpawn?: (pid: number) => void
+  /**
+   * Write the child's stdout to this file (created or truncated) instead of a pipe, so that the
+   * child sees a file as stdout, as `program > file` gives it. `stdout` of the result is then ''.
+   */
+  stdoutFile?: string
 }
 
 export interface RunResult {
@@ -38,14 +44,27 @@ export function run(
 ): Promise<RunResult> {
   const keep = options.keepChars ?? 1 << 20
   return new Promise((resolve, reject) => {
+    let stdoutFd: number | undefined
+    try {
+      if (options.stdoutFile !== undefined) stdoutFd = openSync(options.stdoutFile, 'w')
+    } catch (error) {
+      reject(error)
+      return
+    }
     const startedAt = Date.now()
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: false,
-      windowsHide: true
-    })
+    let child
+    try {
+      child = spawn(command, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true
+      })
+    } finally {
+      // the child holds its own copy of the descriptor
+      if (stdoutFd !== undefined) closeSync(stdoutFd)
+    }
     if (child.pid !== undefined) options.onSpawn?.(child.pid)
     let stdout = ''
     let stderr = ''
@@ -54,13 +73,13 @@ export function run(
       const next = current + chunk
       return next.length > keep ? next.slice(next.length - keep) : next
     }
-    child.stdout.setEncoding('utf8')
-    child.stderr.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8')
+    child.stderr?.setEncoding('utf8')
+    child.stdout?.on('data', (chunk: string) => {
       stdout = append(stdout, chunk)
       options.onOutput?.(chunk, 'stdout')
     })
-    child.stderr.on('data', (chunk: string) => {
+    child.stderr?.on('data', (chunk: string) => {
       stderr = append(stderr, chunk)
       options.onOutput?.(chunk, 'stderr')
     })
