@@ -114,6 +114,36 @@ async function placeRestored(entryDir: string, prepared: PreparedBuild): Promise
 }
 
 /**
+ * Instantiates the project (with the flags of a build) and computes the cache key from what is
+ * then on disk: a project without a committed manifest is keyed by the one Pkg just resolved.
+ */
+export async function setUpAndKey(
+  prepared: PreparedBuild,
+  log: Logger,
+  timer: StageTimer
+): Promise<{ prepared: PreparedBuild; cacheKey: string }> {
+  const { request, julia, project } = prepared
+  await timer.stage('instantiate', () =>
+    setupProject(
+      julia,
+      project.dir,
+      request.env,
+      request.measure,
+      project.manifestFile !== undefined
+    )
+  )
+  let manifestFile = project.manifestFile
+  if (!manifestFile) {
+    manifestFile = await findManifest(project, julia.version)
+    if (manifestFile) log.info(`keyed by the manifest Pkg resolved for this run: ${manifestFile}`)
+  }
+  const ready = { ...prepared, project: { ...project, manifestFile }, instantiated: true }
+  const cacheKey = await cacheKeyFor(ready)
+  log.info(`cache key: ${cacheKey}`)
+  return { prepared: ready, cacheKey }
+}
+
+/**
  * The run a user asks for: prepare, set up the project, then restore a verified image from the
  * cache when the same inputs were built before, else build and save. A cache that fails is a
  * warning, never a failed run; an entry that fails its checks is thrown away and the image
@@ -130,24 +160,11 @@ export async function runBuild(
   log: Logger
 ): Promise<RunResult> {
   const timer = new StageTimer(log)
-  let prepared = await prepareBuild(request, log, timer)
-  await timer.stage('instantiate', () =>
-    setupProject(
-      prepared.julia,
-      prepared.project.dir,
-      request.env,
-      request.measure,
-      prepared.project.manifestFile !== undefined
-    )
+  const { prepared, cacheKey } = await setUpAndKey(
+    await prepareBuild(request, log, timer),
+    log,
+    timer
   )
-  if (!prepared.project.manifestFile) {
-    const manifestFile = await findManifest(prepared.project, prepared.julia.version)
-    if (manifestFile) log.info(`keyed by the manifest Pkg resolved for this run: ${manifestFile}`)
-    prepared = { ...prepared, project: { ...prepared.project, manifestFile } }
-  }
-  prepared = { ...prepared, instantiated: true }
-  const cacheKey = await cacheKeyFor(prepared)
-  log.info(`cache key: ${cacheKey}`)
   const store = cache && { cache, entriesDir: entriesDir(request.env), what: 'image', log }
 
   let saveKey = cacheKey
