@@ -39186,7 +39186,7 @@ async function restoreEntry(store, key, into, check) {
     try {
         newest = await newestGeneration(store, key);
         if (newest === 0) {
-            log.info(`no ${what} in the ${cache.description} for this key: building`);
+            log.info(`no ${what} in the ${cache.description} for this key: ${store.onMiss ?? 'building'}`);
             return { saveKey: key };
         }
         entryKey = generationKey(key, newest);
@@ -39779,7 +39779,13 @@ function toBase(dir, record, restored) {
 async function provideBaseArchive(spec, cache, log) {
     const key = await baseKeyFor(spec);
     log.info(`base archive key: ${key}`);
-    const store = cache && { cache, entriesDir: entriesDir(spec.env), what: 'base archive', log };
+    const store = cache && {
+        cache,
+        entriesDir: entriesDir(spec.env),
+        what: 'base archive',
+        onMiss: 'building it once',
+        log
+    };
     let saveKey = key;
     if (store) {
         // restored into this build's own work folder: no other run touches it
@@ -40883,8 +40889,7 @@ async function setUpAndKey(prepared, log, timer) {
  */
 async function runBuild(request, cache, log) {
     const timer = new StageTimer(log);
-    const keyed = await setUpAndKey(await prepareBuild(request, log, timer), log, timer);
-    const { prepared, cacheKey } = keyed;
+    const { prepared, cacheKey } = await setUpAndKey(await prepareBuild(request, log, timer), log, timer);
     const store = cache && { cache, entriesDir: entriesDir(request.env), what: 'image', log };
     let saveKey = cacheKey;
     if (store) {

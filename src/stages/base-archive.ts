@@ -157,7 +157,13 @@ export async function provideBaseArchive(
 ): Promise<BaseArchive> {
   const key = await baseKeyFor(spec)
   log.info(`base archive key: ${key}`)
-  const store = cache && { cache, entriesDir: entriesDir(spec.env), what: 'base archive', log }
+  const store = cache && {
+    cache,
+    entriesDir: entriesDir(spec.env),
+    what: 'base archive',
+    onMiss: 'building it once',
+    log
+  }
   let saveKey = key
   if (store) {
     // restored into this build's own work folder: no other run touches it

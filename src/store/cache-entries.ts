@@ -35,6 +35,8 @@ export interface EntryStore {
   entriesDir: string
   /** What the entries are, for the log: "image", "base archive". */
   what: string
+  /** What a miss leads to, for the log; "building" unless given. */
+  onMiss?: string
   log: Logger
 }
 
@@ -114,7 +116,7 @@ export async function restoreEntry<T>(
   try {
     newest = await newestGeneration(store, key)
     if (newest === 0) {
-      log.info(`no ${what} in the ${cache.description} for this key: building`)
+      log.info(`no ${what} in the ${cache.description} for this key: ${store.onMiss ?? 'building'}`)
       return { saveKey: key }
     }
     entryKey = generationKey(key, newest)
