@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { parse as parseToml } from 'smol-toml'
+import { compiledCpu, hostCpuFeatures, targetsHost } from './cpu-identity.js'
 import type { JuliaInfo } from './julia/probe.js'
 import type { KeyFile, KeyInputs } from './keys.js'
 import { sha256File } from './util/hash.js'
@@ -19,6 +20,18 @@ export async function juliaKeyFields(
     os: julia.os,
     arch: julia.arch
   }
+}
+
+/**
+ * The CPU an image for `cpuTarget` is compiled for (undefined for explicit targets); the host's
+ * features are read only when Julia cannot name the model.
+ */
+export async function cpuKeyField(
+  julia: Pick<JuliaInfo, 'cpuName'>,
+  cpuTarget: string
+): Promise<string | undefined> {
+  const generic = targetsHost(cpuTarget) && (julia.cpuName.trim() || 'generic') === 'generic'
+  return compiledCpu(cpuTarget, julia.cpuName, generic ? await hostCpuFeatures() : [])
 }
 
 async function fileEntry(role: string, file: string, relativePath = ''): Promise<KeyFile> {
@@ -48,6 +61,7 @@ export function pathPackagesOfManifest(manifest: Record<string, unknown>): Map<s
 /** Every file below `root`, as paths relative to it (with `/`), skipping VCS and hidden folders. */
 async function treeFiles(root: string): Promise<string[]> {
   const found: string[] = []
+  if (!(await fs.stat(root).catch(() => undefined))?.isDirectory()) return found
   const walk = async (dir: string, rel: string) => {
     const entries = await fs.readdir(dir, { withFileTypes: true })
     for (const entry of entries) {
@@ -61,27 +75,45 @@ async function treeFiles(root: string): Promise<string[]> {
   return found.sort()
 }
 
+/**
+ * The folders of a package project whose files its code can load: `src/` (the package itself)
+ * and `ext/` (its extensions). Docs, tests and `.git` do not end up in an image.
+ */
+export const ownSourceFolders = ['src', 'ext']
+
 export interface KeyFileSources {
   projectFile: string
   manifestFile?: string
+  /** The project's name when it is itself a package: its own source then shapes the image. */
+  ownPackage?: string
   workloads: string[]
   statementFiles: string[]
   scripts: string[]
 }
 
 /**
- * Digests of every file that shapes the image: project and manifest, the source trees of path
- * packages (an image keeps the code it was built with, so editing a local package must miss),
+ * Digests of every file that shapes the image: project and manifest, the project's own source
+ * when it is a package, the source trees of path packages (an image keeps the code it was built with, so editing a local package must miss),
  * workloads, statement files and julia-sysimage's own Julia scripts.
  */
 export async function collectKeyFiles(sources: KeyFileSources): Promise<KeyFile[]> {
   const files: KeyFile[] = [await fileEntry('project', sources.projectFile)]
+  if (sources.ownPackage) {
+    const projectDir = path.dirname(sources.projectFile)
+    for (const folder of ownSourceFolders) {
+      for (const rel of await treeFiles(path.join(projectDir, folder))) {
+        const file = path.join(projectDir, folder, rel)
+        files.push(await fileEntry(`own:${sources.ownPackage}`, file, `${folder}/${rel}`))
+      }
+    }
+  }
   if (sources.manifestFile) {
     files.push(await fileEntry('manifest', sources.manifestFile))
     const manifest = parseToml(await fs.readFile(sources.manifestFile, 'utf8'))
-    const projectDir = path.dirname(sources.projectFile)
+    // paths in a manifest are relative to the manifest's folder (a workspace root's, for members)
+    const manifestDir = path.dirname(sources.manifestFile)
     for (const [name, relative] of pathPackagesOfManifest(manifest)) {
-      const root = path.resolve(projectDir, relative)
+      const root = path.resolve(manifestDir, relative)
       for (const rel of await treeFiles(root)) {
         files.push(await fileEntry(`package:${name}`, path.join(root, rel), rel))
       }

@@ -15,6 +15,11 @@ export interface KeyInputs {
   arch: string
   /** The resolved target string passed to `--cpu-target`. */
   cpuTarget: string
+  /**
+   * The CPU a host-dependent target (`native`) compiles for (see cpu-identity.ts); undefined for
+   * explicit target lists, whose images are the same on every host.
+   */
+  cpu?: string
   mode: string
   /** Packages loaded into the image, by name. */
   packages: string[]
@@ -23,22 +28,26 @@ export interface KeyInputs {
 }
 
 export interface KeyFile {
-  /** What the file is: project, manifest, package:<name>, workload, statements, script. */
+  /** What the file is: project, manifest, own:<name>, package:<name>, workload, statements, script. */
   role: string
   /** Path relative to its root (the project or package folder) for files in trees; '' otherwise. */
   relativePath: string
   sha256: string
 }
 
-/** Bumped whenever the image layout or the metadata format changes incompatibly. */
-export const keySchema = 1
+/**
+ * Bumped whenever the image layout, the metadata format or what the key covers changes
+ * incompatibly. 2: the project's own package source, the manifest Julia itself picks, and the
+ * CPU a `native` image is compiled for.
+ */
+export const keySchema = 2
 
 type KeyLine = (...parts: string[]) => void
 
 /** Pure: `prefix-julia-sysimage[-kind]-os-arch-julia-version-digest` over the lines `write` adds. */
 function digestKey(
   kind: string,
-  base: Pick<KeyInputs, 'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget'>,
+  base: Pick<KeyInputs, 'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu'>,
   write: (line: KeyLine) => void
 ): string {
   const hash = createHash('sha256')
@@ -47,6 +56,7 @@ function digestKey(
   line('julia', base.julia.version, base.julia.build)
   line('platform', base.os, base.arch)
   line('cpu-target', base.cpuTarget)
+  if (base.cpu !== undefined) line('cpu', base.cpu)
   write(line)
   const digest = hash.digest('hex').slice(0, 40)
   const prefix = base.prefix.trim() ? `${base.prefix.trim()}-` : ''
@@ -65,7 +75,10 @@ export function imageCacheKey(inputs: KeyInputs): string {
 }
 
 /** What a base object archive (chained mode) depends on: the Julia build, target and flags. */
-export type BaseKeyInputs = Pick<KeyInputs, 'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget'> & {
+export type BaseKeyInputs = Pick<
+  KeyInputs,
+  'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu'
+> & {
   /** The flags of the process that writes the archive; a change means another archive. */
   flags: string[]
   /** sha256 of the script that process runs. */

@@ -12,6 +12,8 @@ export interface ImageMetadata {
   image: { file: string; sha256: string; size: number }
   julia: { version: string; commit: string; os: string; arch: string; llvm: string }
   cpuTarget: string
+  /** For `native` builds: the CPU the image is compiled for (`Sys.CPU_NAME`, or `generic+<features digest>`). */
+  cpu?: string
   /** `full`: the whole image emitted; `chained`: new code linked onto a base archive. */
   mode: BuildMode
   /** Chained images: the base they were built on (its cache key and the sha256 of its image). */
@@ -57,6 +59,7 @@ export interface MetadataParts {
   image: { file: string; sha256: string; size: number }
   julia: ImageMetadata['julia']
   cpuTarget: string
+  cpu?: string
   mode: BuildMode
   base?: BaseReference
   imagePath: string
@@ -108,6 +111,7 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     image: parts.image,
     julia: parts.julia,
     cpuTarget: parts.cpuTarget,
+    ...(parts.cpu ? { cpu: parts.cpu } : {}),
     mode: parts.mode,
     ...(parts.base ? { base: parts.base } : {}),
     juliaArgs: [`--sysimage=${parts.imagePath}`],

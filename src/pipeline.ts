@@ -16,7 +16,14 @@ import { juliaProcessMs } from './julia/run-julia.js'
 import { selectJulia } from './julia/select.js'
 import type { Logger } from './log.js'
 import { buildMetadata, type ImageMetadata } from './metadata.js'
-import { packagesFileText, readProject, type JuliaProject, type PackageRef } from './project.js'
+import { cpuKeyField } from './key-inputs.js'
+import {
+  findManifest,
+  packagesFileText,
+  readProject,
+  type JuliaProject,
+  type PackageRef
+} from './project.js'
 import { assertSpaceFor, checkInputFiles, type BuildRequest } from './request.js'
 import { provideBaseArchive, type BaseArchive } from './stages/base-archive.js'
 import { linkChainedImage } from './stages/chained.js'
@@ -88,6 +95,10 @@ export interface PreparedBuild {
   julia: JuliaInfo
   /** The resolved `--cpu-target` string. */
   cpuTarget: string
+  /** The CPU a `native` image is compiled for (cpu-identity.ts); undefined for explicit targets. */
+  cpu?: string
+  /** True once the project was instantiated for this run (runBuild does it before keying). */
+  instantiated?: boolean
   /** `auto` resolved against what the Julia can do. */
   mode: BuildMode
   /** JULIA_IMAGE_THREADS for the output processes; undefined on Julia < 1.10. */
@@ -124,7 +135,7 @@ export async function prepareBuild(
   timer: StageTimer
 ): Promise<PreparedBuild> {
   const found = await readProject(request.projectDir)
-  const project = { ...found, packages: selectPackages(found.packages, request.packages) }
+  let project = { ...found, packages: selectPackages(found.packages, request.packages) }
   await checkInputFiles(request)
   const selected = await timer.stage('install', () =>
     selectJulia(
@@ -156,6 +167,8 @@ export async function prepareBuild(
     log.info(`mode: ${mode} (${why})`)
     return { julia, mode }
   })
+  // which manifest Julia reads depends on its version (versioned names, workspaces)
+  project = { ...project, manifestFile: await findManifest(project, julia.version) }
   const output = path.resolve(request.output ?? `sysimage.${julia.dlext}`)
   await assertSpaceFor(output, julia.baseImage)
   const threads = chooseImageThreads(
@@ -165,12 +178,16 @@ export async function prepareBuild(
     os.freemem()
   )
   log.info(`image threads: ${threads.threads ?? 1} (${threads.reason})`)
+  const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version)
+  const cpu = await cpuKeyField(julia, cpuTarget)
+  if (cpu) log.info(`compiling for this CPU: ${cpu}`)
   return {
     imageThreads: threads.threads,
     request,
     project,
     julia,
-    cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
+    cpuTarget,
+    cpu,
     mode,
     output
   }
@@ -203,9 +220,11 @@ export async function buildImage(
     await fs.writeFile(work('packages.txt'), packagesFileText(project.packages))
     const env = request.env
 
-    await timed('instantiate', () =>
-      setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined)
-    )
+    if (!prepared.instantiated) {
+      await timed('instantiate', () =>
+        setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined)
+      )
+    }
 
     const traced = await timed('trace', async () => {
       const traces: string[] = []
@@ -252,6 +271,7 @@ export async function buildImage(
           {
             julia,
             cpuTarget,
+            cpu: prepared.cpu,
             cacheKeyPrefix: request.cacheKeyPrefix,
             imageThreads: prepared.imageThreads,
             projectDir: project.dir,
@@ -362,6 +382,7 @@ export async function buildImage(
         llvm: julia.llvmVersion
       },
       cpuTarget,
+      cpu: prepared.cpu,
       mode,
       base: base?.reference,
       imagePath: output,

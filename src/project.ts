@@ -1,7 +1,10 @@
-import { promises as fs } from 'node:fs'
+import { promises as fs, readFileSync, statSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { parse as parseToml } from 'smol-toml'
 import { UserError } from './errors.js'
+import type { JuliaVersion } from './julia/version.js'
+import { chooseManifest, type ManifestView } from './manifest-choice.js'
 import { isFile } from './util/files.js'
 
 /** A package to load into the image. */
@@ -13,7 +16,13 @@ export interface PackageRef {
 export interface JuliaProject {
   dir: string
   projectFile: string
+  /**
+   * The manifest the Julia in use reads for this project (see manifest-choice.ts); set once the
+   * Julia is probed, since the rules depend on its version.
+   */
   manifestFile?: string
+  /** The project's name when it is itself a package (name, uuid and src/<name>.jl). */
+  ownPackage?: string
   /** The project's direct dependencies, plus the project itself when it is a package. */
   packages: PackageRef[]
 }
@@ -102,9 +111,36 @@ export async function readProject(dir: string): Promise<JuliaProject> {
       'Fix the [deps] section'
     )
   }
-  const manifestFile = await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml'])
+  const ownPackage = packages.some((p) => p.name === name) && hasOwnSource ? name : undefined
+  return { dir, projectFile, ownPackage, packages }
+}
+
+/** The real file system as the manifest rules see it. */
+function fileSystemView(): ManifestView {
+  return {
+    isFile: (file) => statSync(file, { throwIfNoEntry: false })?.isFile() ?? false,
+    isDir: (dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false,
+    readToml: (file) => {
+      try {
+        return parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>
+      } catch {
+        return undefined
+      }
+    },
+    home: os.homedir()
+  }
+}
+
+/**
+ * The manifest `version` of Julia reads for the project (none when there is none yet), checked
+ * to be valid TOML: Pkg's own message for a broken manifest is a stack trace several screens long.
+ */
+export async function findManifest(
+  project: Pick<JuliaProject, 'projectFile'>,
+  version: JuliaVersion
+): Promise<string | undefined> {
+  const manifestFile = chooseManifest(version, path.resolve(project.projectFile), fileSystemView())
   if (manifestFile) {
-    // Pkg's own message for a broken manifest is a stack trace several screens long
     try {
       parseToml(await fs.readFile(manifestFile, 'utf8'))
     } catch (error) {
@@ -115,7 +151,7 @@ export async function readProject(dir: string): Promise<JuliaProject> {
       )
     }
   }
-  return { dir, projectFile, manifestFile, packages }
+  return manifestFile
 }
 
 /** The packages file the Julia scripts read: "<uuid> <name>" per line. */

@@ -16,10 +16,13 @@ import {
 import type { BuildRequest } from './request.js'
 import { loadProblem } from './stages/verify.js'
 import type { ImageCache } from './store/types.js'
+import { findManifest } from './project.js'
+import { setupProject } from './stages/setup.js'
+import { restoreEntry, saveEntry } from './store/cache-entries.js'
 import { StageTimer } from './timing.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
 import { sha256File } from './util/hash.js'
-import { userCacheDir } from './util/user-cache.js'
+import { entriesDir } from './util/user-cache.js'
 import { errorMessage } from './errors.js'
 
 export interface RunResult extends BuildResult {
@@ -38,6 +41,7 @@ export async function cacheKeyFor(prepared: PreparedBuild): Promise<string> {
   const files = await collectKeyFiles({
     projectFile: project.projectFile,
     manifestFile: project.manifestFile,
+    ownPackage: project.ownPackage,
     workloads: request.workloads,
     statementFiles: request.statementFiles,
     scripts: imageShapingScripts.map(juliaScript)
@@ -46,6 +50,7 @@ export async function cacheKeyFor(prepared: PreparedBuild): Promise<string> {
     prefix: request.cacheKeyPrefix,
     ...(await juliaKeyFields(julia)),
     cpuTarget: prepared.cpuTarget,
+    cpu: prepared.cpu,
     mode: prepared.mode,
     packages: project.packages.map((p) => p.name),
     files
@@ -109,9 +114,45 @@ async function placeRestored(entryDir: string, prepared: PreparedBuild): Promise
 }
 
 /**
- * The run a user asks for: prepare, then restore a verified image from the cache when the same
- * inputs were built before, else build and save. A cache that fails is a warning, never a failed
- * run; an entry that fails its checks is thrown away and the image rebuilt.
+ * Instantiates the project (with the flags of a build) and computes the cache key from what is
+ * then on disk: a project without a committed manifest is keyed by the one Pkg just resolved.
+ */
+export async function setUpAndKey(
+  prepared: PreparedBuild,
+  log: Logger,
+  timer: StageTimer
+): Promise<{ prepared: PreparedBuild; cacheKey: string }> {
+  const { request, julia, project } = prepared
+  await timer.stage('instantiate', () =>
+    setupProject(
+      julia,
+      project.dir,
+      request.env,
+      request.measure,
+      project.manifestFile !== undefined
+    )
+  )
+  let manifestFile = project.manifestFile
+  if (!manifestFile) {
+    manifestFile = await findManifest(project, julia.version)
+    if (manifestFile) log.info(`keyed by the manifest Pkg resolved for this run: ${manifestFile}`)
+  }
+  const ready = { ...prepared, project: { ...project, manifestFile }, instantiated: true }
+  const cacheKey = await cacheKeyFor(ready)
+  log.info(`cache key: ${cacheKey}`)
+  return { prepared: ready, cacheKey }
+}
+
+/**
+ * The run a user asks for: prepare, set up the project, then restore a verified image from the
+ * cache when the same inputs were built before, else build and save. A cache that fails is a
+ * warning, never a failed run; an entry that fails its checks is thrown away and the image
+ * rebuilt (under the key's next generation where the cache cannot replace it).
+ *
+ * The project is instantiated before the key is computed, on hits too: a project without a
+ * committed manifest is keyed by the manifest Pkg resolves for this run (so new dependency
+ * versions miss), and on a fresh runner the packages' artifacts are downloaded before the load
+ * check, so an image of artifact-bearing packages (every `*_jll`) loads on a hit.
  */
 export async function runBuild(
   request: BuildRequest,
@@ -119,69 +160,44 @@ export async function runBuild(
   log: Logger
 ): Promise<RunResult> {
   const timer = new StageTimer(log)
-  const prepared = await prepareBuild(request, log, timer)
-  const cacheKey = await cacheKeyFor(prepared)
-  log.info(`cache key: ${cacheKey}`)
-  // @actions/cache restores to the path it saved from, and the path is part of the entry's
-  // version: the same folder on every run and machine (the user's cache folder, `~/…`)
-  const entryDir = path.join(userCacheDir(request.env, os.homedir()), 'cache-entry')
+  const { prepared, cacheKey } = await setUpAndKey(
+    await prepareBuild(request, log, timer),
+    log,
+    timer
+  )
+  const store = cache && { cache, entriesDir: entriesDir(request.env), what: 'image', log }
 
-  if (cache) {
-    const restored = await timer.stage('restore', async () => {
-      try {
-        await fs.rm(entryDir, { recursive: true, force: true })
-        if (!(await cache.restore(cacheKey, entryDir))) {
-          log.info(`no image in the ${cache.description} for this key: building`)
-          return undefined
-        }
-      } catch (error) {
-        log.warning(
-          `restoring from the ${cache.description} failed, building instead: ${errorMessage(error)}`
-        )
-        return undefined
+  let saveKey = cacheKey
+  if (store) {
+    const scratch = await fs.mkdtemp(
+      path.join(request.tempDir ?? os.tmpdir(), 'julia-sysimage-entry-')
+    )
+    try {
+      const restored = await timer.stage('restore', async () => {
+        const outcome = await restoreEntry(store, cacheKey, scratch, async (dir) => {
+          const rejection = await rejectionOf(dir, prepared)
+          return rejection === undefined ? { value: dir } : { rejection }
+        })
+        saveKey = outcome.saveKey
+        return outcome.value === undefined ? undefined : placeRestored(outcome.value, prepared)
+      })
+      if (restored) {
+        log.info(`restored ${restored.image} from the ${store.cache.description}`)
+        return { ...restored, cacheHit: true, cacheKey, timings: timer.timings }
       }
-      const rejection = await rejectionOf(entryDir, prepared)
-      if (rejection) {
-        log.warning(`the cached image was thrown away and will be rebuilt: ${rejection}`)
-        const discarded = await cache.discard(cacheKey).catch(() => false)
-        if (!discarded) {
-          log.warning(
-            `the ${cache.description} cannot replace the entry ${cacheKey}; change cache-key-prefix so the rebuilt image is saved under a new key`
-          )
-        }
-        return undefined
-      }
-      return placeRestored(entryDir, prepared)
-    })
-    if (restored) {
-      log.info(`restored ${restored.image} from the ${cache.description}`)
-      return { ...restored, cacheHit: true, cacheKey, timings: timer.timings }
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true })
     }
   }
 
   const built = await buildImage(prepared, log, timer, cache)
-  if (cache) {
-    await timer.stage('save', async () => {
-      try {
-        await fs.rm(entryDir, { recursive: true, force: true })
-        await fs.mkdir(entryDir, { recursive: true })
-        await fs.copyFile(built.image, path.join(entryDir, entryImage))
-        await fs.copyFile(built.metadataFile, path.join(entryDir, entryMetadata))
-        const outcome = await cache.save(cacheKey, entryDir)
-        const said = {
-          saved: 'saved to',
-          'already-existed': 'already in',
-          skipped: 'not saved (read-only) to'
-        }
-        log.info(`${said[outcome]} the ${cache.description}`)
-      } catch (error) {
-        log.warning(
-          `saving to the ${cache.description} failed (the image itself is fine): ${errorMessage(error)}`
-        )
-      } finally {
-        await fs.rm(entryDir, { recursive: true, force: true })
-      }
-    })
+  if (store) {
+    await timer.stage('save', () =>
+      saveEntry(store, saveKey, [
+        { source: built.image, name: entryImage },
+        { source: built.metadataFile, name: entryMetadata }
+      ])
+    )
   }
   return { ...built, cacheHit: false, cacheKey, timings: timer.timings }
 }

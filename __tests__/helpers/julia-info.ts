@@ -34,7 +34,8 @@ export function juliaInfo(os: JuliaInfo['os'], version: string, arch = 'x86_64')
     privateLibexecDir:
       v.minor >= 9 ? (os === 'windows' ? '..\\libexec\\julia' : '../libexec/julia') : '',
     macosVersions: os === 'macos' ? { product: '11.0', platform: '11.0' } : undefined,
-    chainedEntryPoint: false
+    chainedEntryPoint: false,
+    cpuName: 'znver3'
   }
 }
 
@@ -56,5 +57,6 @@ export const debianJulia153: JuliaInfo = {
   libjuliaUnversioned: false,
   hasLibjuliaInternal: false,
   privateLibexecDir: '',
-  chainedEntryPoint: false
+  chainedEntryPoint: false,
+  cpuName: 'generic'
 }

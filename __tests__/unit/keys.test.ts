@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { collectKeyFiles, pathPackagesOfManifest } from '../../src/key-inputs.js'
+import { compiledCpu, featuresOfCpuinfo, targetsHost } from '../../src/cpu-identity.js'
 import { baseArchiveKey, imageCacheKey, type KeyInputs } from '../../src/keys.js'
 
 const base: KeyInputs = {
@@ -143,5 +144,161 @@ describe('collectKeyFiles', () => {
     } finally {
       await fs.rm(root, { recursive: true, force: true })
     }
+  })
+})
+
+describe('the project’s own package source', () => {
+  it('is in the key: src/ and ext/ miss when edited, docs/, test/ and .git do not', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-keys-'))
+    try {
+      const uuid = '0d3c4c7e-1111-4222-8333-944455556666'
+      await fs.writeFile(path.join(root, 'Project.toml'), `name = "Mine"\nuuid = "${uuid}"\n`)
+      for (const dir of ['src', 'ext', 'docs', 'test', '.git']) {
+        await fs.mkdir(path.join(root, dir))
+      }
+      await fs.writeFile(path.join(root, 'src', 'Mine.jl'), 'module Mine\nf() = 1\nend\n')
+      await fs.writeFile(path.join(root, 'ext', 'MineExt.jl'), 'module MineExt end\n')
+      const sources = {
+        projectFile: path.join(root, 'Project.toml'),
+        ownPackage: 'Mine',
+        workloads: [],
+        statementFiles: [],
+        scripts: []
+      }
+      const keyOf = async () => imageCacheKey({ ...base, files: await collectKeyFiles(sources) })
+      const first = await keyOf()
+      // what the old key saw: the project file only
+      const withoutOwn = imageCacheKey({
+        ...base,
+        files: await collectKeyFiles({ ...sources, ownPackage: undefined })
+      })
+      assert.notEqual(first, withoutOwn)
+
+      for (const [file, text] of [
+        ['docs/make.jl', 'x'],
+        ['test/runtests.jl', 'x'],
+        ['.git/HEAD', 'x']
+      ]) {
+        await fs.writeFile(path.join(root, file), text)
+        assert.equal(await keyOf(), first, `${file} is not package code`)
+      }
+      await fs.writeFile(path.join(root, 'src', 'Mine.jl'), 'module Mine\nf() = 2\nend\n')
+      const edited = await keyOf()
+      assert.notEqual(edited, first, 'editing src/Mine.jl misses')
+      await fs.writeFile(path.join(root, 'src', 'helpers.jl'), 'g() = 1\n')
+      const added = await keyOf()
+      assert.notEqual(added, edited, 'adding a file under src/ misses')
+      await fs.writeFile(path.join(root, 'ext', 'MineExt.jl'), 'module MineExt\nh() = 1\nend\n')
+      assert.notEqual(await keyOf(), added, 'editing an extension misses')
+    } finally {
+      await fs.rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the manifest in the key', () => {
+  it('keys path packages relative to the chosen manifest’s folder (a workspace root’s)', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-keys-'))
+    try {
+      // /root/Manifest.toml names Lib at ./Lib; the member project lives in /root/app
+      await fs.mkdir(path.join(root, 'app'))
+      await fs.mkdir(path.join(root, 'Lib', 'src'), { recursive: true })
+      await fs.writeFile(path.join(root, 'app', 'Project.toml'), '')
+      await fs.writeFile(
+        path.join(root, 'Manifest.toml'),
+        'manifest_format = "2.0"\n[[deps.Lib]]\npath = "Lib"\nuuid = "0d3c4c7e-1111-4222-8333-944455556667"\n'
+      )
+      await fs.writeFile(path.join(root, 'Lib', 'src', 'Lib.jl'), 'module Lib end\n')
+      const files = await collectKeyFiles({
+        projectFile: path.join(root, 'app', 'Project.toml'),
+        manifestFile: path.join(root, 'Manifest.toml'),
+        workloads: [],
+        statementFiles: [],
+        scripts: []
+      })
+      assert.ok(files.some((f) => f.role === 'package:Lib' && f.relativePath === 'src/Lib.jl'))
+    } finally {
+      await fs.rm(root, { recursive: true, force: true })
+    }
+  })
+
+  it('a project keyed without a manifest and keyed with the one Pkg resolved differ', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-keys-'))
+    try {
+      await fs.writeFile(path.join(root, 'Project.toml'), '')
+      const sources = {
+        projectFile: path.join(root, 'Project.toml'),
+        workloads: [],
+        statementFiles: [],
+        scripts: []
+      }
+      const unresolved = imageCacheKey({ ...base, files: await collectKeyFiles(sources) })
+      const keyWith = async (text: string) => {
+        await fs.writeFile(path.join(root, 'Manifest.toml'), text)
+        const manifestFile = path.join(root, 'Manifest.toml')
+        return imageCacheKey({
+          ...base,
+          files: await collectKeyFiles({ ...sources, manifestFile })
+        })
+      }
+      const v1 = await keyWith('[[JSON]]\nuuid = "x"\nversion = "0.21.3"\n')
+      const v2 = await keyWith('[[JSON]]\nuuid = "x"\nversion = "0.21.4"\n')
+      assert.notEqual(v1, unresolved)
+      assert.notEqual(v2, v1, 'a newly resolved dependency version misses')
+    } finally {
+      await fs.rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the CPU in the key', () => {
+  const features = ['sse2', 'avx2', 'fma']
+  it('native keys the CPU Julia compiles for, by name', () => {
+    assert.equal(compiledCpu('native', 'znver3', features), 'znver3')
+    assert.equal(compiledCpu('native,-avx512f', 'icelake-server', features), 'icelake-server')
+    assert.notEqual(
+      imageCacheKey({ ...base, cpu: 'znver3' }),
+      imageCacheKey({ ...base, cpu: 'icelake-server' }),
+      'another CPU model is another key (a miss), not a rejected entry'
+    )
+    assert.notEqual(imageCacheKey({ ...base, cpu: 'znver3' }), imageCacheKey(base))
+  })
+  it('generic (Julia cannot name the model) keys the host’s feature set', () => {
+    const a = compiledCpu('native', 'generic', features)
+    assert.match(a ?? '', /^generic\+[0-9a-f]{16}$/)
+    assert.equal(compiledCpu('native', 'generic', ['fma', 'avx2', 'sse2', 'avx2']), a, 'a set')
+    assert.notEqual(compiledCpu('native', 'generic', [...features, 'avx512f']), a)
+    assert.equal(compiledCpu('native', '', features), a, 'an empty name is generic')
+  })
+  it('explicit targets do not depend on the host', () => {
+    assert.equal(compiledCpu('generic;haswell,clone_all', 'znver3', features), undefined)
+    assert.equal(compiledCpu('x86-64-v3', 'generic', features), undefined)
+    assert.equal(targetsHost('generic;native,-avx'), true)
+  })
+  it('reads the flags of /proc/cpuinfo (x86 and ARM)', () => {
+    const x86 =
+      'processor\t: 0\nmodel name\t: AMD EPYC 7763\nflags\t\t: fpu sse2 avx2\nbugs\t\t: sysret_ss_attrs\n\nprocessor\t: 1\nflags\t\t: other\n'
+    assert.deepEqual(featuresOfCpuinfo(x86), ['fpu', 'sse2', 'avx2'])
+    assert.deepEqual(featuresOfCpuinfo('processor\t: 0\nFeatures\t: fp asimd aes\n'), [
+      'fp',
+      'asimd',
+      'aes'
+    ])
+    assert.deepEqual(featuresOfCpuinfo(''), [])
+  })
+  it('the base archive key takes the CPU as well', () => {
+    const inputs = {
+      prefix: '',
+      julia: base.julia,
+      os: 'linux',
+      arch: 'x86_64',
+      cpuTarget: 'native',
+      flags: [],
+      scriptSha256: 'b1'
+    }
+    assert.notEqual(
+      baseArchiveKey({ ...inputs, cpu: 'znver3' }),
+      baseArchiveKey({ ...inputs, cpu: 'skylake' })
+    )
   })
 })

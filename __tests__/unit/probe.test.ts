@@ -54,6 +54,12 @@ describe('parseProbeOutput', () => {
     assert.equal(info.libjuliaUnversioned, false)
     assert.equal(info.macosVersions, undefined)
     assert.equal(info.chainedEntryPoint, false)
+    assert.equal(info.cpuName, 'generic')
+  })
+  it('reads the CPU name, and an older probe output without one as empty', () => {
+    const named = debian153.replace('cpu_name\tgeneric', 'cpu_name\tznver3')
+    assert.equal(parseProbeOutput('/usr/bin/julia', named).cpuName, 'znver3')
+    assert.equal(parseProbeOutput('/j/bin/julia', mac110).cpuName, '')
   })
   it('reads whether Julia has the chained-image entry point', () => {
     const patched = debian153.replace('chained_entry_point\tfalse', 'chained_entry_point\ttrue')

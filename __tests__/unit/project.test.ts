@@ -4,7 +4,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { UserError } from '../../src/errors.js'
-import { packagesFileText, packagesOfProject, readProject } from '../../src/project.js'
+import { parseJuliaVersion } from '../../src/julia/version.js'
+import {
+  findManifest,
+  packagesFileText,
+  packagesOfProject,
+  readProject
+} from '../../src/project.js'
 
 describe('packagesOfProject', () => {
   it('lists direct dependencies, sorted, uuids lower-cased', () => {
@@ -52,7 +58,40 @@ describe('readProject', () => {
     assert.deepEqual(project.packages, [
       { name: 'Hello', uuid: '1e80cfa7-5217-4ab6-9ea0-c0962a7e7a30' }
     ])
-    assert.equal(project.manifestFile, path.resolve('examples/hello/Manifest.toml'))
+    assert.equal(project.ownPackage, undefined)
+    assert.equal(
+      await findManifest(project, parseJuliaVersion('1.5.3')),
+      path.resolve('examples/hello/Manifest.toml')
+    )
+  })
+  it('names the project itself when it is a package with src/<Name>.jl', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-project-'))
+    try {
+      const uuid = '7e5f3a10-1111-4222-8333-944455556666'
+      await fs.writeFile(path.join(dir, 'Project.toml'), `name = "Mine"\nuuid = "${uuid}"\n`)
+      assert.equal((await readProject(dir)).ownPackage, undefined) // no src/Mine.jl yet
+      await fs.mkdir(path.join(dir, 'src'))
+      await fs.writeFile(path.join(dir, 'src', 'Mine.jl'), 'module Mine end\n')
+      assert.equal((await readProject(dir)).ownPackage, 'Mine')
+    } finally {
+      await fs.rm(dir, { recursive: true })
+    }
+  })
+  it('names a chosen manifest that is not valid TOML', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-project-'))
+    try {
+      await fs.writeFile(path.join(dir, 'Project.toml'), '')
+      await fs.writeFile(path.join(dir, 'Manifest-v1.11.toml'), '[[broken')
+      const project = await readProject(dir)
+      // Julia 1.5 never reads the versioned name; 1.11 does
+      assert.equal(await findManifest(project, parseJuliaVersion('1.5.3')), undefined)
+      await assert.rejects(
+        findManifest(project, parseJuliaVersion('1.11.2')),
+        /Manifest-v1\.11\.toml is not valid TOML/
+      )
+    } finally {
+      await fs.rm(dir, { recursive: true })
+    }
   })
   it('names the missing folder', async () => {
     await assert.rejects(

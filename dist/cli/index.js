@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(927);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4417);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 927:
+/***/ 4417:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33336,6 +33336,61 @@ function stringify(obj, { maxDepth = 1000, numbersAsFloat = false, strictTempora
 /** @deprecated use `import * as ... from 'smol-toml'` instead */
 /* harmony default export */ const dist = ({ parse: parse, stringify: stringify, TomlDate: TomlDate, TomlError: TomlError });
 
+;// CONCATENATED MODULE: ./lib/cpu-identity.js
+
+
+
+/**
+ * Pure: true when the target list compiles for the machine it is built on, i.e. one of its
+ * `;`-separated targets is named `native` (features may follow after a comma).
+ */
+function targetsHost(cpuTarget) {
+    return cpuTarget.split(';').some((target) => target.split(',')[0].trim() === 'native');
+}
+/**
+ * Pure: which CPU an image built with `cpuTarget` is compiled for, as it goes into the cache key
+ * and the metadata; undefined when the target names its CPUs itself (an explicit list or
+ * `portable`), so the image is the same on every host.
+ *
+ * For `native` this is Julia's `Sys.CPU_NAME` (the LLVM name of the host's model, `znver3`,
+ * `icelake-server`): GitHub's runners of one label mix AMD and Intel models, and an image built
+ * for one does not load on the other, so another model must be another key (a miss), never an
+ * entry that is restored and then rejected. When Julia's LLVM does not know the model it says
+ * `generic` and compiles for the host's feature set instead, so then the features decide:
+ * `generic+<digest of the sorted feature list>`.
+ */
+function compiledCpu(cpuTarget, cpuName, hostFeatures) {
+    if (!targetsHost(cpuTarget))
+        return undefined;
+    const name = cpuName.trim() || 'generic';
+    if (name !== 'generic')
+        return name;
+    const features = [...new Set(hostFeatures)].sort().join(' ');
+    return `generic+${(0,external_node_crypto_.createHash)('sha256').update(features).digest('hex').slice(0, 16)}`;
+}
+/** Pure: the feature flags of the first CPU in a Linux `/proc/cpuinfo` (x86 `flags`, ARM `Features`). */
+function featuresOfCpuinfo(text) {
+    const line = /^(?:flags|Features)\s*:(.*)$/m.exec(text);
+    return line ? line[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+/**
+ * The host CPU's feature set, for when Julia cannot name the model. On Linux the kernel's flag
+ * list (`/proc/cpuinfo`) is what LLVM's own host detection sees, and it differs between the CPU
+ * families a runner label mixes. `generic` comes from distribution builds whose LLVM predates
+ * the CPU, which are a Linux matter; elsewhere (official macOS and Windows builds name their
+ * CPUs) the model string Node reports stands in, which separates those families as well.
+ */
+async function hostCpuFeatures() {
+    if (process.platform === 'linux') {
+        const text = await external_node_fs_namespaceObject.promises.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+        const features = featuresOfCpuinfo(text);
+        if (features.length > 0)
+            return features;
+    }
+    const model = external_node_os_namespaceObject.cpus()[0]?.model ?? '';
+    return model ? [`model:${model.trim()}`] : [];
+}
+
 ;// CONCATENATED MODULE: ./lib/util/hash.js
 
 
@@ -33352,6 +33407,7 @@ async function sha256File(file) {
 
 
 
+
 /** The digest of the Julia build: its commit, or its base image's content when none is recorded. */
 async function juliaBuildId(julia) {
     return julia.commit ? `commit:${julia.commit}` : `image:${await sha256File(julia.baseImage)}`;
@@ -33363,6 +33419,14 @@ async function juliaKeyFields(julia) {
         os: julia.os,
         arch: julia.arch
     };
+}
+/**
+ * The CPU an image for `cpuTarget` is compiled for (undefined for explicit targets); the host's
+ * features are read only when Julia cannot name the model.
+ */
+async function cpuKeyField(julia, cpuTarget) {
+    const generic = targetsHost(cpuTarget) && (julia.cpuName.trim() || 'generic') === 'generic';
+    return compiledCpu(cpuTarget, julia.cpuName, generic ? await hostCpuFeatures() : []);
 }
 async function fileEntry(role, file, relativePath = '') {
     return { role, relativePath, sha256: await sha256File(file) };
@@ -33388,6 +33452,8 @@ function pathPackagesOfManifest(manifest) {
 /** Every file below `root`, as paths relative to it (with `/`), skipping VCS and hidden folders. */
 async function treeFiles(root) {
     const found = [];
+    if (!(await external_node_fs_namespaceObject.promises.stat(root).catch(() => undefined))?.isDirectory())
+        return found;
     const walk = async (dir, rel) => {
         const entries = await external_node_fs_namespaceObject.promises.readdir(dir, { withFileTypes: true });
         for (const entry of entries) {
@@ -33404,18 +33470,33 @@ async function treeFiles(root) {
     return found.sort();
 }
 /**
- * Digests of every file that shapes the image: project and manifest, the source trees of path
- * packages (an image keeps the code it was built with, so editing a local package must miss),
+ * The folders of a package project whose files its code can load: `src/` (the package itself)
+ * and `ext/` (its extensions). Docs, tests and `.git` do not end up in an image.
+ */
+const ownSourceFolders = ['src', 'ext'];
+/**
+ * Digests of every file that shapes the image: project and manifest, the project's own source
+ * when it is a package, the source trees of path packages (an image keeps the code it was built with, so editing a local package must miss),
  * workloads, statement files and julia-sysimage's own Julia scripts.
  */
 async function collectKeyFiles(sources) {
     const files = [await fileEntry('project', sources.projectFile)];
+    if (sources.ownPackage) {
+        const projectDir = external_node_path_namespaceObject.dirname(sources.projectFile);
+        for (const folder of ownSourceFolders) {
+            for (const rel of await treeFiles(external_node_path_namespaceObject.join(projectDir, folder))) {
+                const file = external_node_path_namespaceObject.join(projectDir, folder, rel);
+                files.push(await fileEntry(`own:${sources.ownPackage}`, file, `${folder}/${rel}`));
+            }
+        }
+    }
     if (sources.manifestFile) {
         files.push(await fileEntry('manifest', sources.manifestFile));
         const manifest = parse(await external_node_fs_namespaceObject.promises.readFile(sources.manifestFile, 'utf8'));
-        const projectDir = external_node_path_namespaceObject.dirname(sources.projectFile);
+        // paths in a manifest are relative to the manifest's folder (a workspace root's, for members)
+        const manifestDir = external_node_path_namespaceObject.dirname(sources.manifestFile);
         for (const [name, relative] of pathPackagesOfManifest(manifest)) {
-            const root = external_node_path_namespaceObject.resolve(projectDir, relative);
+            const root = external_node_path_namespaceObject.resolve(manifestDir, relative);
             for (const rel of await treeFiles(root)) {
                 files.push(await fileEntry(`package:${name}`, external_node_path_namespaceObject.join(root, rel), rel));
             }
@@ -33432,8 +33513,12 @@ async function collectKeyFiles(sources) {
 
 ;// CONCATENATED MODULE: ./lib/keys.js
 
-/** Bumped whenever the image layout or the metadata format changes incompatibly. */
-const keySchema = 1;
+/**
+ * Bumped whenever the image layout, the metadata format or what the key covers changes
+ * incompatibly. 2: the project's own package source, the manifest Julia itself picks, and the
+ * CPU a `native` image is compiled for.
+ */
+const keySchema = 2;
 /** Pure: `prefix-julia-sysimage[-kind]-os-arch-julia-version-digest` over the lines `write` adds. */
 function digestKey(kind, base, write) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -33442,6 +33527,8 @@ function digestKey(kind, base, write) {
     line('julia', base.julia.version, base.julia.build);
     line('platform', base.os, base.arch);
     line('cpu-target', base.cpuTarget);
+    if (base.cpu !== undefined)
+        line('cpu', base.cpu);
     write(line);
     const digest = hash.digest('hex').slice(0, 40);
     const prefix = base.prefix.trim() ? `${base.prefix.trim()}-` : '';
@@ -33786,6 +33873,12 @@ function parseKeyValueRows(text) {
 
 
 
+/**
+ * Test seam, read here and nowhere else: when set, the probe reports this CPU name instead of
+ * Julia's, so a test can play "the next run lands on another CPU model" on one machine. It only
+ * changes what julia-sysimage believes (and so the cache key), never how Julia compiles.
+ */
+const cpuNameOverrideVariable = 'JULIA_SYSIMAGE_TEST_CPU_NAME';
 const kernels = {
     Linux: 'linux',
     Darwin: 'macos',
@@ -33828,7 +33921,8 @@ function parseProbeOutput(executable, text) {
         macosVersions: product
             ? { product, platform: facts.get('macos_platform_version') || product }
             : undefined,
-        chainedEntryPoint: facts.get('chained_entry_point') === 'true'
+        chainedEntryPoint: facts.get('chained_entry_point') === 'true',
+        cpuName: facts.get('cpu_name') ?? ''
     };
 }
 /** Runs the probe script with the given Julia. */
@@ -33846,11 +33940,122 @@ async function probeJulia(executable, env) {
     if (result.code !== 0) {
         throw new UserError('julia', `${executable} did not run (${result.signal ?? `exit code ${result.code}`}): ${lastLines(result.stderr, 5) || 'no output'}`, 'Check that this Julia installation works: run it with --version');
     }
-    return parseProbeOutput(executable, result.stdout);
+    const info = parseProbeOutput(executable, result.stdout);
+    const cpuOverride = env[cpuNameOverrideVariable];
+    return cpuOverride ? { ...info, cpuName: cpuOverride } : info;
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./lib/manifest-choice.js
+
+
+/**
+ * Pure: the manifest file names Julia looks for beside a project file, in order.
+ *
+ * `base/loading.jl`, `const manifest_names`:
+ * - up to 1.10.7: `JuliaManifest.toml`, `Manifest.toml`;
+ * - 1.11.0 on, and 1.10.8 on (backported by JuliaLang/julia PRs #56600 and #56653; see #56709):
+ *   `JuliaManifest-vX.Y.toml`, `Manifest-vX.Y.toml` for the running X.Y first, then the plain names.
+ */
+function manifestNames(version) {
+    const plain = ['JuliaManifest.toml', 'Manifest.toml'];
+    const versioned = atLeast(version, 1, 11) || (version.major === 1 && version.minor === 10 && version.patch >= 8);
+    if (!versioned)
+        return plain;
+    const xy = `${version.major}.${version.minor}`;
+    return [`JuliaManifest-v${xy}.toml`, `Manifest-v${xy}.toml`, ...plain];
+}
+/** The project file of a folder: `JuliaProject.toml` wins over `Project.toml` (`project_names`). */
+function projectFileIn(dir, view) {
+    for (const name of ['JuliaProject.toml', 'Project.toml']) {
+        const file = external_node_path_namespaceObject.join(dir, name);
+        if (view.isFile(file))
+            return file;
+    }
+    return undefined;
+}
+function workspaceProjects(toml) {
+    const workspace = toml?.workspace;
+    const projects = workspace?.projects;
+    return Array.isArray(projects) ? projects.filter((p) => typeof p === 'string') : [];
+}
+/**
+ * Pure: the workspace root project a project belongs to (`base_project` in `base/loading.jl`), or
+ * undefined. Workspaces exist from Julia 1.12:
+ * - 1.12: only the parent folder's project is asked, and it must list the member's folder name
+ *   in `[workspace] projects`;
+ * - later sources (applied here from 1.13): every ancestor folder is asked in turn (stopping at
+ *   the file system root, or when leaving the home folder if the project is inside it), and an
+ *   entry matches when it names the member's folder relative to that ancestor.
+ */
+function workspaceRoot(version, projectFile, view) {
+    if (!atLeast(version, 1, 12))
+        return undefined;
+    const projectDir = external_node_path_namespaceObject.resolve(external_node_path_namespaceObject.dirname(projectFile));
+    if (!atLeast(version, 1, 13)) {
+        const parent = external_node_path_namespaceObject.dirname(projectDir);
+        const baseFile = parent === projectDir ? undefined : projectFileIn(parent, view);
+        if (!baseFile)
+            return undefined;
+        return workspaceProjects(view.readToml(baseFile)).includes(external_node_path_namespaceObject.basename(projectDir))
+            ? baseFile
+            : undefined;
+    }
+    const home = external_node_path_namespaceObject.resolve(view.home);
+    const inHome = projectDir === home || projectDir.startsWith(home + external_node_path_namespaceObject.sep);
+    let current = projectDir;
+    for (;;) {
+        const parent = external_node_path_namespaceObject.dirname(current);
+        if (parent === current)
+            return undefined;
+        if (inHome && !(parent === home || parent.startsWith(home + external_node_path_namespaceObject.sep)))
+            return undefined;
+        const baseFile = projectFileIn(parent, view);
+        if (baseFile) {
+            const members = workspaceProjects(view.readToml(baseFile));
+            if (members.some((member) => external_node_path_namespaceObject.resolve(parent, member) === projectDir))
+                return baseFile;
+        }
+        current = parent;
+    }
+}
+/**
+ * Pure: the manifest Julia `version` uses for `projectFile` (`project_file_manifest_path` in
+ * `base/loading.jl`), or undefined when it would use none.
+ *
+ * 1. Julia ≥ 1.12: a workspace member uses its workspace root's manifest (found by the same
+ *    rules, so a nested workspace ends at the outermost root).
+ * 2. A `manifest = "..."` entry in the project file, relative to its folder. Julia 1.5's reader
+ *    (a line-by-line regex over the top of the file) returns it whether or not the file exists,
+ *    so a missing one means no manifest; the TOML-based reader of 1.6 and later takes it only
+ *    when the file exists and otherwise falls back to the names.
+ * 3. The first of `manifestNames(version)` that exists beside the project file.
+ */
+function chooseManifest(version, projectFile, view) {
+    const root = workspaceRoot(version, projectFile, view);
+    if (root) {
+        const rootManifest = chooseManifest(version, root, view);
+        if (rootManifest)
+            return rootManifest;
+    }
+    const dir = external_node_path_namespaceObject.resolve(external_node_path_namespaceObject.dirname(projectFile));
+    const explicit = view.readToml(projectFile)?.manifest;
+    if (typeof explicit === 'string') {
+        const file = external_node_path_namespaceObject.resolve(dir, explicit);
+        if (view.isFile(file))
+            return file;
+        if (!atLeast(version, 1, 6))
+            return undefined;
+    }
+    for (const name of manifestNames(version)) {
+        const file = external_node_path_namespaceObject.join(dir, name);
+        if (view.isFile(file))
+            return file;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./lib/util/files.js
 
 /** The path's stat, or undefined when it does not exist (or cannot be read). */
@@ -33868,6 +34073,8 @@ async function isDirectory(file) {
 }
 
 ;// CONCATENATED MODULE: ./lib/project.js
+
+
 
 
 
@@ -33933,9 +34140,32 @@ async function readProject(dir) {
     catch (error) {
         throw new UserError('project', `${projectFile}: ${error.message}`, 'Fix the [deps] section');
     }
-    const manifestFile = await firstExisting(dir, ['JuliaManifest.toml', 'Manifest.toml']);
+    const ownPackage = packages.some((p) => p.name === name) && hasOwnSource ? name : undefined;
+    return { dir, projectFile, ownPackage, packages };
+}
+/** The real file system as the manifest rules see it. */
+function fileSystemView() {
+    return {
+        isFile: (file) => (0,external_node_fs_namespaceObject.statSync)(file, { throwIfNoEntry: false })?.isFile() ?? false,
+        isDir: (dir) => (0,external_node_fs_namespaceObject.statSync)(dir, { throwIfNoEntry: false })?.isDirectory() ?? false,
+        readToml: (file) => {
+            try {
+                return parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+            }
+            catch {
+                return undefined;
+            }
+        },
+        home: external_node_os_namespaceObject.homedir()
+    };
+}
+/**
+ * The manifest `version` of Julia reads for the project (none when there is none yet), checked
+ * to be valid TOML: Pkg's own message for a broken manifest is a stack trace several screens long.
+ */
+async function findManifest(project, version) {
+    const manifestFile = chooseManifest(version, external_node_path_namespaceObject.resolve(project.projectFile), fileSystemView());
     if (manifestFile) {
-        // Pkg's own message for a broken manifest is a stack trace several screens long
         try {
             parse(await external_node_fs_namespaceObject.promises.readFile(manifestFile, 'utf8'));
         }
@@ -33943,7 +34173,7 @@ async function readProject(dir) {
             throw new UserError('project', `${manifestFile} is not valid TOML (${error.message.split('\n')[0]})`, 'Restore it from version control, or delete it and run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` to write a new one');
         }
     }
-    return { dir, projectFile, manifestFile, packages };
+    return manifestFile;
 }
 /** The packages file the Julia scripts read: "<uuid> <name>" per line. */
 function packagesFileText(packages) {
@@ -37962,10 +38192,18 @@ function describePlatform(platform) {
 
 ;// CONCATENATED MODULE: ./lib/util/user-cache.js
 
+
 /** Pure: julia-sysimage's folder in the user's cache (`$XDG_CACHE_HOME/julia-sysimage`, else `~/.cache/…`). */
 function userCacheDir(env, home) {
     const cacheHome = env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(home, '.cache');
     return external_node_path_namespaceObject.join(cacheHome, 'julia-sysimage');
+}
+/**
+ * The folder of per-key cache entry folders (store/cache-entries.ts). Under the user's cache
+ * folder, i.e. `~/…` on a runner: @actions/cache ties an entry to the path it was saved from.
+ */
+function entriesDir(env, home = external_node_os_namespaceObject.homedir()) {
+    return external_node_path_namespaceObject.join(userCacheDir(env, home), 'entries');
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/tool-cache.js
@@ -38630,6 +38868,7 @@ function buildMetadata(parts) {
         image: parts.image,
         julia: parts.julia,
         cpuTarget: parts.cpuTarget,
+        ...(parts.cpu ? { cpu: parts.cpu } : {}),
         mode: parts.mode,
         ...(parts.base ? { base: parts.base } : {}),
         juliaArgs: [`--sysimage=${parts.imagePath}`],
@@ -38994,6 +39233,198 @@ function checkImageCommand(image, projectDir, packagesFile, resultFile) {
         ],
         env: {}
     };
+}
+
+;// CONCATENATED MODULE: ./lib/store/entry-lock.js
+
+const pollMs = 250;
+/** True when a process with this id runs on this machine (signal 0 only asks). */
+function isRunning(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: it exists but belongs to another user
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * Takes the lock file `file` (created exclusively, holding this process's id), waiting while
+ * another running process holds it; a lock left by a process that no longer runs is taken over.
+ * Resolves to the function that releases it. Rejects after `timeoutMs`.
+ */
+async function acquireLock(file, timeoutMs, onWait) {
+    const deadline = Date.now() + timeoutMs;
+    let told = false;
+    for (;;) {
+        try {
+            const handle = await external_node_fs_namespaceObject.promises.open(file, 'wx');
+            try {
+                await handle.writeFile(String(process.pid));
+            }
+            finally {
+                await handle.close();
+            }
+            return () => external_node_fs_namespaceObject.promises.rm(file, { force: true });
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+        const holder = Number((await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
+            if (!told)
+                onWait?.(holder);
+            told = true;
+        }
+        else {
+            // left behind by a process that died; an empty file is one being written, unless it has
+            // stayed empty for a while (its writer died between creating and writing it)
+            const stat = await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
+            if (!stat)
+                continue;
+            if (holder || Date.now() - stat.mtimeMs > 10_000) {
+                await external_node_fs_namespaceObject.promises.rm(file, { force: true });
+                continue;
+            }
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`${file} is still held by process ${holder || '(unknown)'}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/store/cache-entries.js
+
+
+
+
+/**
+ * Restoring and saving cache entries (finished images and base archives alike).
+ *
+ * Entries pass through a folder of their own per key, `<entriesDir>/<key>`: @actions/cache makes
+ * the restored/saved path part of an entry's version, so the folder must be the same on every
+ * runner for the same key (a folder per run would never hit). A lock file beside it keeps two
+ * runs on one machine from using it at once, and files leave it for the run's own folder before
+ * the lock is released, so nothing one run needs sits where another run deletes.
+ *
+ * GitHub cache entries cannot be replaced or deleted. When a restored entry fails its checks,
+ * the rebuilt one is saved under the next *generation* of the key (`<key>-2`, `<key>-3`, …);
+ * every run looks the generations up in order (cheap lookups, no download) and restores the
+ * newest, so one bad entry costs one rebuild, not one per run. A store that can replace an entry
+ * (the local cache) keeps the first generation.
+ */
+/** Pure: the key of generation `n` (1 is the plain key). */
+function generationKey(key, n) {
+    return n <= 1 ? key : `${key}-${n}`;
+}
+/** How long a run waits for another run on the same machine to finish with an entry folder. */
+const lockTimeoutMs = 20 * 60_000;
+function entryFolder(store, key) {
+    // keys are ours (letters, digits, '.', '-', '_'), but never let one name a path elsewhere
+    if (!/^[A-Za-z0-9._-]+$/.test(key))
+        throw new Error(`not a cache key: ${key}`);
+    return external_node_path_namespaceObject.join(store.entriesDir, key);
+}
+/** Runs `fn` with the entry folder of `key` locked and empty; the folder is gone afterwards. */
+async function withEntryFolder(store, key, fn) {
+    const folder = entryFolder(store, key);
+    await external_node_fs_namespaceObject.promises.mkdir(store.entriesDir, { recursive: true });
+    const release = await acquireLock(`${folder}.lock`, lockTimeoutMs, (holder) => store.log.info(`waiting for process ${holder}, which is using the ${store.what} entry ${key}`));
+    try {
+        await external_node_fs_namespaceObject.promises.rm(folder, { recursive: true, force: true });
+        return await fn(folder);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(folder, { recursive: true, force: true });
+        await release();
+    }
+}
+/** Moves every file of `from` into `to` (a rename when both are on one file system). */
+async function moveFiles(from, to) {
+    await external_node_fs_namespaceObject.promises.mkdir(to, { recursive: true });
+    for (const name of await external_node_fs_namespaceObject.promises.readdir(from)) {
+        const source = external_node_path_namespaceObject.join(from, name);
+        const target = external_node_path_namespaceObject.join(to, name);
+        await external_node_fs_namespaceObject.promises.rename(source, target).catch(async (error) => {
+            if (error.code !== 'EXDEV')
+                throw error;
+            await external_node_fs_namespaceObject.promises.copyFile(source, target);
+        });
+    }
+}
+/** The newest generation of `key` in the cache (0: none). */
+async function newestGeneration(store, key) {
+    let n = 0;
+    while (await store.cache.has(generationKey(key, n + 1), entryFolder(store, generationKey(key, n + 1))))
+        n += 1;
+    return n;
+}
+/**
+ * Restores the newest generation of `key` into `into` (a folder of this run's own) and checks it.
+ * A miss, a failing cache (a warning) and a rejected entry (a warning, the entry discarded where
+ * the store can) all end without a value; `saveKey` says where the rebuilt entry goes.
+ */
+async function restoreEntry(store, key, into, check) {
+    const { cache, log, what } = store;
+    let newest;
+    let entryKey;
+    try {
+        newest = await newestGeneration(store, key);
+        if (newest === 0) {
+            log.info(`no ${what} in the ${cache.description} for this key: ${store.onMiss ?? 'building'}`);
+            return { saveKey: key };
+        }
+        entryKey = generationKey(key, newest);
+        const restored = await withEntryFolder(store, entryKey, async (folder) => {
+            if (!(await cache.restore(entryKey, folder)))
+                return false;
+            await moveFiles(folder, into);
+            return true;
+        });
+        if (!restored) {
+            log.info(`the ${what} entry ${entryKey} went away before it could be restored: building`);
+            return { saveKey: entryKey };
+        }
+    }
+    catch (error) {
+        log.warning(`restoring from the ${cache.description} failed, building instead (${what}): ${errorMessage(error)}`);
+        return { saveKey: key };
+    }
+    const checked = await check(into);
+    if (checked.rejection === undefined) {
+        log.info(`${what} restored from the ${cache.description} (${entryKey})`);
+        return { value: checked.value, saveKey: entryKey };
+    }
+    log.warning(`the cached ${what} was thrown away and will be rebuilt: ${checked.rejection}`);
+    if (await cache.discard(entryKey).catch(() => false))
+        return { saveKey: entryKey };
+    const next = generationKey(key, newest + 1);
+    log.warning(`the ${cache.description} cannot replace the entry ${entryKey}: the rebuilt ${what} is saved as ${next}, which later runs restore instead`);
+    return { saveKey: next };
+}
+/** Saves `files` as the entry `key`. A failing cache is a warning: the build itself is fine. */
+async function saveEntry(store, key, files) {
+    const { cache, log, what } = store;
+    try {
+        const outcome = await withEntryFolder(store, key, async (folder) => {
+            await external_node_fs_namespaceObject.promises.mkdir(folder, { recursive: true });
+            for (const file of files)
+                await external_node_fs_namespaceObject.promises.copyFile(file.source, external_node_path_namespaceObject.join(folder, file.name));
+            return cache.save(key, folder);
+        });
+        const said = {
+            saved: 'saved to',
+            'already-existed': 'already in',
+            skipped: 'not saved (read-only) to'
+        };
+        log.info(`${what} ${said[outcome]} the ${cache.description} (${key})`);
+    }
+    catch (error) {
+        log.warning(`saving the ${what} to the ${cache.description} failed (the ${what} itself is fine): ${errorMessage(error)}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/build/linker.js
@@ -39562,10 +39993,12 @@ async function baseKeyFor(spec) {
         prefix: spec.cacheKeyPrefix,
         ...(await juliaKeyFields(julia)),
         cpuTarget: spec.cpuTarget,
+        cpu: spec.cpu,
         flags: baseArchiveFlags(julia.version),
         scriptSha256: await sha256File(juliaScript('base_archive'))
     });
 }
+/** A restored entry's record once the entry passed its checks, or why it cannot serve. */
 async function checkRestored(dir, key, spec) {
     let record;
     try {
@@ -39588,7 +40021,7 @@ async function checkRestored(dir, key, spec) {
     }
     const rejection = await loadProblem(spec.julia, external_node_path_namespaceObject.join(dir, record.image.file), spec.projectDir, [], // no packages: only the start matters
     spec.workDir, spec.env);
-    return rejection ? { rejection } : { record };
+    return rejection ? { rejection } : { value: record };
 }
 async function describe(dir, file) {
     const full = external_node_path_namespaceObject.join(dir, file);
@@ -39639,46 +40072,29 @@ function toBase(dir, record, restored) {
 async function provideBaseArchive(spec, cache, log) {
     const key = await baseKeyFor(spec);
     log.info(`base archive key: ${key}`);
-    // a fixed folder under the user's cache: @actions/cache ties entries to the path they came from
-    const entryDir = external_node_path_namespaceObject.join(userCacheDir(spec.env, external_node_os_namespaceObject.homedir()), 'base-entry');
-    if (cache) {
-        try {
-            await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
-            if (await cache.restore(key, entryDir)) {
-                const checked = await checkRestored(entryDir, key, spec);
-                if (checked.rejection === undefined) {
-                    log.info(`base archive restored from the ${cache.description}`);
-                    return toBase(entryDir, checked.record, true);
-                }
-                log.warning(`the cached base archive was thrown away and will be rebuilt: ${checked.rejection}`);
-                await cache.discard(key).catch(() => false);
-            }
-            else {
-                log.info(`no base archive in the ${cache.description} for this key: building it once`);
-            }
-        }
-        catch (error) {
-            log.warning(`restoring the base archive failed, building it: ${errorMessage(error)}`);
-        }
+    const store = cache && {
+        cache,
+        entriesDir: entriesDir(spec.env),
+        what: 'base archive',
+        onMiss: 'building it once',
+        log
+    };
+    let saveKey = key;
+    if (store) {
+        // restored into this build's own work folder: no other run touches it
+        const restoredDir = external_node_path_namespaceObject.join(spec.workDir, 'base-restored');
+        const outcome = await restoreEntry(store, key, restoredDir, (dir) => checkRestored(dir, key, spec));
+        if (outcome.value)
+            return toBase(restoredDir, outcome.value, true);
+        saveKey = outcome.saveKey;
     }
     const builtDir = external_node_path_namespaceObject.join(spec.workDir, 'base');
     const record = await buildBase(spec, key, builtDir, log);
-    if (cache) {
-        try {
-            await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
-            await external_node_fs_namespaceObject.promises.mkdir(entryDir, { recursive: true });
-            for (const file of [record.archive.file, record.image.file, baseRecordFile]) {
-                await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(builtDir, file), external_node_path_namespaceObject.join(entryDir, file));
-            }
-            const outcome = await cache.save(key, entryDir);
-            log.info(`base archive ${outcome === 'saved' ? 'saved to' : `${outcome}:`} the ${cache.description}`);
-        }
-        catch (error) {
-            log.warning(`saving the base archive failed (the build goes on): ${errorMessage(error)}`);
-        }
-        finally {
-            await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
-        }
+    if (store) {
+        await saveEntry(store, saveKey, [record.archive.file, record.image.file, baseRecordFile].map((name) => ({
+            source: external_node_path_namespaceObject.join(builtDir, name),
+            name
+        })));
     }
     return toBase(builtDir, record, false);
 }
@@ -40507,6 +40923,7 @@ const toolVersion = '0.1.0';
 
 
 
+
 /** The metadata file that belongs to an image. */
 function metadataPathFor(image) {
     return `${image}.json`;
@@ -40553,7 +40970,7 @@ function selectPackages(available, wanted) {
  */
 async function prepareBuild(request, log, timer) {
     const found = await readProject(request.projectDir);
-    const project = { ...found, packages: selectPackages(found.packages, request.packages) };
+    let project = { ...found, packages: selectPackages(found.packages, request.packages) };
     await checkInputFiles(request);
     const selected = await timer.stage('install', () => selectJulia({
         spec: request.juliaVersion,
@@ -40579,16 +40996,23 @@ async function prepareBuild(request, log, timer) {
         log.info(`mode: ${mode} (${why})`);
         return { julia, mode };
     });
+    // which manifest Julia reads depends on its version (versioned names, workspaces)
+    project = { ...project, manifestFile: await findManifest(project, julia.version) };
     const output = external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`);
     await assertSpaceFor(output, julia.baseImage);
     const threads = chooseImageThreads(request.imageThreads, julia.version, external_node_os_namespaceObject.availableParallelism(), external_node_os_namespaceObject.freemem());
     log.info(`image threads: ${threads.threads ?? 1} (${threads.reason})`);
+    const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version);
+    const cpu = await cpuKeyField(julia, cpuTarget);
+    if (cpu)
+        log.info(`compiling for this CPU: ${cpu}`);
     return {
         imageThreads: threads.threads,
         request,
         project,
         julia,
-        cpuTarget: resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version),
+        cpuTarget,
+        cpu,
         mode,
         output
     };
@@ -40611,7 +41035,9 @@ async function buildImage(prepared, log, timer, cache) {
     try {
         await external_node_fs_namespaceObject.promises.writeFile(work('packages.txt'), packagesFileText(project.packages));
         const env = request.env;
-        await timed('instantiate', () => setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined));
+        if (!prepared.instantiated) {
+            await timed('instantiate', () => setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined));
+        }
         const traced = await timed('trace', async () => {
             const traces = [];
             if (request.workloads.length > 0) {
@@ -40643,6 +41069,7 @@ async function buildImage(prepared, log, timer, cache) {
             base = await timed('base', () => provideBaseArchive({
                 julia,
                 cpuTarget,
+                cpu: prepared.cpu,
                 cacheKeyPrefix: request.cacheKeyPrefix,
                 imageThreads: prepared.imageThreads,
                 projectDir: project.dir,
@@ -40728,6 +41155,7 @@ async function buildImage(prepared, log, timer, cache) {
                 llvm: julia.llvmVersion
             },
             cpuTarget,
+            cpu: prepared.cpu,
             mode,
             base: base?.reference,
             imagePath: output,
@@ -40794,6 +41222,9 @@ class StageTimer {
 
 
 
+
+
+
 /** File names inside a cache entry: fixed, so the output path of a run does not matter. */
 const entryImage = 'image';
 const entryMetadata = 'metadata.json';
@@ -40802,6 +41233,7 @@ async function cacheKeyFor(prepared) {
     const files = await collectKeyFiles({
         projectFile: project.projectFile,
         manifestFile: project.manifestFile,
+        ownPackage: project.ownPackage,
         workloads: request.workloads,
         statementFiles: request.statementFiles,
         scripts: imageShapingScripts.map(juliaScript)
@@ -40810,6 +41242,7 @@ async function cacheKeyFor(prepared) {
         prefix: request.cacheKeyPrefix,
         ...(await juliaKeyFields(julia)),
         cpuTarget: prepared.cpuTarget,
+        cpu: prepared.cpu,
         mode: prepared.mode,
         packages: project.packages.map((p) => p.name),
         files
@@ -40858,70 +41291,65 @@ async function placeRestored(entryDir, prepared) {
     return { image: output, metadataFile, metadata, julia: prepared.julia };
 }
 /**
- * The run a user asks for: prepare, then restore a verified image from the cache when the same
- * inputs were built before, else build and save. A cache that fails is a warning, never a failed
- * run; an entry that fails its checks is thrown away and the image rebuilt.
+ * Instantiates the project (with the flags of a build) and computes the cache key from what is
+ * then on disk: a project without a committed manifest is keyed by the one Pkg just resolved.
+ */
+async function setUpAndKey(prepared, log, timer) {
+    const { request, julia, project } = prepared;
+    await timer.stage('instantiate', () => setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined));
+    let manifestFile = project.manifestFile;
+    if (!manifestFile) {
+        manifestFile = await findManifest(project, julia.version);
+        if (manifestFile)
+            log.info(`keyed by the manifest Pkg resolved for this run: ${manifestFile}`);
+    }
+    const ready = { ...prepared, project: { ...project, manifestFile }, instantiated: true };
+    const cacheKey = await cacheKeyFor(ready);
+    log.info(`cache key: ${cacheKey}`);
+    return { prepared: ready, cacheKey };
+}
+/**
+ * The run a user asks for: prepare, set up the project, then restore a verified image from the
+ * cache when the same inputs were built before, else build and save. A cache that fails is a
+ * warning, never a failed run; an entry that fails its checks is thrown away and the image
+ * rebuilt (under the key's next generation where the cache cannot replace it).
+ *
+ * The project is instantiated before the key is computed, on hits too: a project without a
+ * committed manifest is keyed by the manifest Pkg resolves for this run (so new dependency
+ * versions miss), and on a fresh runner the packages' artifacts are downloaded before the load
+ * check, so an image of artifact-bearing packages (every `*_jll`) loads on a hit.
  */
 async function runBuild(request, cache, log) {
     const timer = new StageTimer(log);
-    const prepared = await prepareBuild(request, log, timer);
-    const cacheKey = await cacheKeyFor(prepared);
-    log.info(`cache key: ${cacheKey}`);
-    // @actions/cache restores to the path it saved from, and the path is part of the entry's
-    // version: the same folder on every run and machine (the user's cache folder, `~/…`)
-    const entryDir = external_node_path_namespaceObject.join(userCacheDir(request.env, external_node_os_namespaceObject.homedir()), 'cache-entry');
-    if (cache) {
-        const restored = await timer.stage('restore', async () => {
-            try {
-                await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
-                if (!(await cache.restore(cacheKey, entryDir))) {
-                    log.info(`no image in the ${cache.description} for this key: building`);
-                    return undefined;
-                }
+    const { prepared, cacheKey } = await setUpAndKey(await prepareBuild(request, log, timer), log, timer);
+    const store = cache && { cache, entriesDir: entriesDir(request.env), what: 'image', log };
+    let saveKey = cacheKey;
+    if (store) {
+        const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-entry-'));
+        try {
+            const restored = await timer.stage('restore', async () => {
+                const outcome = await restoreEntry(store, cacheKey, scratch, async (dir) => {
+                    const rejection = await rejectionOf(dir, prepared);
+                    return rejection === undefined ? { value: dir } : { rejection };
+                });
+                saveKey = outcome.saveKey;
+                return outcome.value === undefined ? undefined : placeRestored(outcome.value, prepared);
+            });
+            if (restored) {
+                log.info(`restored ${restored.image} from the ${store.cache.description}`);
+                return { ...restored, cacheHit: true, cacheKey, timings: timer.timings };
             }
-            catch (error) {
-                log.warning(`restoring from the ${cache.description} failed, building instead: ${errorMessage(error)}`);
-                return undefined;
-            }
-            const rejection = await rejectionOf(entryDir, prepared);
-            if (rejection) {
-                log.warning(`the cached image was thrown away and will be rebuilt: ${rejection}`);
-                const discarded = await cache.discard(cacheKey).catch(() => false);
-                if (!discarded) {
-                    log.warning(`the ${cache.description} cannot replace the entry ${cacheKey}; change cache-key-prefix so the rebuilt image is saved under a new key`);
-                }
-                return undefined;
-            }
-            return placeRestored(entryDir, prepared);
-        });
-        if (restored) {
-            log.info(`restored ${restored.image} from the ${cache.description}`);
-            return { ...restored, cacheHit: true, cacheKey, timings: timer.timings };
+        }
+        finally {
+            await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
         }
     }
     const built = await buildImage(prepared, log, timer, cache);
-    if (cache) {
-        await timer.stage('save', async () => {
-            try {
-                await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
-                await external_node_fs_namespaceObject.promises.mkdir(entryDir, { recursive: true });
-                await external_node_fs_namespaceObject.promises.copyFile(built.image, external_node_path_namespaceObject.join(entryDir, entryImage));
-                await external_node_fs_namespaceObject.promises.copyFile(built.metadataFile, external_node_path_namespaceObject.join(entryDir, entryMetadata));
-                const outcome = await cache.save(cacheKey, entryDir);
-                const said = {
-                    saved: 'saved to',
-                    'already-existed': 'already in',
-                    skipped: 'not saved (read-only) to'
-                };
-                log.info(`${said[outcome]} the ${cache.description}`);
-            }
-            catch (error) {
-                log.warning(`saving to the ${cache.description} failed (the image itself is fine): ${errorMessage(error)}`);
-            }
-            finally {
-                await external_node_fs_namespaceObject.promises.rm(entryDir, { recursive: true, force: true });
-            }
-        });
+    if (store) {
+        await timer.stage('save', () => saveEntry(store, saveKey, [
+            { source: built.image, name: entryImage },
+            { source: built.metadataFile, name: entryMetadata }
+        ]));
     }
     return { ...built, cacheHit: false, cacheKey, timings: timer.timings };
 }
@@ -40957,6 +41385,9 @@ class LocalImageCache {
         for (const file of files)
             await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(entry, file), external_node_path_namespaceObject.join(dir, file));
         return true;
+    }
+    async has(key) {
+        return (await external_node_fs_namespaceObject.promises.stat(this.entry(key)).catch(() => undefined))?.isDirectory() ?? false;
     }
     async discard(key) {
         await external_node_fs_namespaceObject.promises.rm(this.entry(key), { recursive: true, force: true });

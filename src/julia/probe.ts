@@ -36,7 +36,19 @@ export interface JuliaInfo {
   macosVersions?: { product: string; platform: string }
   /** True when Julia exports `jl_precompiles_for_sysimage`, half of what chained images need. */
   chainedEntryPoint: boolean
+  /**
+   * `Sys.CPU_NAME`: the CPU `--cpu-target=native` compiles for (`generic` when Julia's LLVM does
+   * not know the host's model, e.g. Debian's 1.5.3 on an AMD EPYC Milan).
+   */
+  cpuName: string
 }
+
+/**
+ * Test seam, read here and nowhere else: when set, the probe reports this CPU name instead of
+ * Julia's, so a test can play "the next run lands on another CPU model" on one machine. It only
+ * changes what julia-sysimage believes (and so the cache key), never how Julia compiles.
+ */
+export const cpuNameOverrideVariable = 'JULIA_SYSIMAGE_TEST_CPU_NAME'
 
 const kernels: Record<string, JuliaOS> = {
   Linux: 'linux',
@@ -79,7 +91,8 @@ export function parseProbeOutput(executable: string, text: string): JuliaInfo {
     macosVersions: product
       ? { product, platform: facts.get('macos_platform_version') || product }
       : undefined,
-    chainedEntryPoint: facts.get('chained_entry_point') === 'true'
+    chainedEntryPoint: facts.get('chained_entry_point') === 'true',
+    cpuName: facts.get('cpu_name') ?? ''
   }
 }
 
@@ -109,5 +122,7 @@ export async function probeJulia(executable: string, env: NodeJS.ProcessEnv): Pr
       'Check that this Julia installation works: run it with --version'
     )
   }
-  return parseProbeOutput(executable, result.stdout)
+  const info = parseProbeOutput(executable, result.stdout)
+  const cpuOverride = env[cpuNameOverrideVariable]
+  return cpuOverride ? { ...info, cpuName: cpuOverride } : info
 }

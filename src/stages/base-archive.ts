@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {
   baseArchiveFile,
@@ -16,10 +15,11 @@ import { baseArchiveCommand, baseArchiveFlags } from '../julia/commands.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { juliaScript } from '../julia/scripts.js'
 import type { Logger } from '../log.js'
+import { restoreEntry, saveEntry, type EntryCheck } from '../store/cache-entries.js'
 import type { ImageCache } from '../store/types.js'
 import { sha256File } from '../util/hash.js'
+import { entriesDir } from '../util/user-cache.js'
 import { formatBytes } from '../util/memory.js'
-import { userCacheDir } from '../util/user-cache.js'
 import { findLinker, linkImage } from './link.js'
 import { runOutputProcess } from './object.js'
 import { checkImageLoadsAlone, loadProblem } from './verify.js'
@@ -37,6 +37,8 @@ export interface BaseArchive {
 export interface BaseArchiveSpec {
   julia: JuliaInfo
   cpuTarget: string
+  /** The CPU a `native` target compiles for (cpu-identity.ts); undefined for explicit targets. */
+  cpu?: string
   cacheKeyPrefix: string
   imageThreads?: number
   /** A project folder to start the load check in (any will do: the check loads no package). */
@@ -52,15 +54,18 @@ export async function baseKeyFor(spec: BaseArchiveSpec): Promise<string> {
     prefix: spec.cacheKeyPrefix,
     ...(await juliaKeyFields(julia)),
     cpuTarget: spec.cpuTarget,
+    cpu: spec.cpu,
     flags: baseArchiveFlags(julia.version),
     scriptSha256: await sha256File(juliaScript('base_archive'))
   })
 }
 
 /** A restored entry's record once the entry passed its checks, or why it cannot serve. */
-type Checked = { record: BaseRecord; rejection?: undefined } | { rejection: string }
-
-async function checkRestored(dir: string, key: string, spec: BaseArchiveSpec): Promise<Checked> {
+async function checkRestored(
+  dir: string,
+  key: string,
+  spec: BaseArchiveSpec
+): Promise<EntryCheck<BaseRecord>> {
   let record: BaseRecord
   try {
     record = JSON.parse(await fs.readFile(path.join(dir, baseRecordFile), 'utf8')) as BaseRecord
@@ -86,7 +91,7 @@ async function checkRestored(dir: string, key: string, spec: BaseArchiveSpec): P
     spec.workDir,
     spec.env
   )
-  return rejection ? { rejection } : { record }
+  return rejection ? { rejection } : { value: record }
 }
 
 async function describe(dir: string, file: string): Promise<BaseRecord['archive']> {
@@ -152,47 +157,35 @@ export async function provideBaseArchive(
 ): Promise<BaseArchive> {
   const key = await baseKeyFor(spec)
   log.info(`base archive key: ${key}`)
-  // a fixed folder under the user's cache: @actions/cache ties entries to the path they came from
-  const entryDir = path.join(userCacheDir(spec.env, os.homedir()), 'base-entry')
-  if (cache) {
-    try {
-      await fs.rm(entryDir, { recursive: true, force: true })
-      if (await cache.restore(key, entryDir)) {
-        const checked = await checkRestored(entryDir, key, spec)
-        if (checked.rejection === undefined) {
-          log.info(`base archive restored from the ${cache.description}`)
-          return toBase(entryDir, checked.record, true)
-        }
-        log.warning(
-          `the cached base archive was thrown away and will be rebuilt: ${checked.rejection}`
-        )
-        await cache.discard(key).catch(() => false)
-      } else {
-        log.info(`no base archive in the ${cache.description} for this key: building it once`)
-      }
-    } catch (error) {
-      log.warning(`restoring the base archive failed, building it: ${errorMessage(error)}`)
-    }
+  const store = cache && {
+    cache,
+    entriesDir: entriesDir(spec.env),
+    what: 'base archive',
+    onMiss: 'building it once',
+    log
+  }
+  let saveKey = key
+  if (store) {
+    // restored into this build's own work folder: no other run touches it
+    const restoredDir = path.join(spec.workDir, 'base-restored')
+    const outcome = await restoreEntry(store, key, restoredDir, (dir) =>
+      checkRestored(dir, key, spec)
+    )
+    if (outcome.value) return toBase(restoredDir, outcome.value, true)
+    saveKey = outcome.saveKey
   }
 
   const builtDir = path.join(spec.workDir, 'base')
   const record = await buildBase(spec, key, builtDir, log)
-  if (cache) {
-    try {
-      await fs.rm(entryDir, { recursive: true, force: true })
-      await fs.mkdir(entryDir, { recursive: true })
-      for (const file of [record.archive.file, record.image.file, baseRecordFile]) {
-        await fs.copyFile(path.join(builtDir, file), path.join(entryDir, file))
-      }
-      const outcome = await cache.save(key, entryDir)
-      log.info(
-        `base archive ${outcome === 'saved' ? 'saved to' : `${outcome}:`} the ${cache.description}`
-      )
-    } catch (error) {
-      log.warning(`saving the base archive failed (the build goes on): ${errorMessage(error)}`)
-    } finally {
-      await fs.rm(entryDir, { recursive: true, force: true })
-    }
+  if (store) {
+    await saveEntry(
+      store,
+      saveKey,
+      [record.archive.file, record.image.file, baseRecordFile].map((name) => ({
+        source: path.join(builtDir, name),
+        name
+      }))
+    )
   }
   return toBase(builtDir, record, false)
 }

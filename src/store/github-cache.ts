@@ -105,6 +105,10 @@ export class GitHubImageCache implements ImageCache {
     return false
   }
 
+  has(key: string, dir: string): Promise<boolean> {
+    return this.exists(key, dir)
+  }
+
   /** Whether an entry with exactly this key exists, without downloading it. */
   private async exists(key: string, dir: string): Promise<boolean> {
     const { result, problems } = await this.call(`looking up cache entry ${key}`, () =>

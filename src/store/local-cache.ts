@@ -30,6 +30,10 @@ export class LocalImageCache implements ImageCache {
     return true
   }
 
+  async has(key: string): Promise<boolean> {
+    return (await fs.stat(this.entry(key)).catch(() => undefined))?.isDirectory() ?? false
+  }
+
   async discard(key: string): Promise<boolean> {
     await fs.rm(this.entry(key), { recursive: true, force: true })
     return true

@@ -16,6 +16,11 @@ export interface ImageCache {
    */
   restore(key: string, dir: string): Promise<boolean>
   /**
+   * Whether an entry with exactly this key exists, without fetching it (`dir` as for `restore`).
+   * Rejects when the service fails.
+   */
+  has(key: string, dir: string): Promise<boolean>
+  /**
    * Saves the folder `dir` under `key` and says how that ended. An entry that already exists
    * under that key (another job of a matrix saved it first) is not an error; `skipped` means the
    * store does not accept writes here (a read-only cache mode). Rejects when the service fails.
