@@ -3,44 +3,78 @@ import { atLeast, type JuliaVersion } from './julia/version.js'
 const GiB = 1024 ** 3
 
 /**
- * What one `--output-o` process needs before any LLVM emission thread is counted (the heap
- * serialisation peak: 2.0 GB measured for a small image on Julia 1.5.3), and what each emission
- * thread adds (its share of the partitioned module, optimised and emitted on its own; an estimate
- * from PackageCompiler #1093 — Julia < 1.10 has no threads, so it cannot be measured here).
+ * Peak memory of an `--output-o` process, as measured and recorded in every image's metadata
+ * (`object.peakMemory` with `object.imageThreads`):
+ * - Julia 1.5.3 (one emission thread): 2.0–2.2 GB for the smallest example and a 450-statement
+ *   project alike — the serialisation and the whole-image module dominate;
+ * - Julia 1.10.8 with 2 image threads: 4.6 GB for the same smallest example.
+ * Read as "serial part + per emission thread": 2.2 GB + 2 × 1.2 GB = 4.6 GB. The per-thread
+ * figure rests on one 1.10 measurement; later ones (in the metadata) refine it.
  */
-export const serialMemory = 2 * GiB
-export const memoryPerThread = 1 * GiB
+export const serialMemory = 2.2 * GiB
+export const memoryPerThread = 1.2 * GiB
 
 export interface ThreadChoice {
   /** JULIA_IMAGE_THREADS, or undefined where Julia has no parallel emission. */
   threads?: number
-  /** For the log: why this number. */
+  /** For the log: which rule chose this number. */
   reason: string
 }
 
 /**
- * Pure: LLVM emission threads for the object build. An explicit `image-threads` wins. Otherwise
- * every logical CPU (Julia's own default is half of them, which leaves a CI runner idle), as many
- * as the free memory allows so that the build is not killed for memory, and at least one.
+ * Pure: Julia's own default for JULIA_IMAGE_THREADS (src/aotcompile.cpp of 1.10–1.12,
+ * `compute_image_thread_count`): half the CPU threads, at least one. (It also lowers the count for
+ * small modules, which is never the case for a whole system image.)
+ */
+export function juliaDefaultImageThreads(cpus: number): number {
+  return Math.max(1, Math.floor(cpus / 2))
+}
+
+/**
+ * Pure: LLVM emission threads for the object build. An explicit `image-threads` wins. Otherwise as
+ * many CPUs as the measured memory per thread lets the available memory hold (a build killed for
+ * memory costs far more than a slower one); when memory is too short even for Julia's own default,
+ * never more than that default, and at least one.
  */
 export function chooseImageThreads(
   requested: number | undefined,
   version: JuliaVersion,
   cpus: number,
-  freeMemory: number
+  availableMemory: number
 ): ThreadChoice {
   if (!atLeast(version, 1, 10)) {
     return { reason: 'Julia < 1.10 emits the image on one thread' }
   }
-  if (requested !== undefined) return { threads: requested, reason: 'image-threads' }
-  const byMemory = Math.floor((freeMemory - serialMemory) / memoryPerThread)
-  const threads = Math.max(1, Math.min(cpus, byMemory))
-  const gb = (freeMemory / GiB).toFixed(1)
+  if (requested !== undefined) return { threads: requested, reason: 'set by image-threads' }
+  const juliaDefault = juliaDefaultImageThreads(cpus)
+  const fits = Math.floor((availableMemory - serialMemory) / memoryPerThread)
+  const gb = (availableMemory / GiB).toFixed(1)
+  const model = `${(serialMemory / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`
+  if (fits >= cpus) {
+    return {
+      threads: cpus,
+      reason: `every CPU (${cpus}): ${gb} GiB available holds ${model}`
+    }
+  }
+  if (fits >= juliaDefault) {
+    return {
+      threads: fits,
+      reason: `${fits} of ${cpus} CPUs: what ${gb} GiB available holds at ${model}`
+    }
+  }
+  const threads = Math.max(1, fits)
   return {
     threads,
-    reason:
-      threads < cpus
-        ? `${cpus} CPUs, but ${gb} GiB free memory allows ${threads}`
-        : `${cpus} CPUs, ${gb} GiB free memory`
+    reason: `memory is short (${gb} GiB available, ${model}): ${threads}, not Julia's default of ${juliaDefault}`
   }
+}
+
+/**
+ * Memory the object build can count on: free memory, capped by the process's cgroup limit
+ * where Node knows one (containers report the host's free memory otherwise).
+ */
+export function availableMemory(freeMemory: number, constrainedMemory: number | undefined): number {
+  return constrainedMemory && constrainedMemory > 0
+    ? Math.min(freeMemory, constrainedMemory)
+    : freeMemory
 }

@@ -34,7 +34,11 @@ export interface ImageMetadata {
      */
     variants?: { added: number; used: number; skipped: number }
   }
-  object: { size: number; peakMemory: number }
+  /**
+   * The object build: archive size, the peak memory of its process and the emission threads it
+   * had (absent before Julia 1.10), so that memory per thread can be learned from real builds.
+   */
+  object: { size: number; peakMemory: number; imageThreads?: number }
   /** Wall time of each stage in milliseconds, in pipeline order. */
   timings: Record<string, number>
   /** Wall time spent inside Julia processes; the rest of the run is julia-sysimage's own. */
@@ -69,6 +73,7 @@ export interface MetadataParts {
   replay: ReplayReport
   objectSize: number
   peakMemory: number
+  imageThreads?: number
   timings: Record<string, number>
   juliaProcessMs: number
   verification: Verification
@@ -133,7 +138,11 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
         skipped: replay.variants.skipped
       }
     },
-    object: { size: parts.objectSize, peakMemory: parts.peakMemory },
+    object: {
+      size: parts.objectSize,
+      peakMemory: parts.peakMemory,
+      ...(parts.imageThreads !== undefined ? { imageThreads: parts.imageThreads } : {})
+    },
     timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, round(ms)])),
     juliaProcessMs: round(parts.juliaProcessMs),
     measurement

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { resolveCpuTarget } from './cpu-target.js'
-import { chooseImageThreads } from './image-threads.js'
+import { availableMemory, chooseImageThreads } from './image-threads.js'
 import { UserError } from './errors.js'
 import type { JuliaInfo } from './julia/probe.js'
 import {
@@ -29,7 +29,7 @@ import { provideBaseArchive, type BaseArchive } from './stages/base-archive.js'
 import { linkChainedImage } from './stages/chained.js'
 import { findObjcopy } from './stages/llvm-tools.js'
 import { buildObject } from './stages/object.js'
-import { findLinker, linkImage } from './stages/link.js'
+import { describeLink, findLinker, linkImage, type LinkOutcome } from './stages/link.js'
 import { setupProject } from './stages/setup.js'
 import { verifyImage } from './stages/verify.js'
 import { runWorkloads } from './stages/workload.js'
@@ -175,7 +175,7 @@ export async function prepareBuild(
     request.imageThreads,
     julia.version,
     os.availableParallelism(),
-    os.freemem()
+    availableMemory(os.freemem(), process.constrainedMemory?.())
   )
   log.info(`image threads: ${threads.threads ?? 1} (${threads.reason})`)
   const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version)
@@ -312,11 +312,11 @@ export async function buildImage(
     })
 
     await timed('link', async () => {
+      let linked: LinkOutcome
       const linker = await findLinker(julia)
-      log.info(`linker: ${linker.path} (${linker.kind})`)
       if (base) {
         const objcopy = await findObjcopy(julia, request, log)
-        await linkChainedImage(
+        linked = await linkChainedImage(
           julia,
           {
             chainedArchive: work('image-o.a'),
@@ -329,8 +329,9 @@ export async function buildImage(
           env
         )
       } else {
-        await linkImage(julia, linker, [work('image-o.a')], partialImage, env)
+        linked = await linkImage(julia, linker, [work('image-o.a')], partialImage, env)
       }
+      log.info(`linker: ${describeLink(linked)}`)
       if (!request.keepWorkDir) await fs.rm(work('image-o.a'), { force: true })
     })
 
@@ -392,6 +393,7 @@ export async function buildImage(
       replay: object.report,
       objectSize: object.objectSize,
       peakMemory: object.peakMemory,
+      imageThreads: prepared.imageThreads,
       timings: timer.timings,
       juliaProcessMs: juliaProcessMs(),
       verification,

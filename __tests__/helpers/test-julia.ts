@@ -53,3 +53,57 @@ export function juliaMissingReason(): string | undefined {
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..')
 export const fixturesDir = path.join(repoRoot, '__tests__', 'fixtures')
+
+/** One Julia the integration suites run the real pipeline with. */
+export interface TestJulia {
+  /** For test names: "Julia 1.5.3 (/usr/bin/julia)". */
+  label: string
+  executable: string
+  /** Why this Julia cannot run here, or undefined. */
+  skip?: string
+  /** Environment for its processes, with a depot of the test's own. */
+  env(depot: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv
+}
+
+/**
+ * Pure: the executables named in JULIA_SYSIMAGE_TEST_JULIAS (separated like PATH entries), or
+ * the `julia` on PATH when it is unset.
+ */
+export function testJuliaExecutables(list: string | undefined): string[] {
+  const named = (list ?? '')
+    .split(path.delimiter)
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+  return named.length > 0 ? [...new Set(named)] : ['julia']
+}
+
+function describeTestJulia(executable: string): TestJulia {
+  // Debian's 1.5 package needs bullseye's libunwind (see juliaTestEnv); official builds carry
+  // their own through RUNPATH, which LD_LIBRARY_PATH would override, so they get nothing added
+  const plain = spawnSync(executable, ['--version'], {
+    encoding: 'utf8',
+    env: juliaTestEnv(os.tmpdir())
+  })
+  const version = /julia version (\S+)/.exec(plain.stdout ?? '')?.[1]
+  const needsLibunwind = version?.startsWith('1.5.') ?? false
+  const env = (depot: string, base: NodeJS.ProcessEnv = process.env) => {
+    if (needsLibunwind) return juliaTestEnv(depot, base)
+    return { ...base, JULIA_DEPOT_PATH: depot, XDG_CACHE_HOME: path.join(depot, 'xdg-cache') }
+  }
+  const skip =
+    plain.error || plain.status !== 0 || !version
+      ? `${executable} does not run (${plain.error?.message ?? plain.stderr?.trim() ?? 'no version'})`
+      : needsLibunwind
+        ? juliaMissingReason()
+        : undefined
+  return { label: `Julia ${version ?? '?'} (${executable})`, executable, skip, env }
+}
+
+/**
+ * The Julias to run the real pipeline with, once each: JULIA_SYSIMAGE_TEST_JULIAS names several
+ * `julia` executables (e.g. a 1.10 and a 1.12 beside Debian's 1.5.3), so any newer Julia on a
+ * machine is exercised by `npm test` too; unset, the one `.ci/setup-julia.sh` installs.
+ */
+export const testJulias: TestJulia[] = testJuliaExecutables(
+  process.env.JULIA_SYSIMAGE_TEST_JULIAS
+).map(describeTestJulia)

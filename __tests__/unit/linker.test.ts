@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { bundledLldPath, linkCommand, lldDriverNames } from '../../src/build/linker.js'
+import {
+  bundledLldPath,
+  hasJuliaLinkRecipe,
+  linkCommand,
+  lldDriverNames,
+  parseJuliaLinkCommand
+} from '../../src/build/linker.js'
 import { debianJulia153, juliaInfo } from '../helpers/julia-info.js'
 
 describe('bundledLldPath', () => {
@@ -190,5 +196,77 @@ describe('lldDriverNames', () => {
   it('names the flavour driver per OS', () => {
     assert.deepEqual(lldDriverNames('linux'), ['ld.lld'])
     assert.deepEqual(lldDriverNames('macos'), ['ld64.lld'])
+  })
+})
+
+/**
+ * What julia/link_command.jl prints for Julia 1.10 on Linux: `Base.Linking.link_image_cmd` of
+ * 1.10's base/linking.jl gives `lld -flavor gnu -shared -o OUT --whole-archive OBJ
+ * --no-whole-archive -L<private libdir> -L<libdir> -ljulia -ljulia-internal` with the library
+ * folders prepended to LD_LIBRARY_PATH and lld's folder to PATH. Written from that source, not
+ * captured: no Julia ≥ 1.9 runs on the test machines.
+ */
+const julia110Output = [
+  ['arg', '/opt/julia/libexec/julia/lld'],
+  ['arg', '-flavor'],
+  ['arg', 'gnu'],
+  ['arg', ''], // `$V` (empty unless JULIA_VERBOSE_LINKING) stays an empty word
+  ['arg', '-shared'],
+  ['arg', '-o'],
+  ['arg', '/out/my image.so'],
+  ['arg', '--whole-archive'],
+  ['arg', '/w/image-o.a'],
+  ['arg', '--no-whole-archive'],
+  ['arg', '-L/opt/julia/lib/julia'],
+  ['arg', '-L/opt/julia/lib'],
+  ['arg', '-ljulia'],
+  ['arg', '-ljulia-internal'],
+  ['env', 'LD_LIBRARY_PATH', '/opt/julia/lib/julia:/opt/julia/lib'],
+  ['env', 'PATH', '/opt/julia/libexec/julia:/usr/bin']
+]
+  .flat()
+  .map((field) => `${field}\0`)
+  .join('')
+
+describe("Julia's own link recipe (Julia ≥ 1.9)", () => {
+  it('is asked for from Julia 1.9 on, when Base.Linking exists', () => {
+    assert.equal(hasJuliaLinkRecipe(juliaInfo('linux', '1.8.5')), false)
+    assert.equal(hasJuliaLinkRecipe(juliaInfo('linux', '1.9.0')), true)
+    assert.equal(hasJuliaLinkRecipe(juliaInfo('linux', '1.13.0')), true)
+    assert.equal(hasJuliaLinkRecipe(debianJulia153), false)
+  })
+  it('parses the program, every argument in order (empty ones and spaces kept), and the variables', () => {
+    const cmd = parseJuliaLinkCommand(julia110Output)
+    assert.equal(cmd.command, '/opt/julia/libexec/julia/lld')
+    assert.equal(cmd.args.length, 13)
+    assert.equal(cmd.args[2], '')
+    assert.equal(cmd.args[5], '/out/my image.so')
+    assert.deepEqual(cmd.args.slice(-2), ['-ljulia', '-ljulia-internal'])
+    assert.deepEqual(cmd.env, {
+      LD_LIBRARY_PATH: '/opt/julia/lib/julia:/opt/julia/lib',
+      PATH: '/opt/julia/libexec/julia:/usr/bin'
+    })
+  })
+  it('keeps a path with a newline or a tab whole (fields end in NUL, not in line breaks)', () => {
+    const cmd = parseJuliaLinkCommand('arg\0lld\0arg\0/a\nb\tc.so\0')
+    assert.deepEqual(cmd, { command: 'lld', args: ['/a\nb\tc.so'], env: {} })
+  })
+  it('refuses output it does not understand rather than linking with half a command', () => {
+    assert.throws(() => parseJuliaLinkCommand(''), /names no program/)
+    assert.throws(
+      () => parseJuliaLinkCommand('warning: something\n'),
+      /unexpected link command field/
+    )
+    assert.throws(() => parseJuliaLinkCommand('arg\0lld\0env\0PATH\0'), /unexpected/)
+  })
+  it('the hand-written recipe is never planned for the julia-recipe linker', () => {
+    assert.throws(() =>
+      linkCommand(
+        { kind: 'julia-recipe', path: '/opt/julia/bin/julia' },
+        juliaInfo('linux', '1.10.4'),
+        ['/o.a'],
+        '/i.so'
+      )
+    )
   })
 })

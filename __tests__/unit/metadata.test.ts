@@ -57,6 +57,14 @@ describe('buildMetadata', () => {
     assert.equal(m.mode, 'full')
     assert.equal('base' in m, false)
   })
+  it('records the emission threads beside the peak memory, only where Julia has them', () => {
+    assert.deepEqual(buildMetadata({ ...parts, imageThreads: 2 }).object, {
+      size: parts.objectSize,
+      peakMemory: 3000,
+      imageThreads: 2
+    })
+    assert.equal('imageThreads' in buildMetadata(parts).object, false)
+  })
   it('records the base a chained image was built on', () => {
     const base = { key: 'julia-sysimage-base-x', imageSha256: 'cd'.repeat(32) }
     const m = buildMetadata({ ...parts, mode: 'chained', base })

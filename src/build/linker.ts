@@ -4,10 +4,14 @@ import { atLeast } from '../julia/version.js'
 
 /**
  * Pure: which linker to use and the exact command that links an image object into a shared
- * library, per OS and Julia version. Mirrors `Base.Linking.link_image_cmd` of Julia 1.9–1.12
- * (research/julia-internals.md §2), so the same command works where Julia cannot be asked.
+ * library, per OS and Julia version. Julia ≥ 1.9 is asked for its own command
+ * (`Base.Linking.link_image_cmd`, see julia/link_command.jl); the hand-written recipe below mirrors
+ * that function of Julia 1.9–1.12 (`base/linking.jl`) and serves older Julia, and newer Julia whose
+ * own linker is missing.
  */
 export type LinkerKind =
+  /** Julia ≥ 1.9: the command `Base.Linking.link_image_cmd` of the Julia in use gives. */
+  | 'julia-recipe'
   /** `libexec/julia/lld` shipped with Julia ≥ 1.9; needs Julia's libraries on the loader path. */
   | 'bundled-lld'
   /** A flavour-named LLD driver on PATH: `ld.lld` (ELF, COFF-mingw) or `ld64.lld` (Mach-O). */
@@ -24,6 +28,36 @@ export interface LinkCommand {
   command: string
   args: string[]
   env: Record<string, string>
+}
+
+/** Pure: Julia 1.9 added `Base.Linking` (for package images), so it can say how it links. */
+export function hasJuliaLinkRecipe(julia: Pick<JuliaInfo, 'version'>): boolean {
+  return atLeast(julia.version, 1, 9)
+}
+
+/**
+ * Pure: the command julia/link_command.jl printed: NUL-terminated fields, `arg <word>` for the
+ * program and each argument, `env <name> <value>` for each variable it sets differently.
+ */
+export function parseJuliaLinkCommand(output: string): LinkCommand {
+  const fields = output.split('\0')
+  if (fields.at(-1) === '') fields.pop()
+  const words: string[] = []
+  const env: Record<string, string> = {}
+  for (let i = 0; i < fields.length;) {
+    const kind = fields[i]
+    if (kind === 'arg' && i + 1 < fields.length) {
+      words.push(fields[i + 1])
+      i += 2
+    } else if (kind === 'env' && i + 2 < fields.length) {
+      env[fields[i + 1]] = fields[i + 2]
+      i += 3
+    } else {
+      throw new Error(`unexpected link command field ${JSON.stringify(kind)} at ${i}`)
+    }
+  }
+  if (words.length === 0 || !words[0]) throw new Error('the link command names no program')
+  return { command: words[0], args: words.slice(1), env }
 }
 
 export function bundledLldPath(julia: JuliaInfo): string | undefined {
@@ -158,6 +192,9 @@ export function linkCommand(
   output: string,
   inheritedEnv: NodeJS.ProcessEnv = {}
 ): LinkCommand {
+  if (linker.kind === 'julia-recipe') {
+    throw new Error('the julia-recipe linker is asked for its command (stages/link.ts)')
+  }
   if (linker.kind === 'cc') {
     return { command: linker.path, args: compilerArgs(julia, objects, output), env: {} }
   }

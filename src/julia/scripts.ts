@@ -9,11 +9,22 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 export const juliaScriptsDir = path.resolve(here, '..', '..', 'julia')
 
 export type JuliaScript =
-  'probe' | 'setup_project' | 'run_workload' | 'build_image' | 'check_image' | 'base_archive'
+  | 'probe'
+  | 'setup_project'
+  | 'run_workload'
+  | 'build_image'
+  | 'check_image'
+  | 'base_archive'
+  | 'link_command'
 
 export function juliaScript(name: JuliaScript): string {
   return path.join(juliaScriptsDir, `${name}.jl`)
 }
 
 /** Every script whose content shapes a built image (for cache keys). */
-export const imageShapingScripts: JuliaScript[] = ['build_image', 'run_workload', 'base_archive']
+export const imageShapingScripts: JuliaScript[] = [
+  'build_image',
+  'run_workload',
+  'base_archive',
+  'link_command'
+]

@@ -13,7 +13,7 @@ import { UserError } from '../errors.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { lastLines, run } from '../util/process.js'
 import type { BaseArchive } from './base-archive.js'
-import { linkImage } from './link.js'
+import { linkImage, type LinkOutcome } from './link.js'
 
 export interface ChainedLink {
   /** The chained build's `--output-o` archive: the new code and the image's data. */
@@ -34,7 +34,7 @@ export async function linkChainedImage(
   julia: JuliaInfo,
   spec: ChainedLink,
   env: NodeJS.ProcessEnv
-): Promise<void> {
+): Promise<LinkOutcome> {
   const dir = path.join(spec.workDir, 'chained')
   await fs.mkdir(dir, { recursive: true })
   await extractMembers(spec.chainedArchive, [textMember, dataMember], dir)
@@ -53,5 +53,5 @@ export async function linkChainedImage(
     )
   }
   const objects = chainedLinkObjects((name) => path.join(dir, name))
-  await linkImage(julia, spec.linker, objects, spec.output, env)
+  return linkImage(julia, spec.linker, objects, spec.output, env)
 }

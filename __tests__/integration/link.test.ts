@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { after, before, describe, it } from 'node:test'
+import { probeJulia, type JuliaInfo } from '../../src/julia/probe.js'
+import { linkImage } from '../../src/stages/link.js'
+import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
+
+const exec = promisify(execFile)
+const skip = juliaMissingReason()
+
+/**
+ * The link stage's two recipes with real processes: the real julia/link_command.jl run by a real
+ * Julia, and a real ld.lld linking a real (tiny) archive. Julia 1.5.3 has no `Base.Linking`, so
+ * the "Julia ≥ 1.9" case is a stand-in: the real 1.5.3 with a `Base.Linking.link_image_cmd`
+ * defined before the script runs (`-L`), giving a command the way 1.9+ does (a Cmd with env).
+ */
+describe("link stage: Julia's own recipe, else the hand-written one", { skip }, () => {
+  let dir: string
+  let depot: string
+  let julia: JuliaInfo
+  let env: NodeJS.ProcessEnv
+  let archive: string
+  const file = (name: string) => path.join(dir, name)
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi link '))
+    depot = newDepot()
+    env = juliaTestEnv(depot)
+    julia = await probeJulia('julia', env)
+    await fs.writeFile(file('marker.c'), 'int julia_sysimage_link_marker(void) { return 42; }\n')
+    await exec('cc', ['-fPIC', '-c', file('marker.c'), '-o', file('marker.o')])
+    archive = file('image-o.a')
+    await exec('ar', ['rcs', archive, file('marker.o')])
+  })
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true })
+    await fs.rm(depot, { recursive: true, force: true })
+  })
+
+  const exportsMarker = async (image: string) => {
+    const { stdout } = await exec('nm', ['-D', '--defined-only', image])
+    return /\bjulia_sysimage_link_marker\b/.test(stdout)
+  }
+
+  it('a Julia without Base.Linking (1.5.3): falls back to ld.lld with the reason, and links', async () => {
+    const output = file('fallback image.so')
+    const outcome = await linkImage(
+      julia,
+      { kind: 'julia-recipe', path: julia.executable },
+      [archive],
+      output,
+      env
+    )
+    assert.equal(outcome.recipe, 'lld')
+    assert.match(outcome.fallback ?? '', /Julia could not give its link command \(exit code 1/)
+    assert.ok(await exportsMarker(output))
+  })
+
+  it('a Julia with Base.Linking: links with exactly the program, words and variables it gives', async () => {
+    const lld = (await exec('sh', ['-c', 'command -v ld.lld'])).stdout.trim()
+    // the stand-in's recipe, in the shape of base/linking.jl (1.9+): a Cmd whose env prepends
+    // a folder to LD_LIBRARY_PATH, and a word with a space in it (the output path)
+    await fs.writeFile(
+      file('linking.jl'),
+      [
+        'Core.eval(Base, :(module Linking',
+        '    link_image_cmd(path, out) = setenv(',
+        `        \`${lld} -shared -o $out --whole-archive $path --no-whole-archive\`,`,
+        '        merge(ENV, Dict("LD_LIBRARY_PATH" => "/julia-sysimage-test-lib:" * get(ENV, "LD_LIBRARY_PATH", ""))))',
+        'end))',
+        ''
+      ].join('\n')
+    )
+    const wrapper = file('julia-with-linking')
+    await fs.writeFile(
+      wrapper,
+      `#!/bin/sh\nexec ${julia.executable} -L "${file('linking.jl')}" "$@"\n`,
+      { mode: 0o755 }
+    )
+    const output = file('recipe image.so')
+    const outcome = await linkImage(
+      { ...julia, executable: wrapper },
+      { kind: 'julia-recipe', path: wrapper },
+      [archive],
+      output,
+      env
+    )
+    assert.deepEqual(outcome, { program: lld, recipe: 'julia' })
+    assert.ok(await exportsMarker(output))
+  })
+})
