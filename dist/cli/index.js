@@ -33569,7 +33569,12 @@ function juliaScript(name) {
     return external_node_path_namespaceObject.join(juliaScriptsDir, `${name}.jl`);
 }
 /** Every script whose content shapes a built image (for cache keys). */
-const imageShapingScripts = ['build_image', 'run_workload', 'base_archive'];
+const imageShapingScripts = [
+    'build_image',
+    'run_workload',
+    'base_archive',
+    'link_command'
+];
 
 ;// CONCATENATED MODULE: ./lib/julia/version.js
 function parseJuliaVersion(text) {
@@ -33635,33 +33640,66 @@ function portableTarget(arch, os, version) {
 
 const GiB = 1024 ** 3;
 /**
- * What one `--output-o` process needs before any LLVM emission thread is counted (the heap
- * serialisation peak: 2.0 GB measured for a small image on Julia 1.5.3), and what each emission
- * thread adds (its share of the partitioned module, optimised and emitted on its own; an estimate
- * from PackageCompiler #1093 — Julia < 1.10 has no threads, so it cannot be measured here).
+ * Peak memory of an `--output-o` process, as measured and recorded in every image's metadata
+ * (`object.peakMemory` with `object.imageThreads`):
+ * - Julia 1.5.3 (one emission thread): 2.0–2.2 GB for the smallest example and a 450-statement
+ *   project alike — the serialisation and the whole-image module dominate;
+ * - Julia 1.10.8 with 2 image threads: 4.6 GB for the same smallest example.
+ * Read as "serial part + per emission thread": 2.2 GB + 2 × 1.2 GB = 4.6 GB. The per-thread
+ * figure rests on one 1.10 measurement; later ones (in the metadata) refine it.
  */
-const serialMemory = 2 * GiB;
-const memoryPerThread = 1 * GiB;
+const serialMemory = 2.2 * GiB;
+const memoryPerThread = 1.2 * GiB;
 /**
- * Pure: LLVM emission threads for the object build. An explicit `image-threads` wins. Otherwise
- * every logical CPU (Julia's own default is half of them, which leaves a CI runner idle), as many
- * as the free memory allows so that the build is not killed for memory, and at least one.
+ * Pure: Julia's own default for JULIA_IMAGE_THREADS (src/aotcompile.cpp of 1.10–1.12,
+ * `compute_image_thread_count`): half the CPU threads, at least one. (It also lowers the count for
+ * small modules, which is never the case for a whole system image.)
  */
-function chooseImageThreads(requested, version, cpus, freeMemory) {
+function juliaDefaultImageThreads(cpus) {
+    return Math.max(1, Math.floor(cpus / 2));
+}
+/**
+ * Pure: LLVM emission threads for the object build. An explicit `image-threads` wins. Otherwise as
+ * many CPUs as the measured memory per thread lets the available memory hold (a build killed for
+ * memory costs far more than a slower one); when memory is too short even for Julia's own default,
+ * never more than that default, and at least one.
+ */
+function chooseImageThreads(requested, version, cpus, availableMemory) {
     if (!atLeast(version, 1, 10)) {
         return { reason: 'Julia < 1.10 emits the image on one thread' };
     }
     if (requested !== undefined)
-        return { threads: requested, reason: 'image-threads' };
-    const byMemory = Math.floor((freeMemory - serialMemory) / memoryPerThread);
-    const threads = Math.max(1, Math.min(cpus, byMemory));
-    const gb = (freeMemory / GiB).toFixed(1);
+        return { threads: requested, reason: 'set by image-threads' };
+    const juliaDefault = juliaDefaultImageThreads(cpus);
+    const fits = Math.floor((availableMemory - serialMemory) / memoryPerThread);
+    const gb = (availableMemory / GiB).toFixed(1);
+    const model = `${(serialMemory / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`;
+    if (fits >= cpus) {
+        return {
+            threads: cpus,
+            reason: `every CPU (${cpus}): ${gb} GiB available holds ${model}`
+        };
+    }
+    if (fits >= juliaDefault) {
+        return {
+            threads: fits,
+            reason: `${fits} of ${cpus} CPUs: what ${gb} GiB available holds at ${model}`
+        };
+    }
+    const threads = Math.max(1, fits);
     return {
         threads,
-        reason: threads < cpus
-            ? `${cpus} CPUs, but ${gb} GiB free memory allows ${threads}`
-            : `${cpus} CPUs, ${gb} GiB free memory`
+        reason: `memory is short (${gb} GiB available, ${model}): ${threads}, not Julia's default of ${juliaDefault}`
     };
+}
+/**
+ * Memory the object build can count on: free memory, capped by the process's cgroup limit
+ * where Node knows one (containers report the host's free memory otherwise).
+ */
+function availableMemory(freeMemory, constrainedMemory) {
+    return constrainedMemory && constrainedMemory > 0
+        ? Math.min(freeMemory, constrainedMemory)
+        : freeMemory;
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -38890,7 +38928,11 @@ function buildMetadata(parts) {
                 skipped: replay.variants.skipped
             }
         },
-        object: { size: parts.objectSize, peakMemory: parts.peakMemory },
+        object: {
+            size: parts.objectSize,
+            peakMemory: parts.peakMemory,
+            ...(parts.imageThreads !== undefined ? { imageThreads: parts.imageThreads } : {})
+        },
         timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, round(ms)])),
         juliaProcessMs: round(parts.juliaProcessMs),
         measurement
@@ -39430,6 +39472,38 @@ async function saveEntry(store, key, files) {
 ;// CONCATENATED MODULE: ./lib/build/linker.js
 
 
+/** Pure: Julia 1.9 added `Base.Linking` (for package images), so it can say how it links. */
+function hasJuliaLinkRecipe(julia) {
+    return atLeast(julia.version, 1, 9);
+}
+/**
+ * Pure: the command julia/link_command.jl printed: NUL-terminated fields, `arg <word>` for the
+ * program and each argument, `env <name> <value>` for each variable it sets differently.
+ */
+function parseJuliaLinkCommand(output) {
+    const fields = output.split('\0');
+    if (fields.at(-1) === '')
+        fields.pop();
+    const words = [];
+    const env = {};
+    for (let i = 0; i < fields.length;) {
+        const kind = fields[i];
+        if (kind === 'arg' && i + 1 < fields.length) {
+            words.push(fields[i + 1]);
+            i += 2;
+        }
+        else if (kind === 'env' && i + 2 < fields.length) {
+            env[fields[i + 1]] = fields[i + 2];
+            i += 3;
+        }
+        else {
+            throw new Error(`unexpected link command field ${JSON.stringify(kind)} at ${i}`);
+        }
+    }
+    if (words.length === 0 || !words[0])
+        throw new Error('the link command names no program');
+    return { command: words[0], args: words.slice(1), env };
+}
 function bundledLldPath(julia) {
     if (!atLeast(julia.version, 1, 9) || !julia.privateLibexecDir)
         return undefined;
@@ -39544,6 +39618,9 @@ function compilerArgs(julia, objects, output) {
 function linkCommand(linker, julia, 
 /** The image's archive, or (chained) its object files; every member is linked in. */
 objects, output, inheritedEnv = {}) {
+    if (linker.kind === 'julia-recipe') {
+        throw new Error('the julia-recipe linker is asked for its command (stages/link.ts)');
+    }
     if (linker.kind === 'cc') {
         return { command: linker.path, args: compilerArgs(julia, objects, output), env: {} };
     }
@@ -39570,8 +39647,11 @@ objects, output, inheritedEnv = {}) {
 
 
 
-/** Julia's bundled lld, else an LLD driver on PATH, else a C compiler. */
-async function findLinker(julia) {
+
+
+
+/** A linker found on this machine for the hand-written recipe: bundled lld, lld on PATH, a C compiler. */
+async function findHandLinker(julia) {
     const bundled = bundledLldPath(julia);
     if (bundled && (await pathExists(bundled)))
         return { kind: 'bundled-lld', path: bundled };
@@ -39587,13 +39667,83 @@ async function findLinker(julia) {
     }
     throw new UserError('linker', `no linker found: Julia ${julia.versionString} ships no lld (Julia ≥ 1.9 does), and neither ${lldDriverNames(julia.os).join(', ')} nor a C compiler is on PATH`, 'Install LLVM lld (Debian/Ubuntu: apt-get install lld) or use Julia ≥ 1.9');
 }
+/**
+ * Julia ≥ 1.9 links with its own recipe (asked at link time); older Julia with the hand-written
+ * one and the first linker found.
+ */
+async function findLinker(julia) {
+    if (hasJuliaLinkRecipe(julia))
+        return { kind: 'julia-recipe', path: julia.executable };
+    return findHandLinker(julia);
+}
+async function programExists(program, env) {
+    if (external_node_path_namespaceObject.isAbsolute(program))
+        return pathExists(program);
+    // Base.Linking falls back to a bare `lld` when it has none bundled: look it up in the PATH the
+    // link process gets, as spawning it would
+    const extensions = process.platform === 'win32' ? ['', '.exe'] : [''];
+    for (const dir of (env.PATH ?? '').split(external_node_path_namespaceObject.delimiter).filter(Boolean)) {
+        for (const ext of extensions)
+            if (await isFile(external_node_path_namespaceObject.join(dir, program + ext)))
+                return true;
+    }
+    return false;
+}
+/**
+ * The command `Base.Linking.link_image_cmd` of this Julia gives for these paths, or why it
+ * cannot be used (the script failed, or the program it names is not on this machine).
+ */
+async function juliaRecipeCommand(julia, objects, output, env) {
+    const result = await runJulia(julia, {
+        args: [
+            '--startup-file=no',
+            '--history-file=no',
+            juliaScript('link_command'),
+            output,
+            ...objects
+        ],
+        env: {}
+    }, env);
+    if (result.code !== 0) {
+        return `Julia could not give its link command (${result.signal ?? `exit code ${result.code}`}: ${lastLines(result.stderr, 3)})`;
+    }
+    const command = parseJuliaLinkCommand(result.stdout);
+    if (!(await programExists(command.command, { ...env, ...command.env })))
+        return `the linker Julia names, ${command.command}, is not on this machine`;
+    return command;
+}
 async function linkImage(julia, linker, objects, output, env) {
-    const command = linkCommand(linker, julia, objects, output, env);
+    let command;
+    let outcome;
+    const fromJulia = linker.kind === 'julia-recipe'
+        ? await juliaRecipeCommand(julia, objects, output, env)
+        : undefined;
+    if (fromJulia !== undefined && typeof fromJulia !== 'string') {
+        command = fromJulia;
+        outcome = { program: command.command, recipe: 'julia' };
+    }
+    else {
+        const hand = linker.kind === 'julia-recipe' ? await findHandLinker(julia) : linker;
+        command = linkCommand(hand, julia, objects, output, env);
+        outcome = {
+            program: hand.path,
+            recipe: hand.kind,
+            fallback: fromJulia
+        };
+    }
     const result = await run(command.command, command.args, { env: { ...env, ...command.env } });
     if (result.code !== 0) {
         await external_node_fs_namespaceObject.promises.rm(output, { force: true });
-        throw new UserError('linker', `${linker.path} failed (${result.signal ?? `exit code ${result.code}`}):\n${lastLines(result.stderr + result.stdout, 12)}`, 'Check the linker and Julia library folders named above; rerun with --keep-work to keep the object file');
+        throw new UserError('linker', `${command.command} failed (${result.signal ?? `exit code ${result.code}`}):\n${lastLines(result.stderr + result.stdout, 12)}`, 'Check the linker and Julia library folders named above; rerun with --keep-work to keep the object file');
     }
+    return outcome;
+}
+/** For the log: which program linked and whose recipe it followed. */
+function describeLink(outcome) {
+    const recipe = outcome.recipe === 'julia'
+        ? "Julia's own recipe (Base.Linking)"
+        : `julia-sysimage's recipe for ${outcome.recipe}`;
+    return `${outcome.program}, ${recipe}${outcome.fallback ? `; ${outcome.fallback}` : ''}`;
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/failure.js
@@ -40368,7 +40518,7 @@ async function linkChainedImage(julia, spec, env) {
         throw new UserError('linker', `${spec.objcopy} could not remove the base's link table (${stripped.signal ?? `exit code ${stripped.code}`}):\n${lastLines(stripped.stderr + stripped.stdout, 8)}`, 'Check that the base archive was written by this Julia; rerun with --keep-work to inspect it');
     }
     const objects = chainedLinkObjects((name) => external_node_path_namespaceObject.join(dir, name));
-    await linkImage(julia, spec.linker, objects, spec.output, env);
+    return linkImage(julia, spec.linker, objects, spec.output, env);
 }
 
 ;// CONCATENATED MODULE: ./lib/tools/artifacts.js
@@ -41000,7 +41150,7 @@ async function prepareBuild(request, log, timer) {
     project = { ...project, manifestFile: await findManifest(project, julia.version) };
     const output = external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`);
     await assertSpaceFor(output, julia.baseImage);
-    const threads = chooseImageThreads(request.imageThreads, julia.version, external_node_os_namespaceObject.availableParallelism(), external_node_os_namespaceObject.freemem());
+    const threads = chooseImageThreads(request.imageThreads, julia.version, external_node_os_namespaceObject.availableParallelism(), availableMemory(external_node_os_namespaceObject.freemem(), process.constrainedMemory?.()));
     log.info(`image threads: ${threads.threads ?? 1} (${threads.reason})`);
     const cpuTarget = resolveCpuTarget(request.cpuTarget, julia.arch, julia.os, julia.version);
     const cpu = await cpuKeyField(julia, cpuTarget);
@@ -41097,11 +41247,11 @@ async function buildImage(prepared, log, timer, cache) {
             return result;
         });
         await timed('link', async () => {
+            let linked;
             const linker = await findLinker(julia);
-            log.info(`linker: ${linker.path} (${linker.kind})`);
             if (base) {
                 const objcopy = await findObjcopy(julia, request, log);
-                await linkChainedImage(julia, {
+                linked = await linkChainedImage(julia, {
                     chainedArchive: work('image-o.a'),
                     base,
                     objcopy,
@@ -41111,8 +41261,9 @@ async function buildImage(prepared, log, timer, cache) {
                 }, env);
             }
             else {
-                await linkImage(julia, linker, [work('image-o.a')], partialImage, env);
+                linked = await linkImage(julia, linker, [work('image-o.a')], partialImage, env);
             }
+            log.info(`linker: ${describeLink(linked)}`);
             if (!request.keepWorkDir)
                 await external_node_fs_namespaceObject.promises.rm(work('image-o.a'), { force: true });
         });
@@ -41165,6 +41316,7 @@ async function buildImage(prepared, log, timer, cache) {
             replay: object.report,
             objectSize: object.objectSize,
             peakMemory: object.peakMemory,
+            imageThreads: prepared.imageThreads,
             timings: timer.timings,
             juliaProcessMs: juliaProcessMs(),
             verification,
