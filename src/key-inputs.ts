@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parse as parseToml } from 'smol-toml'
 import { compiledCpu, hostCpuFeatures, targetsHost } from './cpu-identity.js'
 import type { JuliaInfo } from './julia/probe.js'
@@ -89,12 +90,20 @@ export interface KeyFileSources {
   workloads: string[]
   statementFiles: string[]
   scripts: string[]
+  /** julia-sysimage's own code: the statement filter, the stdout variants, flags and link recipe shape the image too. */
+  toolCode?: string
 }
+
+/**
+ * The file this code runs from: in the action and the CLI, the whole bundle (`dist/<entry>/index.js`),
+ * so any change to how julia-sysimage plans a build misses the cache; in the tests, this module.
+ */
+export const runningCodeFile = fileURLToPath(import.meta.url)
 
 /**
  * Digests of every file that shapes the image: project and manifest, the project's own source
  * when it is a package, the source trees of path packages (an image keeps the code it was built with, so editing a local package must miss),
- * workloads, statement files and julia-sysimage's own Julia scripts.
+ * workloads, statement files and julia-sysimage's own Julia scripts and code.
  */
 export async function collectKeyFiles(sources: KeyFileSources): Promise<KeyFile[]> {
   const files: KeyFile[] = [await fileEntry('project', sources.projectFile)]
@@ -123,5 +132,6 @@ export async function collectKeyFiles(sources: KeyFileSources): Promise<KeyFile[
   for (const file of sources.statementFiles) files.push(await fileEntry('statements', file))
   for (const file of sources.scripts)
     files.push(await fileEntry('script', file, path.basename(file)))
+  if (sources.toolCode) files.push(await fileEntry('tool', sources.toolCode))
   return files
 }

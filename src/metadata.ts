@@ -20,7 +20,12 @@ export interface ImageMetadata {
   base?: BaseReference
   /** Flags the image must be used with (`julia <juliaArgs...>`). */
   juliaArgs: string[]
-  project: { packages: string[]; packagesInImage: string[] }
+  project: {
+    packages: string[]
+    packagesInImage: string[]
+    /** Modules the workload loaded that the build loaded into the image besides the packages. */
+    addedFromWorkload: string[]
+  }
   workloads: string[]
   statements: {
     traced: number
@@ -120,7 +125,11 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     mode: parts.mode,
     ...(parts.base ? { base: parts.base } : {}),
     juliaArgs: [`--sysimage=${parts.imagePath}`],
-    project: { packages: parts.packages, packagesInImage: v.load.packagesInImage },
+    project: {
+      packages: parts.packages,
+      packagesInImage: v.load.packagesInImage,
+      addedFromWorkload: replay.added
+    },
     workloads: parts.workloads,
     statements: {
       traced: parts.statementCounts.read,

@@ -32,7 +32,7 @@ import { buildObject } from './stages/object.js'
 import { describeLink, findLinker, linkImage, type LinkOutcome } from './stages/link.js'
 import { setupProject } from './stages/setup.js'
 import { verifyImage } from './stages/verify.js'
-import { runWorkloads } from './stages/workload.js'
+import { runWorkloads, workloadModules } from './stages/workload.js'
 import { filterStatements, type StatementCounts } from './statements.js'
 import { streamVariants } from './stream-variants.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
@@ -244,6 +244,11 @@ export async function buildImage(
           'while recording statements'
         )
         traces.push(await fs.readFile(work('trace.jl'), 'utf8'))
+        const modules = workloadModules(
+          await fs.readFile(work('trace-result.txt'), 'utf8'),
+          project.packages
+        )
+        await fs.writeFile(work('workload-modules.txt'), packagesFileText(modules))
       }
       for (const file of request.statementFiles) traces.push(await fs.readFile(file, 'utf8'))
       const filtered = filterStatements(traces)
@@ -297,6 +302,8 @@ export async function buildImage(
           packagesFile: work('packages.txt'),
           statementsFile: work('statements.jl'),
           variantsFile: work('variants.jl'),
+          workloadModulesFile:
+            request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
           reportFile: work('replay.txt')
         },
         env,
@@ -308,6 +315,12 @@ export async function buildImage(
           `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
           `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`
       )
+      if (r.added.length > 0)
+        log.info(`loaded into the image because the workload loaded them: ${r.added.join(', ')}`)
+      for (const { name, why } of r.notLoadable)
+        log.warning(
+          `the workload loaded ${name}, which the image build cannot load (${why}): its code is compiled at run time`
+        )
       return result
     })
 
@@ -324,12 +337,20 @@ export async function buildImage(
             objcopy,
             linker,
             workDir,
-            output: partialImage
+            output: partialImage,
+            finalName: path.basename(output)
           },
           env
         )
       } else {
-        linked = await linkImage(julia, linker, [work('image-o.a')], partialImage, env)
+        linked = await linkImage(
+          julia,
+          linker,
+          [work('image-o.a')],
+          partialImage,
+          env,
+          path.basename(output)
+        )
       }
       log.info(`linker: ${describeLink(linked)}`)
       if (!request.keepWorkDir) await fs.rm(work('image-o.a'), { force: true })

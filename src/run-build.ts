@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { collectKeyFiles, juliaKeyFields } from './key-inputs.js'
+import { collectKeyFiles, juliaKeyFields, runningCodeFile } from './key-inputs.js'
 import { imageCacheKey } from './keys.js'
 import { juliaScript, imageShapingScripts } from './julia/scripts.js'
 import type { Logger } from './log.js'
@@ -44,7 +44,8 @@ export async function cacheKeyFor(prepared: PreparedBuild): Promise<string> {
     ownPackage: project.ownPackage,
     workloads: request.workloads,
     statementFiles: request.statementFiles,
-    scripts: imageShapingScripts.map(juliaScript)
+    scripts: imageShapingScripts.map(juliaScript),
+    toolCode: runningCodeFile
   })
   return imageCacheKey({
     prefix: request.cacheKeyPrefix,

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { parseJuliaVersion } from '../../src/julia/version.js'
-import type { JuliaInfo } from '../../src/julia/probe.js'
+import { parseProbeOutput, type JuliaInfo } from '../../src/julia/probe.js'
+import { fixturesDir } from './test-julia.js'
 
 /** JuliaInfo as official release layouts give it, per OS and version (for pure planning tests). */
 export function juliaInfo(os: JuliaInfo['os'], version: string, arch = 'x86_64'): JuliaInfo {
@@ -39,24 +42,16 @@ export function juliaInfo(os: JuliaInfo['os'], version: string, arch = 'x86_64')
   }
 }
 
-/** What Debian's Julia 1.5.3 reports (measured on the test machine). */
-export const debianJulia153: JuliaInfo = {
-  executable: '/usr/bin/julia',
-  version: parseJuliaVersion('1.5.3'),
-  versionString: '1.5.3',
-  commit: '',
-  bindir: '/usr/bin',
-  baseImage: '/usr/lib/x86_64-linux-gnu/julia/sys.so',
-  os: 'linux',
-  arch: 'x86_64',
-  dlext: 'so',
-  llvmVersion: '9.0.1',
-  libjulia: '/usr/lib/x86_64-linux-gnu/libjulia.so.1',
-  libDir: '/usr/lib/x86_64-linux-gnu',
-  privateLibDir: '/usr/lib/x86_64-linux-gnu',
-  libjuliaUnversioned: false,
-  hasLibjuliaInternal: false,
-  privateLibexecDir: '',
-  chainedEntryPoint: false,
-  cpuName: 'generic'
+/** The fixtures `scripts/capture-julia.ts` wrote from real Julias, one folder per Julia. */
+export const capturesDir = path.join(fixturesDir, 'julia')
+
+/** A captured Julia: its probe output parsed, and its own link command where it has one. */
+export function capturedJulia(name: string, executable: string): JuliaInfo {
+  return parseProbeOutput(
+    executable,
+    readFileSync(path.join(capturesDir, name, 'probe.txt'), 'utf8')
+  )
 }
+
+/** What Debian's Julia 1.5.3 reports: captured on the test machine (its CPU name is that host's). */
+export const debianJulia153: JuliaInfo = capturedJulia('1.5.3-linux-x86_64', '/usr/bin/julia')

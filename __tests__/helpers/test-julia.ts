@@ -77,7 +77,18 @@ export function testJuliaExecutables(list: string | undefined): string[] {
   return named.length > 0 ? [...new Set(named)] : ['julia']
 }
 
-function describeTestJulia(executable: string): TestJulia {
+/** A bare command name looked up on PATH (the pipeline wants a path for julia-path), else as given. */
+function onPath(command: string): string {
+  if (command.includes('/') || command.includes(path.sep)) return path.resolve(command)
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, command)
+    if (existsSync(candidate)) return candidate
+  }
+  return command
+}
+
+function describeTestJulia(named: string): TestJulia {
+  const executable = onPath(named)
   // Debian's 1.5 package needs bullseye's libunwind (see juliaTestEnv); official builds carry
   // their own through RUNPATH, which LD_LIBRARY_PATH would override, so they get nothing added
   const plain = spawnSync(executable, ['--version'], {
@@ -104,6 +115,9 @@ function describeTestJulia(executable: string): TestJulia {
  * `julia` executables (e.g. a 1.10 and a 1.12 beside Debian's 1.5.3), so any newer Julia on a
  * machine is exercised by `npm test` too; unset, the one `.ci/setup-julia.sh` installs.
  */
-export const testJulias: TestJulia[] = testJuliaExecutables(
-  process.env.JULIA_SYSIMAGE_TEST_JULIAS
-).map(describeTestJulia)
+let described: TestJulia[] | undefined
+export function testJulias(): TestJulia[] {
+  // asked on first use, so that importing this module (unit tests do) starts no Julia
+  described ??= testJuliaExecutables(process.env.JULIA_SYSIMAGE_TEST_JULIAS).map(describeTestJulia)
+  return described
+}

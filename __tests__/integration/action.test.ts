@@ -165,7 +165,10 @@ describe('the bundled action (dist/action/index.js) run as a runner would', { sk
     assert.match(summary, /<td>speed-up<\/td>.*×<\/td>/)
     assert.match(summary, /<td>object<\/td><td>\d+\.\d\d s<\/td>/)
     assert.match(summary, /<td>cache<\/td><td>miss \(/)
-    assert.match(summary, /<td>compiled at run time with the image<\/td><td>\d+<\/td>/)
+    assert.match(
+      summary,
+      /<td>compiled at run time with the image<\/td><td>\d+ \(stdout a pipe: \d+, a file: \d+\)<\/td>/
+    )
   })
 
   it('a second run with the same inputs restores in a small fraction of the time', async () => {

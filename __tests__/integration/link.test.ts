@@ -46,6 +46,8 @@ describe("link stage: Julia's own recipe, else the hand-written one", { skip }, 
     return /\bjulia_sysimage_link_marker\b/.test(stdout)
   }
 
+  const soname = async (image: string) => (await exec('readelf', ['-d', image])).stdout
+
   it('a Julia without Base.Linking (1.5.3): falls back to ld.lld with the reason, and links', async () => {
     const output = file('fallback image.so')
     const outcome = await linkImage(
@@ -58,6 +60,8 @@ describe("link stage: Julia's own recipe, else the hand-written one", { skip }, 
     assert.equal(outcome.recipe, 'lld')
     assert.match(outcome.fallback ?? '', /Julia could not give its link command \(exit code 1/)
     assert.ok(await exportsMarker(output))
+    // linked to a temporary name in real builds: the soname is the default, the file's own name
+    assert.match(await soname(output), /\[fallback image\.so\]/)
   })
 
   it('a Julia with Base.Linking: links with exactly the program, words and variables it gives', async () => {
@@ -81,15 +85,17 @@ describe("link stage: Julia's own recipe, else the hand-written one", { skip }, 
       `#!/bin/sh\nexec ${julia.executable} -L "${file('linking.jl')}" "$@"\n`,
       { mode: 0o755 }
     )
-    const output = file('recipe image.so')
+    const output = file('.recipe image.so.tmp-1')
     const outcome = await linkImage(
       { ...julia, executable: wrapper },
       { kind: 'julia-recipe', path: wrapper },
       [archive],
       output,
-      env
+      env,
+      'recipe image.so'
     )
     assert.deepEqual(outcome, { program: lld, recipe: 'julia' })
     assert.ok(await exportsMarker(output))
+    assert.match(await soname(output), /\[recipe image\.so\]/)
   })
 })

@@ -12,7 +12,7 @@ import { fixturesDir, newDepot, testJulias } from '../helpers/test-julia.js'
 
 const project = path.join(fixturesDir, 'shapes')
 
-for (const julia of testJulias)
+for (const julia of testJulias())
   describe(`full build of the shapes project with ${julia.label}`, { skip: julia.skip }, () => {
     let outDir: string
     let buildTemp: string
@@ -23,8 +23,7 @@ for (const julia of testJulias)
     before(async () => {
       outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-out-'))
       // the build's work folders go here, so the test can look for their path in the image
-      buildTemp = path.join(outDir, 'build temp')
-      await fs.mkdir(buildTemp)
+      buildTemp = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi build temp '))
       depot = newDepot()
       result = await runBuild(
         {
@@ -52,6 +51,7 @@ for (const julia of testJulias)
 
     after(async () => {
       await fs.rm(outDir, { recursive: true, force: true })
+      await fs.rm(buildTemp, { recursive: true, force: true })
       await fs.rm(depot, { recursive: true, force: true })
     })
 
@@ -83,10 +83,28 @@ for (const julia of testJulias)
 
     it("holds no path of the build machine's work folders (its arguments, files and load path were reset)", async () => {
       const bytes = await fs.readFile(result.image)
-      for (const needle of [buildTemp, path.basename(buildTemp)]) {
+      for (const needle of [buildTemp, path.basename(buildTemp).trim()]) {
         assert.equal(bytes.indexOf(Buffer.from(needle)), -1, `${needle} is in the image`)
       }
       assert.deepEqual(await fs.readdir(buildTemp), [], 'the work folder is removed')
+    })
+
+    it("its Main holds the same names as plain Julia's: nothing of the build script is left in it", () => {
+      const mainNames = (image?: string) => {
+        const run = spawnSync(
+          julia.executable,
+          [
+            ...(image ? [`--sysimage=${image}`] : []),
+            '--startup-file=no',
+            '-e',
+            'print(join(sort(string.(names(Main, all = true))), ","))'
+          ],
+          { encoding: 'utf8', env: julia.env(depot) }
+        )
+        assert.equal(run.status, 0, run.stderr)
+        return run.stdout
+      }
+      assert.equal(mainNames(result.image), mainNames())
     })
 
     it('counts every kind of skipped statement from the hand-kept file', () => {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test'
 import { parseReplayReport } from '../../src/stages/object.js'
 import { juliaScript } from '../../src/julia/scripts.js'
 import { streamVariants } from '../../src/stream-variants.js'
-import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
+import { fixturesDir, juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
 
 const skip = juliaMissingReason()
 
@@ -93,6 +93,56 @@ describe('julia/build_image.jl statement replay', { skip }, () => {
       })
       // variants are not listed one by one among the skipped statements
       assert.doesNotMatch(text, /NoSuchStream/)
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+      await fs.rm(depot, { recursive: true, force: true })
+    }
+  })
+  it('loads the modules the workload loaded (an indirect dependency), reports one it cannot, and keeps Main clean', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-replay-'))
+    const depot = newDepot()
+    try {
+      const file = (name: string) => path.join(dir, name)
+      const shapes = path.join(fixturesDir, 'shapes')
+      await fs.writeFile(file('packages.txt'), '')
+      await fs.writeFile(
+        file('statements.jl'),
+        'precompile(Tuple{typeof(Geometry.area), Geometry.Rect})\n'
+      )
+      await fs.writeFile(
+        file('loaded.txt'),
+        // Geometry: in the manifest but no direct dependency; the second: not in any environment
+        'ff374ca5-967d-41b9-b2ea-406db627831f Geometry\n' +
+          '00000000-1111-2222-3333-444444444444 NotAnywhere\n'
+      )
+      await promisify(execFile)(
+        'julia',
+        [
+          '--startup-file=no',
+          '--history-file=no',
+          `--project=${shapes}`,
+          '-e',
+          // run the build script, then list what it left in Main besides a plain Julia's names
+          'const before = names(Main, all = true); const script = popfirst!(ARGS); ' +
+            'const out = ARGS[4]; include(script); ' +
+            'write(out, join(setdiff(names(Main, all = true), before, [:before, :script, :out]), ","))',
+          juliaScript('build_image'),
+          file('packages.txt'),
+          file('statements.jl'),
+          file('report.txt'),
+          file('main-names.txt'),
+          `--loaded=${file('loaded.txt')}`
+        ],
+        { env: juliaTestEnv(depot) }
+      )
+      const text = await fs.readFile(file('report.txt'), 'utf8')
+      const report = parseReplayReport(text)
+      assert.deepEqual(report.added, ['Geometry'], text)
+      assert.equal(report.used, 1, text)
+      assert.equal(report.notLoadable.length, 1, text)
+      assert.equal(report.notLoadable[0].name, 'NotAnywhere')
+      assert.match(report.notLoadable[0].why, /NotAnywhere/)
+      assert.equal(await fs.readFile(file('main-names.txt'), 'utf8'), '')
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
       await fs.rm(depot, { recursive: true, force: true })

@@ -147,6 +147,31 @@ describe('collectKeyFiles', () => {
   })
 })
 
+describe("julia-sysimage's own code in the key", () => {
+  it('another build of the tool (its statement filter, variants, flags) misses', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-keys-'))
+    try {
+      await fs.writeFile(path.join(root, 'Project.toml'), '[deps]\n')
+      const bundle = path.join(root, 'index.js')
+      await fs.writeFile(bundle, 'export const variants = 1\n')
+      const sources = {
+        projectFile: path.join(root, 'Project.toml'),
+        workloads: [],
+        statementFiles: [],
+        scripts: [],
+        toolCode: bundle
+      }
+      const keyOf = async () => imageCacheKey({ ...base, files: await collectKeyFiles(sources) })
+      const first = await keyOf()
+      assert.equal(await keyOf(), first)
+      await fs.writeFile(bundle, 'export const variants = 2\n')
+      assert.notEqual(await keyOf(), first)
+    } finally {
+      await fs.rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('the project’s own package source', () => {
   it('is in the key: src/ and ext/ miss when edited, docs/, test/ and .git do not', async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-keys-'))

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import {
   bundledLldPath,
   hasJuliaLinkRecipe,
+  imageNameArgs,
   linkCommand,
   lldDriverNames,
   parseJuliaLinkCommand
@@ -268,5 +269,17 @@ describe("Julia's own link recipe (Julia ≥ 1.9)", () => {
         '/i.so'
       )
     )
+  })
+})
+
+describe('imageNameArgs', () => {
+  it('names the image after its final file, never the temporary one it is linked to', () => {
+    assert.deepEqual(imageNameArgs('lld', 'linux', 'sysimage.so'), ['-soname', 'sysimage.so'])
+    assert.deepEqual(imageNameArgs('bundled-lld', 'macos', 'img.dylib'), [
+      '-install_name',
+      '@rpath/img.dylib'
+    ])
+    assert.deepEqual(imageNameArgs('cc', 'linux', 'a b.so'), ['-Wl,-soname,a b.so'])
+    assert.deepEqual(imageNameArgs('lld', 'windows', 'img.dll'), [])
   })
 })

@@ -24,7 +24,9 @@ const parts: MetadataParts = {
     unresolvable: 1,
     failed: 1,
     packages: ['Hello'],
-    variants: { statements: 40, used: 37, skipped: 3 }
+    variants: { statements: 40, used: 37, skipped: 3 },
+    added: ['Printf'],
+    notLoadable: []
   },
   objectSize: 2000,
   peakMemory: 3000,
@@ -64,6 +66,9 @@ describe('buildMetadata', () => {
       imageThreads: 2
     })
     assert.equal('imageThreads' in buildMetadata(parts).object, false)
+  })
+  it('records the modules loaded into the image because the workload loaded them', () => {
+    assert.deepEqual(buildMetadata(parts).project.addedFromWorkload, ['Printf'])
   })
   it('records the base a chained image was built on', () => {
     const base = { key: 'julia-sysimage-base-x', imageSha256: 'cd'.repeat(32) }

@@ -12,7 +12,7 @@ const metadata: ImageMetadata = {
   cpuTarget: 'native',
   mode: 'full',
   juliaArgs: ['--sysimage=/w/sysimage.so'],
-  project: { packages: ['Hello'], packagesInImage: ['Hello'] },
+  project: { packages: ['Hello'], packagesInImage: ['Hello'], addedFromWorkload: [] },
   workloads: ['workload.jl'],
   statements: {
     traced: 30,

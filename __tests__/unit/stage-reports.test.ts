@@ -4,7 +4,7 @@ import { juliaErrorSummary } from '../../src/julia/run-julia.js'
 import { workloadNote } from '../../src/pipeline.js'
 import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
 import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify.js'
-import { parseWorkloadTiming } from '../../src/stages/workload.js'
+import { parseWorkloadTiming, workloadModules } from '../../src/stages/workload.js'
 
 describe('parseWorkloadTiming', () => {
   it('measures load from the spawn and work from the end of loading', () => {
@@ -15,6 +15,29 @@ describe('parseWorkloadTiming', () => {
   })
   it('fails when the driver wrote nothing', () => {
     assert.throws(() => parseWorkloadTiming('', 0), /no timings/)
+  })
+})
+
+describe('workloadModules', () => {
+  const text =
+    'started_at\t1\nloaded_at\t2\ndone_at\t3\n' +
+    'module\t44CFE95A-1EB2-52EA-B672-E2AFDF69B78F\tPkg\n' +
+    'module\tde0858da-6303-5e67-8744-51eddeeeb8d7\tPrintf\n' +
+    'module\t9a3f8284-a2c9-5f02-9a11-845980a1fd5c\tRandom\n' +
+    'module\t9a3f8284-a2c9-5f02-9a11-845980a1fd5c\tRandom\n' +
+    'module\t11111111-2222-3333-4444-555555555555\tHello\n'
+  it('every module with an identity, once, by name, less the project packages (uuid in any case)', () => {
+    const modules = workloadModules(text, [
+      { name: 'Hello', uuid: '11111111-2222-3333-4444-555555555555' }
+    ])
+    assert.deepEqual(modules, [
+      { name: 'Pkg', uuid: '44cfe95a-1eb2-52ea-b672-e2afdf69b78f' },
+      { name: 'Printf', uuid: 'de0858da-6303-5e67-8744-51eddeeeb8d7' },
+      { name: 'Random', uuid: '9a3f8284-a2c9-5f02-9a11-845980a1fd5c' }
+    ])
+  })
+  it('none from a result without module rows (an older driver)', () => {
+    assert.deepEqual(workloadModules('started_at\t1\n', []), [])
   })
 })
 
@@ -31,7 +54,9 @@ describe('parseReplayReport', () => {
       failed: 0,
       packages: ['Hello', 'Reports'],
       // no variants file given: none replayed
-      variants: { statements: 0, used: 0, skipped: 0 }
+      variants: { statements: 0, used: 0, skipped: 0 },
+      added: [],
+      notLoadable: []
     })
   })
   it('reads the stdout variants’ counts apart', () => {
@@ -42,6 +67,17 @@ describe('parseReplayReport', () => {
     )
     assert.equal(report.used, 3)
     assert.deepEqual(report.variants, { statements: 21, used: 18, skipped: 3 })
+  })
+  it('reads the modules the workload loaded: added, and those that could not be loaded with why', () => {
+    const report = parseReplayReport(
+      'failed\t0\nstatements\t3\nunparsable\t0\nunresolvable\t0\nused\t3\npackages\tHello\n' +
+        'added\tPrintf,Test\n' +
+        'not_loadable\tGeometryExt\tArgumentError: Package GeometryExt not found\n'
+    )
+    assert.deepEqual(report.added, ['Printf', 'Test'])
+    assert.deepEqual(report.notLoadable, [
+      { name: 'GeometryExt', why: 'ArgumentError: Package GeometryExt not found' }
+    ])
   })
   it('fails on a report without counts', () => {
     assert.throws(() => parseReplayReport('packages\t\n'), /no count "statements"/)

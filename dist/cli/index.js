@@ -33408,6 +33408,7 @@ async function sha256File(file) {
 
 
 
+
 /** The digest of the Julia build: its commit, or its base image's content when none is recorded. */
 async function juliaBuildId(julia) {
     return julia.commit ? `commit:${julia.commit}` : `image:${await sha256File(julia.baseImage)}`;
@@ -33475,9 +33476,14 @@ async function treeFiles(root) {
  */
 const ownSourceFolders = ['src', 'ext'];
 /**
+ * The file this code runs from: in the action and the CLI, the whole bundle (`dist/<entry>/index.js`),
+ * so any change to how julia-sysimage plans a build misses the cache; in the tests, this module.
+ */
+const runningCodeFile = (0,external_node_url_.fileURLToPath)(import.meta.url);
+/**
  * Digests of every file that shapes the image: project and manifest, the project's own source
  * when it is a package, the source trees of path packages (an image keeps the code it was built with, so editing a local package must miss),
- * workloads, statement files and julia-sysimage's own Julia scripts.
+ * workloads, statement files and julia-sysimage's own Julia scripts and code.
  */
 async function collectKeyFiles(sources) {
     const files = [await fileEntry('project', sources.projectFile)];
@@ -33508,6 +33514,8 @@ async function collectKeyFiles(sources) {
         files.push(await fileEntry('statements', file));
     for (const file of sources.scripts)
         files.push(await fileEntry('script', file, external_node_path_namespaceObject.basename(file)));
+    if (sources.toolCode)
+        files.push(await fileEntry('tool', sources.toolCode));
     return files;
 }
 
@@ -33571,6 +33579,7 @@ function juliaScript(name) {
 /** Every script whose content shapes a built image (for cache keys). */
 const imageShapingScripts = [
     'build_image',
+    'build_image_steps',
     'run_workload',
     'base_archive',
     'link_command'
@@ -38910,7 +38919,11 @@ function buildMetadata(parts) {
         mode: parts.mode,
         ...(parts.base ? { base: parts.base } : {}),
         juliaArgs: [`--sysimage=${parts.imagePath}`],
-        project: { packages: parts.packages, packagesInImage: v.load.packagesInImage },
+        project: {
+            packages: parts.packages,
+            packagesInImage: v.load.packagesInImage,
+            addedFromWorkload: replay.added
+        },
         workloads: parts.workloads,
         statements: {
             traced: parts.statementCounts.read,
@@ -39238,7 +39251,8 @@ function objectBuildCommand(version, spec) {
             spec.reportFile,
             // `chained` stays the 4th script argument; the variants file is tagged, after it
             ...(spec.chained ? ['chained'] : []),
-            ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : [])
+            ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
+            ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : [])
         ],
         env: outputEnv(version, spec.imageThreads)
     };
@@ -39472,6 +39486,15 @@ async function saveEntry(store, key, files) {
 ;// CONCATENATED MODULE: ./lib/build/linker.js
 
 
+/**
+ * Pure: the flags that name the image inside itself, after its final file name (it is linked to
+ * a temporary name and renamed): the ELF soname, or the Mach-O install name `@rpath/<name>`
+ * (ld64 would otherwise record the temporary path). Windows DLLs take their name from the file.
+ */
+function imageNameArgs(kind, os, name) {
+    const args = os === 'macos' ? ['-install_name', `@rpath/${name}`] : os === 'linux' ? ['-soname', name] : [];
+    return kind === 'cc' && args.length > 0 ? [`-Wl,${args.join(',')}`] : args;
+}
 /** Pure: Julia 1.9 added `Base.Linking` (for package images), so it can say how it links. */
 function hasJuliaLinkRecipe(julia) {
     return atLeast(julia.version, 1, 9);
@@ -39712,7 +39735,9 @@ async function juliaRecipeCommand(julia, objects, output, env) {
         return `the linker Julia names, ${command.command}, is not on this machine`;
     return command;
 }
-async function linkImage(julia, linker, objects, output, env) {
+async function linkImage(julia, linker, objects, output, env, 
+/** The image's final file name (soname / install name); the output's own name when absent. */
+finalName = external_node_path_namespaceObject.basename(output)) {
     let command;
     let outcome;
     const fromJulia = linker.kind === 'julia-recipe'
@@ -39731,7 +39756,9 @@ async function linkImage(julia, linker, objects, output, env) {
             fallback: fromJulia
         };
     }
-    const result = await run(command.command, command.args, { env: { ...env, ...command.env } });
+    const kind = outcome.recipe === 'julia' ? 'lld' : outcome.recipe;
+    const args = [...command.args, ...imageNameArgs(kind, julia.os, finalName)];
+    const result = await run(command.command, args, { env: { ...env, ...command.env } });
     if (result.code !== 0) {
         await external_node_fs_namespaceObject.promises.rm(output, { force: true });
         throw new UserError('linker', `${command.command} failed (${result.signal ?? `exit code ${result.code}`}):\n${lastLines(result.stderr + result.stdout, 12)}`, 'Check the linker and Julia library folders named above; rerun with --keep-work to keep the object file');
@@ -39841,6 +39868,7 @@ function parseReplayReport(text) {
         return value;
     };
     const packages = values.get('packages') ?? '';
+    const added = values.get('added') ?? '';
     // absent when no variants file was given (and in reports of older scripts): none replayed
     const optional = (key) => (values.has(key) ? count(key) : 0);
     return {
@@ -39850,6 +39878,10 @@ function parseReplayReport(text) {
         unresolvable: count('unresolvable'),
         failed: count('failed'),
         packages: packages ? packages.split(',') : [],
+        added: added ? added.split(',') : [],
+        notLoadable: parseKeyValueRows(text)
+            .filter((row) => row[0] === 'not_loadable')
+            .map((row) => ({ name: row[1] ?? '', why: row.slice(2).join('\t') })),
         variants: {
             statements: optional('variants_statements'),
             used: optional('variants_used'),
@@ -40016,6 +40048,22 @@ async function runWorkloads(julia, spec, purpose, env, label) {
         throw new UserError('workload', `${names} failed ${label} ${juliaExitDetail(result, julia)}`, `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`);
     }
     return parseWorkloadTiming(await external_node_fs_namespaceObject.promises.readFile(spec.resultFile, 'utf8'), result.startedAt);
+}
+/**
+ * Pure: the modules the driver found loaded at the end of a run (`module<TAB>uuid<TAB>name`
+ * rows), less `known` ones (the project's packages), by name, each once.
+ */
+function workloadModules(resultText, known) {
+    const skip = new Set(known.map((p) => p.uuid.toLowerCase()));
+    const found = new Map();
+    for (const [key, uuid, name] of parseKeyValueRows(resultText)) {
+        if (key !== 'module' || !uuid || !name)
+            continue;
+        const id = uuid.toLowerCase();
+        if (!skip.has(id))
+            found.set(id, { name, uuid: id });
+    }
+    return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/verify.js
@@ -40518,7 +40566,7 @@ async function linkChainedImage(julia, spec, env) {
         throw new UserError('linker', `${spec.objcopy} could not remove the base's link table (${stripped.signal ?? `exit code ${stripped.code}`}):\n${lastLines(stripped.stderr + stripped.stdout, 8)}`, 'Check that the base archive was written by this Julia; rerun with --keep-work to inspect it');
     }
     const objects = chainedLinkObjects((name) => external_node_path_namespaceObject.join(dir, name));
-    return linkImage(julia, spec.linker, objects, spec.output, env);
+    return linkImage(julia, spec.linker, objects, spec.output, env, spec.finalName);
 }
 
 ;// CONCATENATED MODULE: ./lib/tools/artifacts.js
@@ -41200,6 +41248,8 @@ async function buildImage(prepared, log, timer, cache) {
                     timeoutMs: workloadTimeoutMs(request)
                 }, 'trace', env, 'while recording statements');
                 traces.push(await external_node_fs_namespaceObject.promises.readFile(work('trace.jl'), 'utf8'));
+                const modules = workloadModules(await external_node_fs_namespaceObject.promises.readFile(work('trace-result.txt'), 'utf8'), project.packages);
+                await external_node_fs_namespaceObject.promises.writeFile(work('workload-modules.txt'), packagesFileText(modules));
             }
             for (const file of request.statementFiles)
                 traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
@@ -41238,12 +41288,17 @@ async function buildImage(prepared, log, timer, cache) {
                 packagesFile: work('packages.txt'),
                 statementsFile: work('statements.jl'),
                 variantsFile: work('variants.jl'),
+                workloadModulesFile: request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
                 reportFile: work('replay.txt')
             }, env, (line) => log.info(line));
             const r = result.report;
             log.info(`object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
                 `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
                 `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`);
+            if (r.added.length > 0)
+                log.info(`loaded into the image because the workload loaded them: ${r.added.join(', ')}`);
+            for (const { name, why } of r.notLoadable)
+                log.warning(`the workload loaded ${name}, which the image build cannot load (${why}): its code is compiled at run time`);
             return result;
         });
         await timed('link', async () => {
@@ -41257,11 +41312,12 @@ async function buildImage(prepared, log, timer, cache) {
                     objcopy,
                     linker,
                     workDir,
-                    output: partialImage
+                    output: partialImage,
+                    finalName: external_node_path_namespaceObject.basename(output)
                 }, env);
             }
             else {
-                linked = await linkImage(julia, linker, [work('image-o.a')], partialImage, env);
+                linked = await linkImage(julia, linker, [work('image-o.a')], partialImage, env, external_node_path_namespaceObject.basename(output));
             }
             log.info(`linker: ${describeLink(linked)}`);
             if (!request.keepWorkDir)
@@ -41388,7 +41444,8 @@ async function cacheKeyFor(prepared) {
         ownPackage: project.ownPackage,
         workloads: request.workloads,
         statementFiles: request.statementFiles,
-        scripts: imageShapingScripts.map(juliaScript)
+        scripts: imageShapingScripts.map(juliaScript),
+        toolCode: runningCodeFile
     });
     return imageCacheKey({
         prefix: request.cacheKeyPrefix,

@@ -30,6 +30,17 @@ export interface LinkCommand {
   env: Record<string, string>
 }
 
+/**
+ * Pure: the flags that name the image inside itself, after its final file name (it is linked to
+ * a temporary name and renamed): the ELF soname, or the Mach-O install name `@rpath/<name>`
+ * (ld64 would otherwise record the temporary path). Windows DLLs take their name from the file.
+ */
+export function imageNameArgs(kind: LinkerKind, os: JuliaInfo['os'], name: string): string[] {
+  const args =
+    os === 'macos' ? ['-install_name', `@rpath/${name}`] : os === 'linux' ? ['-soname', name] : []
+  return kind === 'cc' && args.length > 0 ? [`-Wl,${args.join(',')}`] : args
+}
+
 /** Pure: Julia 1.9 added `Base.Linking` (for package images), so it can say how it links. */
 export function hasJuliaLinkRecipe(julia: Pick<JuliaInfo, 'version'>): boolean {
   return atLeast(julia.version, 1, 9)

@@ -118,6 +118,11 @@ export interface ObjectBuild {
    * traced ones and counted apart in the report.
    */
   variantsFile?: string
+  /**
+   * "<uuid> <name>" of the modules the traced workload had loaded, for the build to load those
+   * not in the image yet (stdlibs outside Julia ≥ 1.11's default image, indirect dependencies).
+   */
+  workloadModulesFile?: string
   /** JULIA_IMAGE_THREADS for Julia ≥ 1.10 (parallel LLVM emission); undefined = Julia's default. */
   imageThreads?: number
   /** Emit only the new code, to be linked onto `baseImage`'s archive (chained mode). */
@@ -163,7 +168,8 @@ export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): Ju
       spec.reportFile,
       // `chained` stays the 4th script argument; the variants file is tagged, after it
       ...(spec.chained ? ['chained'] : []),
-      ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : [])
+      ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
+      ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : [])
     ],
     env: outputEnv(version, spec.imageThreads)
   }

@@ -13,6 +13,7 @@ export type JuliaScript =
   | 'setup_project'
   | 'run_workload'
   | 'build_image'
+  | 'build_image_steps'
   | 'check_image'
   | 'base_archive'
   | 'link_command'
@@ -24,6 +25,7 @@ export function juliaScript(name: JuliaScript): string {
 /** Every script whose content shapes a built image (for cache keys). */
 export const imageShapingScripts: JuliaScript[] = [
   'build_image',
+  'build_image_steps',
   'run_workload',
   'base_archive',
   'link_command'

@@ -24,6 +24,8 @@ export interface ChainedLink {
   linker: Linker
   workDir: string
   output: string
+  /** The image's final file name, recorded inside it. */
+  finalName?: string
 }
 
 /**
@@ -53,5 +55,5 @@ export async function linkChainedImage(
     )
   }
   const objects = chainedLinkObjects((name) => path.join(dir, name))
-  return linkImage(julia, spec.linker, objects, spec.output, env)
+  return linkImage(julia, spec.linker, objects, spec.output, env, spec.finalName)
 }

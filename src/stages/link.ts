@@ -5,6 +5,7 @@ import {
   bundledLldPath,
   compilerNames,
   hasJuliaLinkRecipe,
+  imageNameArgs,
   linkCommand,
   lldDriverNames,
   parseJuliaLinkCommand,
@@ -103,7 +104,9 @@ export async function linkImage(
   linker: Linker,
   objects: string[],
   output: string,
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv,
+  /** The image's final file name (soname / install name); the output's own name when absent. */
+  finalName: string = path.basename(output)
 ): Promise<LinkOutcome> {
   let command: LinkCommand
   let outcome: LinkOutcome
@@ -123,7 +126,9 @@ export async function linkImage(
       fallback: fromJulia
     }
   }
-  const result = await run(command.command, command.args, { env: { ...env, ...command.env } })
+  const kind = outcome.recipe === 'julia' ? 'lld' : outcome.recipe
+  const args = [...command.args, ...imageNameArgs(kind, julia.os, finalName)]
+  const result = await run(command.command, args, { env: { ...env, ...command.env } })
   if (result.code !== 0) {
     await fs.rm(output, { force: true })
     throw new UserError(

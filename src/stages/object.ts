@@ -3,7 +3,7 @@ import os from 'node:os'
 import { UserError } from '../errors.js'
 import { objectBuildCommand, type JuliaCommand, type ObjectBuild } from '../julia/commands.js'
 import { exitSignal, juliaExitDetail } from '../julia/failure.js'
-import { parseKeyValue } from '../julia/keyvalue.js'
+import { parseKeyValue, parseKeyValueRows } from '../julia/keyvalue.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { runJulia } from '../julia/run-julia.js'
 import { formatBytes, MemoryWatch } from '../util/memory.js'
@@ -27,6 +27,10 @@ export interface ReplayReport {
   failed: number
   packages: string[]
   variants: VariantReplay
+  /** Modules the workload had loaded that the build loaded into the image besides the packages. */
+  added: string[]
+  /** Modules the workload had loaded that the build could not load, with the first error line. */
+  notLoadable: { name: string; why: string }[]
 }
 
 /** Pure: the build script's report file. */
@@ -38,6 +42,7 @@ export function parseReplayReport(text: string): ReplayReport {
     return value
   }
   const packages = values.get('packages') ?? ''
+  const added = values.get('added') ?? ''
   // absent when no variants file was given (and in reports of older scripts): none replayed
   const optional = (key: string) => (values.has(key) ? count(key) : 0)
   return {
@@ -47,6 +52,10 @@ export function parseReplayReport(text: string): ReplayReport {
     unresolvable: count('unresolvable'),
     failed: count('failed'),
     packages: packages ? packages.split(',') : [],
+    added: added ? added.split(',') : [],
+    notLoadable: parseKeyValueRows(text)
+      .filter((row) => row[0] === 'not_loadable')
+      .map((row) => ({ name: row[1] ?? '', why: row.slice(2).join('\t') })),
     variants: {
       statements: optional('variants_statements'),
       used: optional('variants_used'),

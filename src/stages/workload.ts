@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../errors.js'
 import { workloadCommand, type WorkloadRun } from '../julia/commands.js'
-import { parseKeyValue } from '../julia/keyvalue.js'
+import { parseKeyValue, parseKeyValueRows } from '../julia/keyvalue.js'
+import type { PackageRef } from '../project.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { juliaExitDetail } from '../julia/failure.js'
 import { runJulia } from '../julia/run-julia.js'
@@ -57,4 +58,19 @@ export async function runWorkloads(
     )
   }
   return parseWorkloadTiming(await fs.readFile(spec.resultFile, 'utf8'), result.startedAt)
+}
+
+/**
+ * Pure: the modules the driver found loaded at the end of a run (`module<TAB>uuid<TAB>name`
+ * rows), less `known` ones (the project's packages), by name, each once.
+ */
+export function workloadModules(resultText: string, known: readonly PackageRef[]): PackageRef[] {
+  const skip = new Set(known.map((p) => p.uuid.toLowerCase()))
+  const found = new Map<string, PackageRef>()
+  for (const [key, uuid, name] of parseKeyValueRows(resultText)) {
+    if (key !== 'module' || !uuid || !name) continue
+    const id = uuid.toLowerCase()
+    if (!skip.has(id)) found.set(id, { name, uuid: id })
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name))
 }
