@@ -31,6 +31,7 @@ import { findObjcopy } from './stages/llvm-tools.js'
 import { buildObject } from './stages/object.js'
 import { describeLink, findLinker, linkImage, type LinkOutcome } from './stages/link.js'
 import { setupProject } from './stages/setup.js'
+import type { SetupStep } from './julia/commands.js'
 import { verifyImage } from './stages/verify.js'
 import { runWorkloads, workloadModules } from './stages/workload.js'
 import { filterStatements, type StatementCounts } from './statements.js'
@@ -97,7 +98,7 @@ export interface PreparedBuild {
   cpuTarget: string
   /** The CPU a `native` image is compiled for (cpu-identity.ts); undefined for explicit targets. */
   cpu?: string
-  /** True once the project was instantiated for this run (runBuild does it before keying). */
+  /** True once the project was instantiated (not precompiled) for this run: runBuild does it before keying. */
   instantiated?: boolean
   /** `auto` resolved against what the Julia can do. */
   mode: BuildMode
@@ -220,11 +221,20 @@ export async function buildImage(
     await fs.writeFile(work('packages.txt'), packagesFileText(project.packages))
     const env = request.env
 
-    if (!prepared.instantiated) {
-      await timed('instantiate', () =>
-        setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined)
+    // runBuild instantiates before keying (hits need that too); the build precompiles here
+    const steps: SetupStep[] = prepared.instantiated
+      ? ['precompile']
+      : ['instantiate', 'precompile']
+    await timed(prepared.instantiated ? 'precompile' : 'instantiate', () =>
+      setupProject(
+        julia,
+        project.dir,
+        env,
+        request.measure,
+        project.manifestFile !== undefined,
+        steps
       )
-    }
+    )
 
     const traced = await timed('trace', async () => {
       const traces: string[] = []

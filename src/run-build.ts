@@ -115,8 +115,9 @@ async function placeRestored(entryDir: string, prepared: PreparedBuild): Promise
 }
 
 /**
- * Instantiates the project (with the flags of a build) and computes the cache key from what is
- * then on disk: a project without a committed manifest is keyed by the one Pkg just resolved.
+ * Instantiates the project (with the flags of a build, without precompiling: a hit does not need
+ * it, a build does it next) and computes the cache key from what is then on disk: a project
+ * without a committed manifest is keyed by the one Pkg just resolved.
  */
 export async function setUpAndKey(
   prepared: PreparedBuild,
@@ -130,7 +131,8 @@ export async function setUpAndKey(
       project.dir,
       request.env,
       request.measure,
-      project.manifestFile !== undefined
+      project.manifestFile !== undefined,
+      ['instantiate']
     )
   )
   let manifestFile = project.manifestFile

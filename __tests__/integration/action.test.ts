@@ -121,6 +121,7 @@ describe('the bundled action (dist/action/index.js) run as a runner would', { sk
       'probe',
       'restore',
       'instantiate',
+      'precompile',
       'trace',
       'object',
       'link',

@@ -78,7 +78,16 @@ describe('julia-sysimage build (bundled CLI) on examples/hello', { skip }, () =>
   })
 
   it('prints one progress line per stage with its time', () => {
-    for (const stage of ['install', 'probe', 'instantiate', 'trace', 'object', 'link', 'verify']) {
+    for (const stage of [
+      'install',
+      'probe',
+      'instantiate',
+      'precompile',
+      'trace',
+      'object',
+      'link',
+      'verify'
+    ]) {
       assert.match(run.stderr, new RegExp(`^✓ ${stage} \\d+\\.\\d s$`, 'm'))
     }
   })

@@ -62,7 +62,7 @@ describe('first contact (bundled CLI)', () => {
       const message = run.stderr.slice(run.stderr.indexOf('error: '))
       assert.match(
         message,
-        /^error: project: instantiating and precompiling .*examples\/hello failed \(killed by SIGSEGV, segmentation fault: Julia itself crashed\):\n/
+        /^error: project: (instantiating|precompiling) .*examples\/hello failed \(killed by SIGSEGV, segmentation fault: Julia itself crashed\):\n/
       )
       assert.match(message, /Julia's last lines on stderr:\n {2}Precompiling project\.\.\./)
       assert.match(message, /Julia's last lines on stdout:\n/)

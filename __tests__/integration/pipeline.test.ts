@@ -139,6 +139,7 @@ for (const julia of testJulias())
         'install',
         'probe',
         'instantiate',
+        'precompile',
         'trace',
         'object',
         'link',

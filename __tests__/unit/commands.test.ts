@@ -167,10 +167,22 @@ describe('workloadCommand', () => {
 })
 
 describe('setup and check commands', () => {
-  it('setup turns off automatic precompilation and precompiles explicitly', () => {
+  it('setup turns off automatic precompilation and names its steps (both by default)', () => {
     const cmd = setupProjectCommand(v15, '/p')
     assert.equal(cmd.env.JULIA_PKG_PRECOMPILE_AUTO, '0')
-    assert.equal(cmd.args.at(-1), juliaScript('setup_project'))
+    assert.deepEqual(cmd.args.slice(-3), [
+      juliaScript('setup_project'),
+      'instantiate',
+      'precompile'
+    ])
+  })
+  it('a cache hit only instantiates; a build after it only precompiles, with the same flags', () => {
+    const hit = setupProjectCommand(v110, '/p', ['instantiate'])
+    const build = setupProjectCommand(v110, '/p', ['precompile'])
+    assert.deepEqual(hit.args.slice(-2), [juliaScript('setup_project'), 'instantiate'])
+    assert.deepEqual(build.args.slice(-2), [juliaScript('setup_project'), 'precompile'])
+    assert.deepEqual(hit.args.slice(0, -1), build.args.slice(0, -1))
+    assert.ok(hit.args.includes('--pkgimages=no'))
   })
   it('check loads the given image', () => {
     const cmd = checkImageCommand('/out/img.so', '/p', '/w/pk', '/w/c')

@@ -4,6 +4,7 @@ import { juliaErrorSummary } from '../../src/julia/run-julia.js'
 import { workloadNote } from '../../src/pipeline.js'
 import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
 import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify.js'
+import { setupActivity } from '../../src/stages/setup.js'
 import { parseWorkloadTiming, workloadModules } from '../../src/stages/workload.js'
 
 describe('parseWorkloadTiming', () => {
@@ -15,6 +16,14 @@ describe('parseWorkloadTiming', () => {
   })
   it('fails when the driver wrote nothing', () => {
     assert.throws(() => parseWorkloadTiming('', 0), /no timings/)
+  })
+})
+
+describe('setupActivity', () => {
+  it('names what failed: the error of a hit says instantiating, of a build precompiling', () => {
+    assert.equal(setupActivity(['instantiate', 'precompile']), 'instantiating and precompiling')
+    assert.equal(setupActivity(['instantiate']), 'instantiating')
+    assert.equal(setupActivity(['precompile']), 'precompiling')
   })
 })
 

@@ -39179,13 +39179,14 @@ function baseFlags() {
 function buildSideFlags(version) {
     return atLeast(version, 1, 9) ? ['--pkgimages=no'] : [];
 }
-function setupProjectCommand(version, projectDir) {
+function setupProjectCommand(version, projectDir, steps = ['instantiate', 'precompile']) {
     return {
         args: [
             ...baseFlags(),
             ...buildSideFlags(version),
             `--project=${projectDir}`,
-            juliaScript('setup_project')
+            juliaScript('setup_project'),
+            ...steps
         ],
         // Pkg would otherwise precompile during instantiate and again on request
         env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
@@ -39194,7 +39195,7 @@ function setupProjectCommand(version, projectDir) {
 /** Precompiles package images with default flags, so that the "without image" timing is fair. */
 function precompileDefaultCommand(projectDir) {
     return {
-        args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project')],
+        args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project'), 'precompile'],
         env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
     };
 }
@@ -40939,20 +40940,26 @@ async function findObjcopy(julia, request, log) {
 
 
 
+/** Pure: how a failed setup is named in its error: "instantiating and precompiling", … */
+function setupActivity(steps) {
+    const words = { instantiate: 'instantiating', precompile: 'precompiling' };
+    return steps.map((step) => words[step]).join(' and ');
+}
 /**
- * Instantiates and precompiles the project, so the image build (which cannot precompile) finds a
- * cache for every package. On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the
- * gain is measured, the default package images are precompiled too, so that the "without image"
- * run measures loading, not precompiling.
+ * Sets up the project: `instantiate` downloads what the manifest names (resolving one when there
+ * is none); `precompile` gives every package a cache, since the image build cannot precompile.
+ * On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the gain is measured, the
+ * default package images are precompiled too, so that the "without image" run measures loading,
+ * not precompiling. A cache hit only instantiates: the image holds the packages' code.
  */
-async function setupProject(julia, projectDir, env, measure, hasManifest = true) {
-    const commands = [setupProjectCommand(julia.version, projectDir)];
-    if (measure && atLeast(julia.version, 1, 9))
+async function setupProject(julia, projectDir, env, measure, hasManifest = true, steps = ['instantiate', 'precompile']) {
+    const commands = [setupProjectCommand(julia.version, projectDir, steps)];
+    if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
         commands.push(precompileDefaultCommand(projectDir));
     for (const command of commands) {
         const result = await runJulia(julia, command, env);
         if (result.code !== 0) {
-            throw new UserError('project', `instantiating and precompiling ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'} ${juliaExitDetail(result, julia)}`, hasManifest
+            throw new UserError('project', `${setupActivity(steps)} ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'} ${juliaExitDetail(result, julia)}`, hasManifest
                 ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
                 : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
         }
@@ -41233,9 +41240,11 @@ async function buildImage(prepared, log, timer, cache) {
     try {
         await external_node_fs_namespaceObject.promises.writeFile(work('packages.txt'), packagesFileText(project.packages));
         const env = request.env;
-        if (!prepared.instantiated) {
-            await timed('instantiate', () => setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined));
-        }
+        // runBuild instantiates before keying (hits need that too); the build precompiles here
+        const steps = prepared.instantiated
+            ? ['precompile']
+            : ['instantiate', 'precompile'];
+        await timed(prepared.instantiated ? 'precompile' : 'instantiate', () => setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined, steps));
         const traced = await timed('trace', async () => {
             const traces = [];
             if (request.workloads.length > 0) {
@@ -41500,12 +41509,13 @@ async function placeRestored(entryDir, prepared) {
     return { image: output, metadataFile, metadata, julia: prepared.julia };
 }
 /**
- * Instantiates the project (with the flags of a build) and computes the cache key from what is
- * then on disk: a project without a committed manifest is keyed by the one Pkg just resolved.
+ * Instantiates the project (with the flags of a build, without precompiling: a hit does not need
+ * it, a build does it next) and computes the cache key from what is then on disk: a project
+ * without a committed manifest is keyed by the one Pkg just resolved.
  */
 async function setUpAndKey(prepared, log, timer) {
     const { request, julia, project } = prepared;
-    await timer.stage('instantiate', () => setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined));
+    await timer.stage('instantiate', () => setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, ['instantiate']));
     let manifestFile = project.manifestFile;
     if (!manifestFile) {
         manifestFile = await findManifest(project, julia.version);

@@ -48,13 +48,21 @@ function buildSideFlags(version: JuliaVersion): string[] {
   return atLeast(version, 1, 9) ? ['--pkgimages=no'] : []
 }
 
-export function setupProjectCommand(version: JuliaVersion, projectDir: string): JuliaCommand {
+/** What setting up a project does: download what the manifest names, and precompile it. */
+export type SetupStep = 'instantiate' | 'precompile'
+
+export function setupProjectCommand(
+  version: JuliaVersion,
+  projectDir: string,
+  steps: readonly SetupStep[] = ['instantiate', 'precompile']
+): JuliaCommand {
   return {
     args: [
       ...baseFlags(),
       ...buildSideFlags(version),
       `--project=${projectDir}`,
-      juliaScript('setup_project')
+      juliaScript('setup_project'),
+      ...steps
     ],
     // Pkg would otherwise precompile during instantiate and again on request
     env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
@@ -64,7 +72,7 @@ export function setupProjectCommand(version: JuliaVersion, projectDir: string): 
 /** Precompiles package images with default flags, so that the "without image" timing is fair. */
 export function precompileDefaultCommand(projectDir: string): JuliaCommand {
   return {
-    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project')],
+    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project'), 'precompile'],
     env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
   }
 }
