@@ -75,7 +75,7 @@ describe('reliability: inputs', { skip }, () => {
     await fs.rm(path.join(project, 'Manifest.toml'))
     assertOneError(
       await build(['--project', project, '--workload', path.join(project, 'workload.jl')]),
-      /error: project: instantiating .* failed \(it has no Manifest.toml, so Pkg had to resolve every dependency\):\nERROR: .*\n[\s\S]*commit the Manifest.toml it writes/
+      /error: project: instantiating .* failed \(it has no Manifest.toml, so Pkg had to resolve every dependency\) \(exit code 1\):\nERROR: .*\n[\s\S]*commit the Manifest.toml it writes/
     )
     await noImage()
   })
