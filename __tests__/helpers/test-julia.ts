@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -59,6 +59,8 @@ export interface TestJulia {
   /** For test names: "Julia 1.5.3 (/usr/bin/julia)". */
   label: string
   executable: string
+  /** What `julia --version` says, e.g. "1.10.8+RAI"; undefined when it does not run. */
+  version?: string
   /** Why this Julia cannot run here, or undefined. */
   skip?: string
   /** Environment for its processes, with a depot of the test's own. */
@@ -87,6 +89,27 @@ function onPath(command: string): string {
   return command
 }
 
+/**
+ * Julia ≥ 1.7's Pkg clones the General registry before it instantiates, even a manifest of path
+ * packages and stdlibs, when the depot holds no registry; the test machines are offline. A stub
+ * registry (its name and uuid, no packages) is enough for projects whose packages are all local.
+ */
+export function writeStubRegistry(depot: string): void {
+  const dir = path.join(depot, 'registries', 'General')
+  if (existsSync(path.join(dir, 'Registry.toml'))) return
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(
+    path.join(dir, 'Registry.toml'),
+    'name = "General"\nuuid = "23338594-aafe-5451-b93e-139f81909106"\nrepo = ""\n\n[packages]\n'
+  )
+}
+
+/** Pure: "1.10.8+RAI" → [1, 10]. */
+function minorOf(version: string | undefined): [number, number] | undefined {
+  const match = /^(\d+)\.(\d+)/.exec(version ?? '')
+  return match ? [Number(match[1]), Number(match[2])] : undefined
+}
+
 function describeTestJulia(named: string): TestJulia {
   const executable = onPath(named)
   // Debian's 1.5 package needs bullseye's libunwind (see juliaTestEnv); official builds carry
@@ -96,18 +119,29 @@ function describeTestJulia(named: string): TestJulia {
     env: juliaTestEnv(os.tmpdir())
   })
   const version = /julia version (\S+)/.exec(plain.stdout ?? '')?.[1]
+  const minor = minorOf(version)
   const needsLibunwind = version?.startsWith('1.5.') ?? false
+  const modern = minor !== undefined && (minor[0] > 1 || minor[1] >= 7)
   const env = (depot: string, base: NodeJS.ProcessEnv = process.env) => {
     if (needsLibunwind) return juliaTestEnv(depot, base)
-    return { ...base, JULIA_DEPOT_PATH: depot, XDG_CACHE_HOME: path.join(depot, 'xdg-cache') }
+    if (modern) writeStubRegistry(depot)
+    return {
+      ...base,
+      // a trailing separator keeps Julia's bundled depot after the test's own (Julia ≥ 1.7,
+      // base/initdefs.jl): without it the stdlibs' shipped package images are not found and
+      // are precompiled again in every test depot
+      JULIA_DEPOT_PATH: modern ? `${depot}${path.delimiter}` : depot,
+      XDG_CACHE_HOME: path.join(depot, 'xdg-cache')
+    }
   }
-  const skip =
-    plain.error || plain.status !== 0 || !version
+  const skip = !existsSync(executable)
+    ? `${executable} is not installed`
+    : plain.error || plain.status !== 0 || !version
       ? `${executable} does not run (${plain.error?.message ?? plain.stderr?.trim() ?? 'no version'})`
       : needsLibunwind
         ? juliaMissingReason()
         : undefined
-  return { label: `Julia ${version ?? '?'} (${executable})`, executable, skip, env }
+  return { label: `Julia ${version ?? '?'} (${executable})`, executable, version, skip, env }
 }
 
 /**
@@ -118,6 +152,31 @@ function describeTestJulia(named: string): TestJulia {
 let described: TestJulia[] | undefined
 export function testJulias(): TestJulia[] {
   // asked on first use, so that importing this module (unit tests do) starts no Julia
-  described ??= testJuliaExecutables(process.env.JULIA_SYSIMAGE_TEST_JULIAS).map(describeTestJulia)
+  described ??= withModernLane(
+    testJuliaExecutables(process.env.JULIA_SYSIMAGE_TEST_JULIAS).map(describeTestJulia)
+  )
   return described
+}
+
+/**
+ * The suites that depend on the Julia version must also run on a Julia with package images
+ * (≥ 1.9, what users have): when none is listed, a stand-in entry makes each such suite show
+ * up as skipped, with the reason, instead of silently running on 1.5 alone.
+ */
+export function withModernLane(julias: TestJulia[]): TestJulia[] {
+  const hasModern = julias.some((julia) => {
+    const minor = minorOf(julia.version)
+    return !julia.skip && minor !== undefined && (minor[0] > 1 || minor[1] >= 9)
+  })
+  if (hasModern) return julias
+  return [
+    ...julias,
+    {
+      label: 'Julia ≥ 1.9 (none listed)',
+      executable: 'julia',
+      skip:
+        'no Julia ≥ 1.9 is listed in JULIA_SYSIMAGE_TEST_JULIAS (PATH-separated julia executables; .ci/run adds the Julia 1.10 it installs when the toolchain is at hand)',
+      env: (depot, base = process.env) => juliaTestEnv(depot, base)
+    }
+  ]
 }

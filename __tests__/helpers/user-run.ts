@@ -47,7 +47,8 @@ export async function runAsUser(
   projectDir: string,
   workload: string,
   workDir: string,
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv,
+  julia = 'julia'
 ): Promise<UserRun> {
   const trace = path.join(workDir, `user-${kind}.trace.jl`)
   const args = [
@@ -58,18 +59,18 @@ export async function runAsUser(
   ]
   let result: { code: number | null; output: string }
   if (kind === 'pipe') {
-    result = await spawnAndWait('julia', args, env, ['ignore', 'pipe', 'pipe'])
+    result = await spawnAndWait(julia, args, env, ['ignore', 'pipe', 'pipe'])
   } else if (kind === 'file') {
     const outFile = path.join(workDir, 'user-file.out.txt')
     const fd = openSync(outFile, 'w')
     try {
-      result = await spawnAndWait('julia', args, env, ['ignore', fd, fd])
+      result = await spawnAndWait(julia, args, env, ['ignore', fd, fd])
     } finally {
       closeSync(fd)
     }
     result.output = await fs.readFile(outFile, 'utf8')
   } else {
-    const line = ['julia', ...args].map(shellWord).join(' ')
+    const line = [julia, ...args].map(shellWord).join(' ')
     // -q: no start/done lines, -e: exit with the command's code, -c: run this command
     result = await spawnAndWait('script', ['-qec', line, '/dev/null'], env, [
       'ignore',

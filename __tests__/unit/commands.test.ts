@@ -6,7 +6,8 @@ import {
   checkImageCommand,
   objectBuildCommand,
   setupProjectCommand,
-  workloadCommand
+  workloadCommand,
+  isolatedLoadPath
 } from '../../src/julia/commands.js'
 import { juliaScript } from '../../src/julia/scripts.js'
 import { parseJuliaVersion } from '../../src/julia/version.js'
@@ -44,17 +45,21 @@ describe('objectBuildCommand', () => {
       '/w/replay.txt'
     ])
     // JULIA_IMAGE_THREADS means nothing before 1.10: not set
-    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1' })
+    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1', JULIA_LOAD_PATH: isolatedLoadPath() })
   })
   it('Julia 1.10: --pkgimages=no and JULIA_IMAGE_THREADS', () => {
     const cmd = objectBuildCommand(v110, objectSpec)
     assert.ok(cmd.args.includes('--pkgimages=no'))
-    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1', JULIA_IMAGE_THREADS: '2' })
+    assert.deepEqual(cmd.env, {
+      JULIA_NUM_THREADS: '1',
+      JULIA_LOAD_PATH: isolatedLoadPath(),
+      JULIA_IMAGE_THREADS: '2'
+    })
   })
   it('Julia 1.12 prerelease behaves as 1.12', () => {
     const cmd = objectBuildCommand(v112, { ...objectSpec, imageThreads: undefined })
     assert.ok(cmd.args.includes('--pkgimages=no'))
-    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1' })
+    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1', JULIA_LOAD_PATH: isolatedLoadPath() })
   })
   it('passes hostile paths as single arguments, untouched', () => {
     const hostile = '/tmp/a b/$(touch x)/`id`;"q\'/é'
@@ -106,7 +111,11 @@ describe('baseArchiveCommand', () => {
       juliaScript('base_archive')
     ])
     assert.ok(!cmd.args.some((a) => a.startsWith('--project')))
-    assert.deepEqual(cmd.env, { JULIA_NUM_THREADS: '1', JULIA_IMAGE_THREADS: '3' })
+    assert.deepEqual(cmd.env, {
+      JULIA_NUM_THREADS: '1',
+      JULIA_LOAD_PATH: isolatedLoadPath(),
+      JULIA_IMAGE_THREADS: '3'
+    })
   })
   it('its key flags hold no path and differ where the command differs', () => {
     assert.ok(!baseArchiveFlags(v110).some((a) => a.includes('/')))
@@ -119,9 +128,9 @@ describe('workloadCommand', () => {
     projectDir: '/p',
     packagesFile: '/w/pk',
     resultFile: '/w/r',
-    workloads: ['/p/a.jl', '/p/b.jl']
+    workload: '/p/a.jl'
   }
-  it('trace run on 1.10 uses the build-side flags and records statements', () => {
+  it('trace run on 1.10 runs `julia workload.jl` with the driver ahead of it (-L), build-side flags', () => {
     const cmd = workloadCommand(v110, { ...spec, traceFile: '/w/t.jl' }, 'trace')
     assert.deepEqual(cmd.args, [
       '--startup-file=no',
@@ -129,12 +138,22 @@ describe('workloadCommand', () => {
       '--pkgimages=no',
       '--project=/p',
       '--trace-compile=/w/t.jl',
+      '-L',
       juliaScript('run_workload'),
-      '/w/pk',
-      '/w/r',
-      '/p/a.jl',
-      '/p/b.jl'
+      '/p/a.jl'
     ])
+    // the workload is the program file: nothing after it, so its ARGS are empty as in a plain run
+    assert.equal(cmd.args.at(-1), '/p/a.jl')
+    assert.equal(cmd.env.JULIA_SYSIMAGE_PACKAGES, '/w/pk')
+    assert.equal(cmd.env.JULIA_SYSIMAGE_RESULT, '/w/r')
+  })
+  it('the trace sees only the project and the stdlibs; measurement runs see what a user has', () => {
+    const trace = workloadCommand(v110, { ...spec, traceFile: '/w/t.jl' }, 'trace')
+    assert.equal(trace.env.JULIA_LOAD_PATH, isolatedLoadPath())
+    assert.equal(isolatedLoadPath(':'), '@:@stdlib')
+    assert.equal(isolatedLoadPath(';'), '@;@stdlib')
+    const measure = workloadCommand(v110, { ...spec, image: '/i.so' }, 'measure')
+    assert.equal(measure.env.JULIA_LOAD_PATH, undefined)
   })
   it('measure run uses the flags a user would: package images allowed, -J when given', () => {
     const cmd = workloadCommand(v110, { ...spec, image: '/out/img.so' }, 'measure')
@@ -150,17 +169,18 @@ describe('workloadCommand', () => {
       const commands = [
         workloadCommand(version, { ...spec, traceFile: '/w/t.jl' }, 'trace'),
         workloadCommand(version, { ...spec, image: '/i.so', traceFile: '/w/t.jl' }, 'measure'),
-        workloadCommand(version, { ...spec, image: '/i.so', stdoutFile: '/w/o' }, 'measure'),
         checkImageCommand('/i.so', '/p', '/w/pk', '/w/c')
       ]
       for (const cmd of commands) {
         const flags = cmd.args.slice(
           0,
-          cmd.args.findIndex((a) => !a.startsWith('-'))
+          cmd.args.findIndex((a) => !a.startsWith('--'))
         )
         assert.ok(flags.length >= 3, cmd.args.join(' '))
         for (const flag of flags) assert.match(flag, allowed, cmd.args.join(' '))
-        assert.deepEqual(cmd.env, {})
+        // the only variables set: the driver's two files and, for the trace, the load path
+        for (const name of Object.keys(cmd.env))
+          assert.match(name, /^(JULIA_SYSIMAGE_(PACKAGES|RESULT)|JULIA_LOAD_PATH)$/)
       }
     }
   })

@@ -39146,6 +39146,7 @@ function baseRecordProblem(record, expected) {
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
 
 
+
 /**
  * Flags of the processes that run the workload (trace, verify) and of the load check: they must
  * run the methods a user's plain `julia --project=… workload.jl` runs, so nothing here may change
@@ -39200,8 +39201,22 @@ function precompileDefaultCommand(projectDir) {
     };
 }
 /**
- * Runs the workloads through the driver script. The trace run (before the build) uses the
- * build-side flags; measurement runs use the flags a user would use, with or without `-J`.
+ * `JULIA_LOAD_PATH` for the processes whose output shapes the image (trace, `--output-o`): the
+ * project and the stdlibs only, as PackageCompiler does. Julia's default load path also holds
+ * `@v#.#`, the user's global environment, whose packages and `LocalPreferences.toml` (compile-time
+ * preferences merge over the whole load path, base/loading.jl) would then enter the image without
+ * being in the cache key. `delimiter` is the platform's (`:`, `;` on Windows), as Julia splits it
+ * (base/initdefs.jl `init_load_path`).
+ */
+function isolatedLoadPath(delimiter = external_node_path_namespaceObject.delimiter) {
+    return ['@', '@stdlib'].join(delimiter);
+}
+/**
+ * Runs one workload as `julia workload.jl` runs it, with the driver loaded ahead of it by `-L`
+ * (`julia/run_workload.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
+ * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
+ * the build-side flags and the isolated load path; measurement runs use what a user has, with
+ * or without `-J`.
  */
 function workloadCommand(version, spec, purpose) {
     const args = [...runFlags()];
@@ -39215,15 +39230,27 @@ function workloadCommand(version, spec, purpose) {
     // `--trace-compile` only writes what is compiled to a file; it changes nothing that runs
     if (spec.traceFile)
         args.push(`--trace-compile=${spec.traceFile}`);
-    args.push(juliaScript('run_workload'), spec.packagesFile, spec.resultFile, ...spec.workloads);
-    return { args, env: {} };
+    // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
+    // `exec_options`, Julia 1.5 through 1.13)
+    args.push('-L', juliaScript('run_workload'), spec.workload);
+    const env = {
+        JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
+        JULIA_SYSIMAGE_RESULT: spec.resultFile
+    };
+    if (purpose === 'trace')
+        env.JULIA_LOAD_PATH = isolatedLoadPath();
+    return { args, env };
 }
 /**
  * The environment of every `--output-o` process: Julia threads pinned to 1 (known hangs
  * otherwise, PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
  */
 function outputEnv(version, imageThreads) {
-    const env = { JULIA_NUM_THREADS: '1' };
+    const env = {
+        JULIA_NUM_THREADS: '1',
+        // the packages the trace saw, from the same places (see isolatedLoadPath)
+        JULIA_LOAD_PATH: isolatedLoadPath()
+    };
     if (imageThreads !== undefined && atLeast(version, 1, 10)) {
         env.JULIA_IMAGE_THREADS = String(imageThreads);
     }
@@ -40031,24 +40058,71 @@ function parseWorkloadTiming(resultText, spawnedAtMs) {
     return { loadMs: Math.max(0, loaded - spawnedAtMs), workMs: Math.max(0, done - loaded) };
 }
 /**
- * Runs the workloads in one Julia process through the driver script. stdout is a pipe, as in
- * CI, or the file `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the
- * stdout type differ between the two (`Base.PipeEndpoint`, `Base.IOStream`).
+ * Runs each workload in a Julia process of its own, as `julia workload.jl` runs it (see
+ * `workloadCommand`), one after another. stdout is a pipe, as in CI, or the file
+ * `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the stdout type differ
+ * between the two (`Base.PipeEndpoint`, `Base.IOStream`). The traces and the result rows of all
+ * runs are gathered into `spec.traceFile` and `spec.resultFile`; the timing is their sum.
  */
 async function runWorkloads(julia, spec, purpose, env, label) {
-    const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env, {
-        timeoutMs: spec.timeoutMs,
-        stdoutFile: spec.stdoutFile
-    });
-    const names = spec.workloads.map((w) => external_node_path_namespaceObject.basename(w)).join(', ');
+    const total = { loadMs: 0, workMs: 0 };
+    const results = [];
+    const traces = [];
+    for (const [index, workload] of spec.workloads.entries()) {
+        const own = (file) => (spec.workloads.length === 1 ? file : `${file}.${index + 1}`);
+        const run = {
+            projectDir: spec.projectDir,
+            packagesFile: spec.packagesFile,
+            resultFile: own(spec.resultFile),
+            workload,
+            traceFile: spec.traceFile && own(spec.traceFile),
+            image: spec.image
+        };
+        await external_node_fs_namespaceObject.promises.rm(run.resultFile, { force: true });
+        const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
+            timeoutMs: spec.timeoutMs,
+            stdoutFile: spec.stdoutFile
+        });
+        checkWorkloadExit(result, julia, spec, workload, label);
+        const resultText = await readResult(run.resultFile, workload, label);
+        const timing = parseWorkloadTiming(resultText, result.startedAt);
+        total.loadMs += timing.loadMs;
+        total.workMs += timing.workMs;
+        results.push(resultText);
+        if (run.traceFile && run.traceFile !== spec.traceFile)
+            traces.push(await external_node_fs_namespaceObject.promises.readFile(run.traceFile, 'utf8'));
+    }
+    if (spec.workloads.length > 1) {
+        await external_node_fs_namespaceObject.promises.writeFile(spec.resultFile, results.join(''));
+        if (spec.traceFile)
+            await external_node_fs_namespaceObject.promises.writeFile(spec.traceFile, traces.join(''));
+    }
+    return total;
+}
+function checkWorkloadExit(result, julia, spec, workload, label) {
+    const name = external_node_path_namespaceObject.basename(workload);
     if (result.timedOut) {
         const minutes = (spec.timeoutMs ?? 0) / 60_000;
-        throw new UserError('workload-timeout', `${names} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, 'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout');
+        throw new UserError('workload-timeout', `${name} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, 'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout');
     }
     if (result.code !== 0) {
-        throw new UserError('workload', `${names} failed ${label} ${juliaExitDetail(result, julia)}`, `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`);
+        throw new UserError('workload', `${name} failed ${label} ${juliaExitDetail(result, julia)}`, `Fix the workload so that \`julia --project=${spec.projectDir} ${workload}\` runs to the end`);
     }
-    return parseWorkloadTiming(await external_node_fs_namespaceObject.promises.readFile(spec.resultFile, 'utf8'), result.startedAt);
+}
+/**
+ * The driver's result, written by its `atexit` hook. A run that ended with exit code 0 but left
+ * none ended without running atexit hooks (`exit!`/`ccall(:_exit)`, or a `-L` file that is not
+ * julia-sysimage's driver).
+ */
+async function readResult(file, workload, label) {
+    try {
+        return await external_node_fs_namespaceObject.promises.readFile(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT')
+            throw error;
+        throw new UserError('workload', `${external_node_path_namespaceObject.basename(workload)} ended ${label} without running Julia's exit hooks, so its timings and loaded modules are unknown`, 'End the workload normally or with `exit()`, not `exit!()` or a raw `_exit`');
+    }
 }
 /**
  * Pure: the modules the driver found loaded at the end of a run (`module<TAB>uuid<TAB>name`

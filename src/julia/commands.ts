@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { juliaScript } from './scripts.js'
 import { atLeast, type JuliaVersion } from './version.js'
 
@@ -92,13 +93,38 @@ export interface WorkloadRun {
   stdoutFile?: string
 }
 
+/** One workload script run in its own process: what `workloadCommand` needs. */
+export interface WorkloadProcess {
+  projectDir: string
+  packagesFile: string
+  resultFile: string
+  workload: string
+  traceFile?: string
+  image?: string
+}
+
 /**
- * Runs the workloads through the driver script. The trace run (before the build) uses the
- * build-side flags; measurement runs use the flags a user would use, with or without `-J`.
+ * `JULIA_LOAD_PATH` for the processes whose output shapes the image (trace, `--output-o`): the
+ * project and the stdlibs only, as PackageCompiler does. Julia's default load path also holds
+ * `@v#.#`, the user's global environment, whose packages and `LocalPreferences.toml` (compile-time
+ * preferences merge over the whole load path, base/loading.jl) would then enter the image without
+ * being in the cache key. `delimiter` is the platform's (`:`, `;` on Windows), as Julia splits it
+ * (base/initdefs.jl `init_load_path`).
+ */
+export function isolatedLoadPath(delimiter: string = path.delimiter): string {
+  return ['@', '@stdlib'].join(delimiter)
+}
+
+/**
+ * Runs one workload as `julia workload.jl` runs it, with the driver loaded ahead of it by `-L`
+ * (`julia/run_workload.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
+ * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
+ * the build-side flags and the isolated load path; measurement runs use what a user has, with
+ * or without `-J`.
  */
 export function workloadCommand(
   version: JuliaVersion,
-  spec: WorkloadRun,
+  spec: WorkloadProcess,
   purpose: 'trace' | 'measure'
 ): JuliaCommand {
   const args = [...runFlags()]
@@ -109,8 +135,15 @@ export function workloadCommand(
   args.push(`--project=${spec.projectDir}`)
   // `--trace-compile` only writes what is compiled to a file; it changes nothing that runs
   if (spec.traceFile) args.push(`--trace-compile=${spec.traceFile}`)
-  args.push(juliaScript('run_workload'), spec.packagesFile, spec.resultFile, ...spec.workloads)
-  return { args, env: {} }
+  // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
+  // `exec_options`, Julia 1.5 through 1.13)
+  args.push('-L', juliaScript('run_workload'), spec.workload)
+  const env: Record<string, string> = {
+    JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
+    JULIA_SYSIMAGE_RESULT: spec.resultFile
+  }
+  if (purpose === 'trace') env.JULIA_LOAD_PATH = isolatedLoadPath()
+  return { args, env }
 }
 
 export interface ObjectBuild {
@@ -145,7 +178,11 @@ function outputEnv(
   version: JuliaVersion,
   imageThreads: number | undefined
 ): Record<string, string> {
-  const env: Record<string, string> = { JULIA_NUM_THREADS: '1' }
+  const env: Record<string, string> = {
+    JULIA_NUM_THREADS: '1',
+    // the packages the trace saw, from the same places (see isolatedLoadPath)
+    JULIA_LOAD_PATH: isolatedLoadPath()
+  }
   if (imageThreads !== undefined && atLeast(version, 1, 10)) {
     env.JULIA_IMAGE_THREADS = String(imageThreads)
   }

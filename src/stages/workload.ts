@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../errors.js'
-import { workloadCommand, type WorkloadRun } from '../julia/commands.js'
+import { workloadCommand, type WorkloadProcess, type WorkloadRun } from '../julia/commands.js'
 import { parseKeyValue, parseKeyValueRows } from '../julia/keyvalue.js'
 import type { PackageRef } from '../project.js'
 import type { JuliaInfo } from '../julia/probe.js'
 import { juliaExitDetail } from '../julia/failure.js'
 import { runJulia } from '../julia/run-julia.js'
+import type { RunResult } from '../util/process.js'
 
 export interface WorkloadTiming {
   /** Process start until every package is loaded, in ms. */
@@ -26,9 +27,11 @@ export function parseWorkloadTiming(resultText: string, spawnedAtMs: number): Wo
 }
 
 /**
- * Runs the workloads in one Julia process through the driver script. stdout is a pipe, as in
- * CI, or the file `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the
- * stdout type differ between the two (`Base.PipeEndpoint`, `Base.IOStream`).
+ * Runs each workload in a Julia process of its own, as `julia workload.jl` runs it (see
+ * `workloadCommand`), one after another. stdout is a pipe, as in CI, or the file
+ * `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the stdout type differ
+ * between the two (`Base.PipeEndpoint`, `Base.IOStream`). The traces and the result rows of all
+ * runs are gathered into `spec.traceFile` and `spec.resultFile`; the timing is their sum.
  */
 export async function runWorkloads(
   julia: JuliaInfo,
@@ -37,27 +40,81 @@ export async function runWorkloads(
   env: NodeJS.ProcessEnv,
   label: string
 ): Promise<WorkloadTiming> {
-  const result = await runJulia(julia, workloadCommand(julia.version, spec, purpose), env, {
-    timeoutMs: spec.timeoutMs,
-    stdoutFile: spec.stdoutFile
-  })
-  const names = spec.workloads.map((w) => path.basename(w)).join(', ')
+  const total: WorkloadTiming = { loadMs: 0, workMs: 0 }
+  const results: string[] = []
+  const traces: string[] = []
+  for (const [index, workload] of spec.workloads.entries()) {
+    const own = (file: string) => (spec.workloads.length === 1 ? file : `${file}.${index + 1}`)
+    const run: WorkloadProcess = {
+      projectDir: spec.projectDir,
+      packagesFile: spec.packagesFile,
+      resultFile: own(spec.resultFile),
+      workload,
+      traceFile: spec.traceFile && own(spec.traceFile),
+      image: spec.image
+    }
+    await fs.rm(run.resultFile, { force: true })
+    const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
+      timeoutMs: spec.timeoutMs,
+      stdoutFile: spec.stdoutFile
+    })
+    checkWorkloadExit(result, julia, spec, workload, label)
+    const resultText = await readResult(run.resultFile, workload, label)
+    const timing = parseWorkloadTiming(resultText, result.startedAt)
+    total.loadMs += timing.loadMs
+    total.workMs += timing.workMs
+    results.push(resultText)
+    if (run.traceFile && run.traceFile !== spec.traceFile)
+      traces.push(await fs.readFile(run.traceFile, 'utf8'))
+  }
+  if (spec.workloads.length > 1) {
+    await fs.writeFile(spec.resultFile, results.join(''))
+    if (spec.traceFile) await fs.writeFile(spec.traceFile, traces.join(''))
+  }
+  return total
+}
+
+function checkWorkloadExit(
+  result: RunResult,
+  julia: JuliaInfo,
+  spec: WorkloadRun,
+  workload: string,
+  label: string
+): void {
+  const name = path.basename(workload)
   if (result.timedOut) {
     const minutes = (spec.timeoutMs ?? 0) / 60_000
     throw new UserError(
       'workload-timeout',
-      `${names} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`,
+      `${name} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`,
       'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout'
     )
   }
   if (result.code !== 0) {
     throw new UserError(
       'workload',
-      `${names} failed ${label} ${juliaExitDetail(result, julia)}`,
-      `Fix the workload so that \`julia --project=${spec.projectDir} <workload>\` runs to the end`
+      `${name} failed ${label} ${juliaExitDetail(result, julia)}`,
+      `Fix the workload so that \`julia --project=${spec.projectDir} ${workload}\` runs to the end`
     )
   }
-  return parseWorkloadTiming(await fs.readFile(spec.resultFile, 'utf8'), result.startedAt)
+}
+
+/**
+ * The driver's result, written by its `atexit` hook. A run that ended with exit code 0 but left
+ * none ended without running atexit hooks (`exit!`/`ccall(:_exit)`, or a `-L` file that is not
+ * julia-sysimage's driver).
+ */
+async function readResult(file: string, workload: string, label: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    throw new UserError(
+      'workload',
+      `${path.basename(workload)} ended ${label} without running Julia's exit hooks, so its timings and loaded modules are unknown`,
+      'End the workload normally or with `exit()`, not `exit!()` or a raw `_exit`'
+    )
+  }
 }
 
 /**
