@@ -8,6 +8,7 @@ import type { ImageMetadata } from '../../src/metadata.js'
 import { runCli, type CliRun } from '../helpers/cli.js'
 import { startTestServer, type TestServer } from '../helpers/http-server.js'
 import { writePackageProject, type PackageProject } from '../helpers/package-project.js'
+import { buildFigures } from '../helpers/build-figures.js'
 import { newDepot, testJulias, type TestJulia } from '../helpers/test-julia.js'
 
 /** Runs the workload the way a user does with the image, and returns its stdout. */
@@ -97,10 +98,11 @@ for (const julia of testJulias())
         await fs.rm(depot, { recursive: true, force: true })
       })
 
-      it('builds the package project; the metadata records the CPU the image is compiled for', async () => {
+      it('builds the package project; the metadata records the CPU the image is compiled for', async (t) => {
         assert.equal(cold.code, 0, cold.stderr)
         assert.match(cold.stderr, /built \(cache miss\)/)
         const metadata = await metadataOf('one.so')
+        t.diagnostic(buildFigures(metadata))
         assert.deepEqual(metadata.project.packagesInImage.sort(), ['Pricing', 'Shop'])
         assert.ok(metadata.cpu, 'a native build records its CPU')
         assert.match(

@@ -8,7 +8,9 @@ import { silentLogger } from '../../src/log.js'
 import type { ImageMetadata } from '../../src/metadata.js'
 import { sha256File } from '../../src/util/hash.js'
 import { runBuild, type RunResult } from '../../src/run-build.js'
+import { buildFigures } from '../helpers/build-figures.js'
 import { fixturesDir, newDepot, testJulias } from '../helpers/test-julia.js'
+import { runAsUser } from '../helpers/user-run.js'
 
 const project = path.join(fixturesDir, 'shapes')
 
@@ -57,7 +59,10 @@ for (const julia of testJulias())
 
     it('writes the image and its metadata and nothing else', async () => {
       assert.equal(result.image, path.join(outDir, 'shapes.so'))
-      assert.deepEqual((await fs.readdir(outDir)).sort(), ['shapes.so', 'shapes.so.json'])
+      assert.deepEqual((await fs.readdir(outDir)).filter((f) => !f.startsWith('user-')).sort(), [
+        'shapes.so',
+        'shapes.so.json'
+      ])
       const stat = await fs.stat(result.image)
       assert.equal(metadata.image.size, stat.size)
       assert.equal(metadata.image.sha256, await sha256File(result.image))
@@ -123,6 +128,26 @@ for (const julia of testJulias())
         m.residual <= Math.max(1, Math.floor(metadata.statements.used / 100)),
         `residual ${m.residual}: ${m.residualStatements.join('\n')}`
       )
+    })
+
+    it('a user’s run of each workload with stdout a terminal compiles at most max(1, 1 %) too', async (t) => {
+      // verify measured stdout a pipe and a file; a terminal is the third kind users have
+      const bound = Math.max(1, metadata.statements.used / 100)
+      for (const workload of ['workload_tables.jl', 'workload_scaling.jl']) {
+        const run = await runAsUser(
+          'terminal',
+          result.image,
+          project,
+          path.join(project, workload),
+          outDir,
+          julia.env(depot),
+          julia.executable
+        )
+        assert.equal(run.code, 0, run.output)
+        t.diagnostic(`${workload}, stdout a terminal: ${run.residual.count} compiled at run time`)
+        assert.ok(run.residual.count <= bound, run.residual.statements.join('\n'))
+      }
+      t.diagnostic(buildFigures(metadata))
     })
 
     it('time to first work with the image is lower than without', () => {

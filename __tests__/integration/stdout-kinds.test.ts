@@ -5,6 +5,7 @@ import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { ImageMetadata } from '../../src/metadata.js'
 import { runCli, type CliRun } from '../helpers/cli.js'
+import { buildFigures } from '../helpers/build-figures.js'
 import { fixturesDir, newDepot, testJulias } from '../helpers/test-julia.js'
 import { runAsUser, shellWord, type StdoutKind } from '../helpers/user-run.js'
 
@@ -80,6 +81,7 @@ for (const julia of testJulias())
         t.diagnostic(
           `statements used ${metadata.statements.used}; variants ${JSON.stringify(variants)}`
         )
+        t.diagnostic(buildFigures(metadata))
         assert.match(build.stderr, /\d+ added for other stdout kinds/)
         assert.match(
           build.stderr,

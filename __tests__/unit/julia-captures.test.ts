@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { hasJuliaLinkRecipe, parseJuliaLinkCommand } from '../../src/build/linker.js'
 import { capturedJulia, capturesDir } from '../helpers/julia-info.js'
-import { testJuliaExecutables } from '../helpers/test-julia.js'
+import { testJuliaExecutables, withModernLane, type TestJulia } from '../helpers/test-julia.js'
 
 /** Every Julia captured by scripts/capture-julia.ts; a newer one joins by capturing it. */
 const captured = readdirSync(capturesDir)
@@ -44,5 +44,27 @@ describe('testJuliaExecutables (JULIA_SYSIMAGE_TEST_JULIAS)', () => {
       '/opt/julia-1.10/bin/julia',
       '/opt/julia-1.12/bin/julia'
     ])
+  })
+})
+
+describe('withModernLane: the suites that depend on the Julia version also run on Julia ≥ 1.9', () => {
+  const julia = (version: string | undefined, skip?: string): TestJulia => ({
+    label: `Julia ${version}`,
+    executable: `/j/${version}/julia`,
+    version,
+    skip,
+    env: (depot) => ({ JULIA_DEPOT_PATH: depot })
+  })
+  it('a listed, working 1.10 or 1.12 needs no stand-in', () => {
+    assert.equal(withModernLane([julia('1.5.3'), julia('1.10.8+RAI')]).length, 2)
+    assert.equal(withModernLane([julia('1.12.0-rc1')]).length, 1)
+  })
+  it('with 1.5 alone, or a 1.10 that does not run, a skipped stand-in says why', () => {
+    for (const listed of [[julia('1.5.3')], [julia('1.5.3'), julia('1.10.8', 'does not run')]]) {
+      const lane = withModernLane(listed)
+      assert.equal(lane.length, listed.length + 1)
+      const standIn = lane.at(-1)
+      assert.match(standIn?.skip ?? '', /no Julia ≥ 1\.9 is listed in JULIA_SYSIMAGE_TEST_JULIAS/)
+    }
   })
 })
