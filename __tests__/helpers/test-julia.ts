@@ -59,6 +59,8 @@ export interface TestJulia {
   /** For test names: "Julia 1.5.3 (/usr/bin/julia)". */
   label: string
   executable: string
+  /** What `julia --version` says ("1.10.8+RAI"), or undefined when it does not run. */
+  version?: string
   /** Why this Julia cannot run here, or undefined. */
   skip?: string
   /** Environment for its processes, with a depot of the test's own. */
@@ -107,7 +109,7 @@ function describeTestJulia(named: string): TestJulia {
       : needsLibunwind
         ? juliaMissingReason()
         : undefined
-  return { label: `Julia ${version ?? '?'} (${executable})`, executable, skip, env }
+  return { label: `Julia ${version ?? '?'} (${executable})`, executable, version, skip, env }
 }
 
 /**
