@@ -331,6 +331,15 @@ export async function buildImage(
         log.warning(
           `the workload loaded ${name}, which the image build cannot load (${why}): its code is compiled at run time`
         )
+      const extensionsLoaded = r.extensions.filter((e) => e.loaded).map((e) => e.name)
+      if (extensionsLoaded.length > 0)
+        log.info(
+          `package extensions Julia loaded with their triggers: ${extensionsLoaded.join(', ')}`
+        )
+      for (const { name } of r.extensions.filter((e) => !e.loaded))
+        log.warning(
+          `the workload loaded the package extension ${name}, which Julia did not load in the image build (a trigger could not be loaded, or the extension failed): its code is compiled at run time`
+        )
       return result
     })
 

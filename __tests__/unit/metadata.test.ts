@@ -26,7 +26,8 @@ const parts: MetadataParts = {
     packages: ['Hello'],
     variants: { statements: 40, used: 37, skipped: 3 },
     added: ['Printf'],
-    notLoadable: []
+    notLoadable: [],
+    extensions: []
   },
   objectSize: 2000,
   peakMemory: 3000,

@@ -65,7 +65,8 @@ describe('parseReplayReport', () => {
       // no variants file given: none replayed
       variants: { statements: 0, used: 0, skipped: 0 },
       added: [],
-      notLoadable: []
+      notLoadable: [],
+      extensions: []
     })
   })
   it('reads the stdout variants’ counts apart', () => {
@@ -81,11 +82,21 @@ describe('parseReplayReport', () => {
     const report = parseReplayReport(
       'failed\t0\nstatements\t3\nunparsable\t0\nunresolvable\t0\nused\t3\npackages\tHello\n' +
         'added\tPrintf,Test\n' +
-        'not_loadable\tGeometryExt\tArgumentError: Package GeometryExt not found\n'
+        'not_loadable\tGeometry\tArgumentError: Package Geometry not found\n'
     )
     assert.deepEqual(report.added, ['Printf', 'Test'])
     assert.deepEqual(report.notLoadable, [
-      { name: 'GeometryExt', why: 'ArgumentError: Package GeometryExt not found' }
+      { name: 'Geometry', why: 'ArgumentError: Package Geometry not found' }
+    ])
+  })
+  it('reads the package extensions the workload loaded, loaded by Julia or not', () => {
+    const report = parseReplayReport(
+      'failed\t0\nstatements\t3\nunparsable\t0\nunresolvable\t0\nused\t3\npackages\tHello\n' +
+        'extension\tHelloPlotsExt\tloaded\nextension\tHelloCUDAExt\tnot_loaded\n'
+    )
+    assert.deepEqual(report.extensions, [
+      { name: 'HelloPlotsExt', loaded: true },
+      { name: 'HelloCUDAExt', loaded: false }
     ])
   })
   it('fails on a report without counts', () => {

@@ -31,6 +31,11 @@ export interface ReplayReport {
   added: string[]
   /** Modules the workload had loaded that the build could not load, with the first error line. */
   notLoadable: { name: string; why: string }[]
+  /**
+   * Package extensions the workload had loaded (Julia ≥ 1.9): never loaded by the build itself,
+   * `loaded` when Julia loaded them once their parent and triggers were loaded.
+   */
+  extensions: { name: string; loaded: boolean }[]
 }
 
 /** Pure: the build script's report file. */
@@ -56,6 +61,9 @@ export function parseReplayReport(text: string): ReplayReport {
     notLoadable: parseKeyValueRows(text)
       .filter((row) => row[0] === 'not_loadable')
       .map((row) => ({ name: row[1] ?? '', why: row.slice(2).join('\t') })),
+    extensions: parseKeyValueRows(text)
+      .filter((row) => row[0] === 'extension')
+      .map((row) => ({ name: row[1] ?? '', loaded: row[2] === 'loaded' })),
     variants: {
       statements: optional('variants_statements'),
       used: optional('variants_used'),
