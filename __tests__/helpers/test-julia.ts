@@ -174,8 +174,7 @@ export function withModernLane(julias: TestJulia[]): TestJulia[] {
     {
       label: 'Julia ≥ 1.9 (none listed)',
       executable: 'julia',
-      skip:
-        'no Julia ≥ 1.9 is listed in JULIA_SYSIMAGE_TEST_JULIAS (PATH-separated julia executables; .ci/run adds the Julia 1.10 it installs when the toolchain is at hand)',
+      skip: 'no Julia ≥ 1.9 is listed in JULIA_SYSIMAGE_TEST_JULIAS (PATH-separated julia executables; .ci/run adds the Julia 1.10 it installs when the toolchain is at hand)',
       env: (depot, base = process.env) => juliaTestEnv(depot, base)
     }
   ]
