@@ -131,6 +131,9 @@ function describeTestJulia(named: string): TestJulia {
       // base/initdefs.jl): without it the stdlibs' shipped package images are not found and
       // are precompiled again in every test depot
       JULIA_DEPOT_PATH: modern ? `${depot}${path.delimiter}` : depot,
+      // no package server on these offline machines: Pkg goes straight to the URLs the
+      // project names (artifacts served on loopback) instead of trying pkg.julialang.org first
+      ...(modern ? { JULIA_PKG_SERVER: '' } : {}),
       XDG_CACHE_HOME: path.join(depot, 'xdg-cache')
     }
   }
