@@ -1,8 +1,8 @@
-import type { BaseReference } from './build/base-archive.js'
-import type { BuildMode } from './julia/chain-support.js'
-import type { StatementCounts } from './statements.js'
-import type { ReplayReport } from './stages/object.js'
-import type { Verification } from './stages/verify.js'
+import type { BaseReference } from './stages/base-archive/record.js'
+import type { BuildMode } from './stages/chained/support.js'
+import type { StatementCounts } from './stages/trace/statements.js'
+import type { ReplayReport } from './stages/object/object.js'
+import type { Verification } from './stages/verify/verify.js'
 
 /** The `<image>.json` written next to every image. Field names are part of the public output. */
 export interface ImageMetadata {

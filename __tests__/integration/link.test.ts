@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
 import { probeJulia, type JuliaInfo } from '../../src/julia/probe.js'
-import { linkImage } from '../../src/stages/link.js'
+import { linkImage } from '../../src/stages/link/link.js'
 import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
 
 const exec = promisify(execFile)

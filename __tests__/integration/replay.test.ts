@@ -5,9 +5,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, it } from 'node:test'
-import { parseReplayReport } from '../../src/stages/object.js'
+import { parseReplayReport } from '../../src/stages/object/object.js'
 import { juliaScript } from '../../src/julia/scripts.js'
-import { streamVariants } from '../../src/stream-variants.js'
+import { streamVariants } from '../../src/stages/trace/stream-variants.js'
 import { fixturesDir, newDepot, testJulias, type TestJulia } from '../helpers/test-julia.js'
 
 /** A scratch folder and depot of the test's own, removed afterwards. */
@@ -53,7 +53,7 @@ for (const julia of testJulias())
           ].join('\n')
         )
         await runJulia(julia, depot, [
-          juliaScript('build_image'),
+          juliaScript('object'),
           file('packages.txt'),
           file('statements.jl'),
           file('report.txt')
@@ -77,7 +77,7 @@ for (const julia of testJulias())
         variants.push('precompile(Tuple{typeof(Base.print), Base.NoSuchStream, Array{Int64, 1}})')
         await fs.writeFile(file('variants.jl'), variants.map((v) => `${v}\n`).join(''))
         await runJulia(julia, depot, [
-          juliaScript('build_image'),
+          juliaScript('object'),
           file('packages.txt'),
           file('statements.jl'),
           file('report.txt'),
@@ -117,7 +117,7 @@ for (const julia of testJulias())
           'const before = names(Main, all = true); const script = popfirst!(ARGS); ' +
             'const out = ARGS[4]; include(script); ' +
             'write(out, join(setdiff(names(Main, all = true), before, [:before, :script, :out]), ","))',
-          juliaScript('build_image'),
+          juliaScript('object'),
           file('packages.txt'),
           file('statements.jl'),
           file('report.txt'),

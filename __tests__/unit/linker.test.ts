@@ -7,7 +7,7 @@ import {
   linkCommand,
   lldDriverNames,
   parseJuliaLinkCommand
-} from '../../src/build/linker.js'
+} from '../../src/stages/link/linker.js'
 import { debianJulia153, juliaInfo } from '../helpers/julia-info.js'
 
 describe('bundledLldPath', () => {

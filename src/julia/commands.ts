@@ -61,7 +61,7 @@ export function setupProjectCommand(
       ...baseFlags(),
       ...buildSideFlags(version),
       `--project=${projectDir}`,
-      juliaScript('setup_project'),
+      juliaScript('project'),
       ...steps
     ],
     // Pkg would otherwise precompile during instantiate and again on request
@@ -72,7 +72,7 @@ export function setupProjectCommand(
 /** Precompiles package images with default flags, so that the "without image" timing is fair. */
 export function precompileDefaultCommand(projectDir: string): JuliaCommand {
   return {
-    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project'), 'precompile'],
+    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('project'), 'precompile'],
     env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
   }
 }
@@ -109,7 +109,7 @@ export function workloadCommand(
   args.push(`--project=${spec.projectDir}`)
   // `--trace-compile` only writes what is compiled to a file; it changes nothing that runs
   if (spec.traceFile) args.push(`--trace-compile=${spec.traceFile}`)
-  args.push(juliaScript('run_workload'), spec.packagesFile, spec.resultFile, ...spec.workloads)
+  args.push(juliaScript('trace'), spec.packagesFile, spec.resultFile, ...spec.workloads)
   return { args, env: {} }
 }
 
@@ -170,7 +170,7 @@ export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): Ju
       `--project=${spec.projectDir}`,
       `--cpu-target=${spec.cpuTarget}`,
       `--output-o=${spec.objectFile}`,
-      juliaScript('build_image'),
+      juliaScript('object'),
       spec.packagesFile,
       spec.statementsFile,
       spec.reportFile,
@@ -224,7 +224,7 @@ export function checkImageCommand(
       ...runFlags(),
       `--sysimage=${image}`,
       `--project=${projectDir}`,
-      juliaScript('check_image'),
+      juliaScript('verify'),
       packagesFile,
       resultFile
     ],

@@ -1,6 +1,6 @@
 import path from 'node:path'
-import type { JuliaInfo } from '../julia/probe.js'
-import { atLeast } from '../julia/version.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { atLeast } from '../../julia/version.js'
 
 /**
  * Pure: which linker to use and the exact command that links an image object into a shared

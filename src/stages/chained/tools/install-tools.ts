@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import * as tc from '@actions/tool-cache'
-import { UserError, errorMessage } from '../errors.js'
-import { downloadFile, makeDownloadDir, verifySha256 } from '../julia/download.js'
-import { normalizeBaseUrl } from '../julia/download-urls.js'
-import type { JuliaOS } from '../julia/probe.js'
-import { isCompleteInstall, makeStagingDir, moveIntoPlace } from '../julia/tool-cache.js'
-import type { Logger } from '../log.js'
+import { UserError, errorMessage } from '../../../errors.js'
+import { downloadFile, makeDownloadDir, verifySha256 } from '../../../install/download.js'
+import { normalizeBaseUrl } from '../../../install/download-urls.js'
+import type { JuliaOS } from '../../../julia/probe.js'
+import { isCompleteInstall, makeStagingDir, moveIntoPlace } from '../../../install/tool-cache.js'
+import type { Logger } from '../../../log.js'
 import { pathAlternative, type JllArtifact } from './artifacts.js'
-import { isFile } from '../util/files.js'
+import { isFile } from '../../../util/files.js'
 
 export interface LlvmToolRequest {
   /** The build to install, from `selectArtifact` (production: over the shipped tables). */

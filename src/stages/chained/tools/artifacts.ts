@@ -1,7 +1,7 @@
 import { parse as parseToml } from 'smol-toml'
-import { UserError, errorMessage } from '../errors.js'
-import type { JuliaArch, Libc } from '../julia/platform.js'
-import type { JuliaOS } from '../julia/probe.js'
+import { UserError, errorMessage } from '../../../errors.js'
+import type { JuliaArch, Libc } from '../../../install/platform.js'
+import type { JuliaOS } from '../../../julia/probe.js'
 
 /** The machine the LLVM tools must run on, in the probe's terms (`macos`, not Julia's `mac`). */
 export interface ToolPlatform {

@@ -1,13 +1,13 @@
 import os from 'node:os'
 import { which } from '@actions/io'
-import { UserError } from '../errors.js'
-import { hostLibc, type JuliaArch } from '../julia/platform.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { resolveToolCacheDir } from '../julia/tool-cache.js'
-import type { Logger } from '../log.js'
-import type { BuildRequest } from '../request.js'
-import { findLlvmTool, installLlvmTool } from '../tools/install-tools.js'
-import { findJllTable, shippedArtifact } from '../tools/jll-tables.js'
+import { UserError } from '../../errors.js'
+import { hostLibc, type JuliaArch } from '../../install/platform.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { resolveToolCacheDir } from '../../install/tool-cache.js'
+import type { Logger } from '../../log.js'
+import type { BuildRequest } from '../../request.js'
+import { findLlvmTool, installLlvmTool } from './tools/install-tools.js'
+import { findJllTable, shippedArtifact } from './tools/jll-tables.js'
 
 /**
  * `llvm-objcopy` for a chained link. The LLVM_full_jll build made for this Julia's LLVM when

@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
-import { UserError } from '../errors.js'
-import { objectBuildCommand, type JuliaCommand, type ObjectBuild } from '../julia/commands.js'
-import { exitSignal, juliaExitDetail } from '../julia/failure.js'
-import { parseKeyValue, parseKeyValueRows } from '../julia/keyvalue.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { runJulia } from '../julia/run-julia.js'
-import { formatBytes, MemoryWatch } from '../util/memory.js'
-import { lastLines } from '../util/process.js'
+import { UserError } from '../../errors.js'
+import { objectBuildCommand, type JuliaCommand, type ObjectBuild } from '../../julia/commands.js'
+import { exitSignal, juliaExitDetail } from '../../julia/failure.js'
+import { parseKeyValue, parseKeyValueRows } from '../../julia/keyvalue.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { runJulia } from '../../julia/process.js'
+import { formatBytes, MemoryWatch } from '../../util/memory.js'
+import { lastLines } from '../../util/process.js'
 
 /** The replay of the statements added for other stdout kinds, counted apart. */
 export interface VariantReplay {

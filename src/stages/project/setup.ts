@@ -1,9 +1,13 @@
-import { UserError } from '../errors.js'
-import { precompileDefaultCommand, setupProjectCommand, type SetupStep } from '../julia/commands.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { juliaExitDetail } from '../julia/failure.js'
-import { runJulia } from '../julia/run-julia.js'
-import { atLeast } from '../julia/version.js'
+import { UserError } from '../../errors.js'
+import {
+  precompileDefaultCommand,
+  setupProjectCommand,
+  type SetupStep
+} from '../../julia/commands.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { juliaExitDetail } from '../../julia/failure.js'
+import { runJulia } from '../../julia/process.js'
+import { atLeast } from '../../julia/version.js'
 
 /** Pure: how a failed setup is named in its error: "instantiating and precompiling", … */
 export function setupActivity(steps: readonly SetupStep[]): string {

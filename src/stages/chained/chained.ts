@@ -1,19 +1,19 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { extractMembers } from '../build/ar.js'
+import { extractMembers } from './ar.js'
 import {
   chainedLinkObjects,
   dataMember,
   oldTextName,
   removeLinkTableArgs,
   textMember
-} from '../build/chained.js'
-import type { Linker } from '../build/linker.js'
-import { UserError } from '../errors.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { lastLines, run } from '../util/process.js'
-import type { BaseArchive } from './base-archive.js'
-import { linkImage, type LinkOutcome } from './link.js'
+} from './recipe.js'
+import type { Linker } from '../link/linker.js'
+import { UserError } from '../../errors.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { lastLines, run } from '../../util/process.js'
+import type { BaseArchive } from '../base-archive/base-archive.js'
+import { linkImage, type LinkOutcome } from '../link/link.js'
 
 export interface ChainedLink {
   /** The chained build's `--output-o` archive: the new code and the image's data. */

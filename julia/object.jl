@@ -26,6 +26,6 @@ isdefined(Base, :init_active_project) && Base.init_active_project()
 # as plain Julia's (a workload run with the image can define `counts` or `loaded` itself), and
 # no path of this build is kept. The included file is dropped from the list of included files.
 let included = length(Base._included_files)
-    Base.include(Module(:JuliaSysimageBuild), joinpath(@__DIR__, "build_image_steps.jl"))
+    Base.include(Module(:JuliaSysimageBuild), joinpath(@__DIR__, "object_steps.jl"))
     resize!(Base._included_files, included)
 end

@@ -7,22 +7,22 @@ import {
   baseRecordProblem,
   type BaseRecord,
   type BaseReference
-} from '../build/base-archive.js'
-import { errorMessage } from '../errors.js'
-import { juliaKeyFields } from '../key-inputs.js'
-import { baseArchiveKey } from '../keys.js'
-import { baseArchiveCommand, baseArchiveFlags } from '../julia/commands.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { juliaScript } from '../julia/scripts.js'
-import type { Logger } from '../log.js'
-import { restoreEntry, saveEntry, type EntryCheck } from '../store/cache-entries.js'
-import type { ImageCache } from '../store/types.js'
-import { sha256File } from '../util/hash.js'
-import { entriesDir } from '../util/user-cache.js'
-import { formatBytes } from '../util/memory.js'
-import { findLinker, linkImage } from './link.js'
-import { runOutputProcess } from './object.js'
-import { checkImageLoadsAlone, loadProblem } from './verify.js'
+} from './record.js'
+import { errorMessage } from '../../errors.js'
+import { juliaKeyFields } from '../../key-inputs.js'
+import { baseArchiveKey } from '../../keys.js'
+import { baseArchiveCommand, baseArchiveFlags } from '../../julia/commands.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { juliaScript } from '../../julia/scripts.js'
+import type { Logger } from '../../log.js'
+import { restoreEntry, saveEntry, type EntryCheck } from '../../store/cache-entries.js'
+import type { ImageCache } from '../../store/types.js'
+import { sha256File } from '../../util/hash.js'
+import { entriesDir } from '../../util/user-cache.js'
+import { formatBytes } from '../../util/memory.js'
+import { findLinker, linkImage } from '../link/link.js'
+import { runOutputProcess } from '../object/object.js'
+import { checkImageLoadsAlone, loadProblem } from '../verify/verify.js'
 
 /** A base archive and the image linked from it, ready for a chained build. */
 export interface BaseArchive {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { errorMessage, UserError } from '../errors.js'
-import { writeFileAtomic } from '../util/atomic.js'
+import { errorMessage, UserError } from '../../errors.js'
+import { writeFileAtomic } from '../../util/atomic.js'
 
 /**
  * Reads Unix `ar` archives, so the build can unpack Julia's object archive (`sys-o.a`: `text.o`,

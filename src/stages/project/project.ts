@@ -2,10 +2,10 @@ import { promises as fs, readFileSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parse as parseToml } from 'smol-toml'
-import { UserError } from './errors.js'
-import type { JuliaVersion } from './julia/version.js'
+import { UserError } from '../../errors.js'
+import type { JuliaVersion } from '../../julia/version.js'
 import { chooseManifest, type ManifestView } from './manifest-choice.js'
-import { isFile } from './util/files.js'
+import { isFile } from '../../util/files.js'
 
 /** A package to load into the image. */
 export interface PackageRef {

@@ -1,5 +1,5 @@
 import semver from 'semver'
-import { UserError } from '../errors.js'
+import { UserError } from '../../../errors.js'
 import { pathAlternative } from './artifacts.js'
 
 /** Pure: the major of an LLVM version as Julia reports it (`15.0.7`, `16.0.6jl`) → 15, 16. */

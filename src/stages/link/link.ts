@@ -11,13 +11,13 @@ import {
   parseJuliaLinkCommand,
   type LinkCommand,
   type Linker
-} from '../build/linker.js'
-import { UserError } from '../errors.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { runJulia } from '../julia/run-julia.js'
-import { juliaScript } from '../julia/scripts.js'
-import { lastLines, run } from '../util/process.js'
-import { isFile, pathExists } from '../util/files.js'
+} from './linker.js'
+import { UserError } from '../../errors.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { runJulia } from '../../julia/process.js'
+import { juliaScript } from '../../julia/scripts.js'
+import { lastLines, run } from '../../util/process.js'
+import { isFile, pathExists } from '../../util/files.js'
 
 /** A linker found on this machine for the hand-written recipe: bundled lld, lld on PATH, a C compiler. */
 async function findHandLinker(julia: JuliaInfo): Promise<Linker> {
@@ -71,13 +71,7 @@ async function juliaRecipeCommand(
   const result = await runJulia(
     julia,
     {
-      args: [
-        '--startup-file=no',
-        '--history-file=no',
-        juliaScript('link_command'),
-        output,
-        ...objects
-      ],
+      args: ['--startup-file=no', '--history-file=no', juliaScript('link'), output, ...objects],
       env: {}
     },
     env

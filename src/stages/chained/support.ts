@@ -1,7 +1,7 @@
-import { UserError } from '../errors.js'
-import type { BuildRequest } from '../request.js'
-import { runJuliaProcess } from './run-julia.js'
-import type { JuliaInfo } from './probe.js'
+import { UserError } from '../../errors.js'
+import type { BuildRequest } from '../../request.js'
+import { runJuliaProcess } from '../../julia/process.js'
+import type { JuliaInfo } from '../../julia/probe.js'
 
 /** How an image is built: the whole image re-emitted, or only the new code chained on a base. */
 export type BuildMode = 'full' | 'chained'

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { shippedPath } from '../../../util/shipped.js'
 import {
   parseArtifactsToml,
   selectArtifact,
@@ -14,11 +14,9 @@ export type JllPackage = 'LLD' | 'LLVM_full'
 
 /**
  * The shipped Artifacts.toml tables: the trust anchor for the sha256 of every tool download,
- * so they come with julia-sysimage instead of from the network. Both `src/tools/*.ts` (tests,
- * tsx) and the bundles `dist/<entry>/index.js` sit two levels below the repository root.
+ * so they come with julia-sysimage instead of from the network.
  */
-const here = path.dirname(fileURLToPath(import.meta.url))
-export const jllTablesDir = path.resolve(here, '..', '..', 'jll')
+export const jllTablesDir = shippedPath('jll')
 
 export interface JllTable {
   package: JllPackage

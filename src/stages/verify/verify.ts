@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { UserError, errorMessage } from '../errors.js'
-import { checkImageCommand } from '../julia/commands.js'
-import { parseKeyValueRows } from '../julia/keyvalue.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { packagesFileText, type PackageRef } from '../project.js'
-import { juliaExitDetail } from '../julia/failure.js'
-import { runJulia } from '../julia/run-julia.js'
-import { filterStatements } from '../statements.js'
-import { runWorkloads, type WorkloadTiming } from './workload.js'
+import { UserError, errorMessage } from '../../errors.js'
+import { checkImageCommand } from '../../julia/commands.js'
+import { parseKeyValueRows } from '../../julia/keyvalue.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { packagesFileText, type PackageRef } from '../project/project.js'
+import { juliaExitDetail } from '../../julia/failure.js'
+import { runJulia } from '../../julia/process.js'
+import { filterStatements } from '../trace/statements.js'
+import { runWorkloads, type WorkloadTiming } from '../trace/workload.js'
 
 export interface LoadCheck {
   /** Packages of the project that the image already holds (no loading at run time). */

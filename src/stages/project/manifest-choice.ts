@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { atLeast, type JuliaVersion } from './julia/version.js'
+import { atLeast, type JuliaVersion } from '../../julia/version.js'
 
 /**
  * What the manifest choice needs to see of the file system. Given as an interface so that the

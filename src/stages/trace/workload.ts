@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { UserError } from '../errors.js'
-import { workloadCommand, type WorkloadRun } from '../julia/commands.js'
-import { parseKeyValue, parseKeyValueRows } from '../julia/keyvalue.js'
-import type { PackageRef } from '../project.js'
-import type { JuliaInfo } from '../julia/probe.js'
-import { juliaExitDetail } from '../julia/failure.js'
-import { runJulia } from '../julia/run-julia.js'
+import { UserError } from '../../errors.js'
+import { workloadCommand, type WorkloadRun } from '../../julia/commands.js'
+import { parseKeyValue, parseKeyValueRows } from '../../julia/keyvalue.js'
+import type { PackageRef } from '../project/project.js'
+import type { JuliaInfo } from '../../julia/probe.js'
+import { juliaExitDetail } from '../../julia/failure.js'
+import { runJulia } from '../../julia/process.js'
 
 export interface WorkloadTiming {
   /** Process start until every package is loaded, in ms. */
