@@ -13,7 +13,7 @@ import {
 } from './stages/chained/support.js'
 import { probeJulia } from './julia/probe.js'
 import { juliaProcessMs } from './julia/process.js'
-import { selectJulia } from './install/select.js'
+import { selectJulia } from './install/index.js'
 import type { Logger } from './log.js'
 import { buildMetadata, type ImageMetadata } from './metadata.js'
 import { cpuKeyField } from './key-inputs.js'

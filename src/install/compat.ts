@@ -1,6 +1,6 @@
 import semver from 'semver'
 import { UserError } from '../errors.js'
-import { findProjectFile, readProjectToml } from '../stages/project/project.js'
+import { findProjectFile, readProjectToml } from '../util/project-file.js'
 
 /**
  * Pure: a Julia `[compat]` entry → an npm semver range over the same versions.

@@ -1,6 +1,5 @@
 import { run, type RunOptions, type RunResult } from '../util/process.js'
 import type { JuliaCommand } from './commands.js'
-import type { JuliaInfo } from './probe.js'
 
 let juliaWallMs = 0
 
@@ -28,7 +27,7 @@ export async function runJuliaProcess(
 
 /** Runs one of the planned Julia commands with the inherited environment plus its own variables. */
 export function runJulia(
-  julia: Pick<JuliaInfo, 'executable'>,
+  julia: { executable: string },
   command: JuliaCommand,
   baseEnv: NodeJS.ProcessEnv,
   options: Omit<RunOptions, 'env'> = {}

@@ -5,7 +5,7 @@ import { parse as parseToml } from 'smol-toml'
 import { UserError } from '../../errors.js'
 import type { JuliaVersion } from '../../julia/version.js'
 import { chooseManifest, type ManifestView } from './manifest-choice.js'
-import { isFile } from '../../util/files.js'
+import { findProjectFile, firstExisting, readProjectToml } from '../../util/project-file.js'
 
 /** A package to load into the image. */
 export interface PackageRef {
@@ -28,32 +28,6 @@ export interface JuliaProject {
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-async function firstExisting(dir: string, names: string[]): Promise<string | undefined> {
-  for (const name of names) {
-    const file = path.join(dir, name)
-    if (await isFile(file)) return file
-  }
-  return undefined
-}
-
-/** The project file of `dir`: JuliaProject.toml wins over Project.toml, as in Julia. */
-export function findProjectFile(dir: string): Promise<string | undefined> {
-  return firstExisting(dir, ['JuliaProject.toml', 'Project.toml'])
-}
-
-/** A parsed Project.toml; invalid TOML is the user's to fix. */
-export async function readProjectToml(file: string): Promise<Record<string, unknown>> {
-  try {
-    return parseToml(await fs.readFile(file, 'utf8')) as Record<string, unknown>
-  } catch (error) {
-    throw new UserError(
-      'project',
-      `${file} is not valid TOML (${(error as Error).message.split('\n')[0]})`,
-      'Fix the file'
-    )
-  }
-}
 
 /** Pure: the packages an image should load, from a parsed Project.toml. */
 export function packagesOfProject(

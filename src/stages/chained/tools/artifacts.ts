@@ -1,6 +1,6 @@
 import { parse as parseToml } from 'smol-toml'
 import { UserError, errorMessage } from '../../../errors.js'
-import type { JuliaArch, Libc } from '../../../install/platform.js'
+import type { JuliaArch, Libc } from '../../../install/index.js'
 import type { JuliaOS } from '../../../julia/probe.js'
 
 /** The machine the LLVM tools must run on, in the probe's terms (`macos`, not Julia's `mac`). */

@@ -2,10 +2,16 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import * as tc from '@actions/tool-cache'
 import { UserError, errorMessage } from '../../../errors.js'
-import { downloadFile, makeDownloadDir, verifySha256 } from '../../../install/download.js'
-import { normalizeBaseUrl } from '../../../install/download-urls.js'
+import {
+  downloadFile,
+  isCompleteInstall,
+  makeDownloadDir,
+  makeStagingDir,
+  moveIntoPlace,
+  normalizeBaseUrl,
+  verifySha256
+} from '../../../install/index.js'
 import type { JuliaOS } from '../../../julia/probe.js'
-import { isCompleteInstall, makeStagingDir, moveIntoPlace } from '../../../install/tool-cache.js'
 import type { Logger } from '../../../log.js'
 import { pathAlternative, type JllArtifact } from './artifacts.js'
 import { isFile } from '../../../util/files.js'
