@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { juliaErrorSummary } from '../../src/julia/process.js'
-import { workloadNote } from '../../src/pipeline.js'
+import { workloadNote } from '../../src/stages/trace/index.js'
 import { objectBuildError, parseReplayReport } from '../../src/stages/object/object.js'
 import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify/verify.js'
 import { setupActivity } from '../../src/stages/project/setup.js'

@@ -20,9 +20,9 @@ import type { ImageCache } from '../../store/types.js'
 import { sha256File } from '../../util/hash.js'
 import { entriesDir } from '../../util/user-cache.js'
 import { formatBytes } from '../../util/memory.js'
-import { findLinker, linkImage } from '../link/link.js'
-import { runOutputProcess } from '../object/object.js'
-import { checkImageLoadsAlone, loadProblem } from '../verify/verify.js'
+import { findLinker, linkImage } from '../link/index.js'
+import { runOutputProcess } from '../object/index.js'
+import { checkImageLoadsAlone, loadProblem } from '../verify/index.js'
 
 /** A base archive and the image linked from it, ready for a chained build. */
 export interface BaseArchive {

@@ -8,12 +8,11 @@ import {
   removeLinkTableArgs,
   textMember
 } from './recipe.js'
-import type { Linker } from '../link/linker.js'
 import { UserError } from '../../errors.js'
 import type { JuliaInfo } from '../../julia/probe.js'
 import { lastLines, run } from '../../util/process.js'
-import type { BaseArchive } from '../base-archive/base-archive.js'
-import { linkImage, type LinkOutcome } from '../link/link.js'
+import type { BaseArchive } from '../base-archive/index.js'
+import { linkImage, type Linker, type LinkOutcome } from '../link/index.js'
 
 export interface ChainedLink {
   /** The chained build's `--output-o` archive: the new code and the image's data. */

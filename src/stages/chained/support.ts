@@ -62,3 +62,17 @@ export async function probeChainSupport(
   })
   return { entryPoint: true, flag: result.code === 0 }
 }
+
+/** For the log: why the build runs in `mode`. */
+export function modeReason(
+  mode: BuildMode,
+  requested: BuildRequest['mode'],
+  julia: JuliaInfo,
+  support: ChainSupport
+): string {
+  return mode === 'chained'
+    ? 'this Julia can chain images: only new code is compiled, onto a cached base archive'
+    : requested === 'full'
+      ? 'as requested'
+      : `${chainIncapability(julia, support)}, so the whole image is compiled`
+}

@@ -4,11 +4,10 @@ import { UserError, errorMessage } from '../../errors.js'
 import { checkImageCommand } from '../../julia/commands.js'
 import { parseKeyValueRows } from '../../julia/keyvalue.js'
 import type { JuliaInfo } from '../../julia/probe.js'
-import { packagesFileText, type PackageRef } from '../project/project.js'
+import { packagesFileText, type PackageRef } from '../project/index.js'
 import { juliaExitDetail } from '../../julia/failure.js'
 import { runJulia } from '../../julia/process.js'
-import { filterStatements } from '../trace/statements.js'
-import { runWorkloads, type WorkloadTiming } from '../trace/workload.js'
+import { filterStatements, runWorkloads, type WorkloadTiming } from '../trace/index.js'
 
 export interface LoadCheck {
   /** Packages of the project that the image already holds (no loading at run time). */
