@@ -1,4 +1,4 @@
-# Run as `julia --startup-file=no link_command.jl OUTPUT OBJECT...` on Julia ≥ 1.9: prints the
+# Run as `julia --startup-file=no link.jl OUTPUT OBJECT...` on Julia ≥ 1.9: prints the
 # command this Julia itself would link an image with (`Base.Linking.link_image_cmd`, added in
 # Julia 1.9 for package images), so that julia-sysimage links with the target Julia's own recipe:
 # its bundled lld (or `lld` on PATH), its platform flags and its library folders.

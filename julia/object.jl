@@ -1,4 +1,4 @@
-# Runs inside `julia --output-o <object> --sysimage <base> build_image.jl PACKAGES STATEMENTS REPORT [chained] [--variants=VARIANTS] [--loaded=LOADED]`.
+# Runs inside `julia --output-o <object> --sysimage <base> object.jl PACKAGES STATEMENTS REPORT [chained] [--variants=VARIANTS] [--loaded=LOADED]`.
 #
 # In output mode the base image's `__init__` functions have not run, so stdio, paths and the load
 # path must be re-initialised before anything else. Inputs arrive only as files named in ARGS:

@@ -1,4 +1,4 @@
-# Run as `julia -J <image> check_image.jl PACKAGES RESULT`: reports which image was loaded and
+# Run as `julia -J <image> verify.jl PACKAGES RESULT`: reports which image was loaded and
 # whether each package of PACKAGES ("<uuid> <name>" lines) is already in it (no loading needed).
 const packages_file, result_file = ARGS[1], ARGS[2]
 open(result_file, "w") do io

@@ -13,7 +13,7 @@ const exec = promisify(execFile)
 const skip = juliaMissingReason()
 
 /**
- * The link stage's two recipes with real processes: the real julia/link_command.jl run by a real
+ * The link stage's two recipes with real processes: the real julia/link.jl run by a real
  * Julia, and a real ld.lld linking a real (tiny) archive. Julia 1.5.3 has no `Base.Linking`, so
  * the "Julia ≥ 1.9" case is a stand-in: the real 1.5.3 with a `Base.Linking.link_image_cmd`
  * defined before the script runs (`-L`), giving a command the way 1.9+ does (a Cmd with env).

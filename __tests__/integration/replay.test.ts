@@ -38,7 +38,7 @@ function runJulia(julia: TestJulia, depot: string, args: string[]) {
  * are the same, and it takes a second instead of two minutes).
  */
 for (const julia of testJulias())
-  describe(`julia/build_image.jl statement replay (${julia.label})`, { skip: julia.skip }, () => {
+  describe(`julia/object.jl statement replay (${julia.label})`, { skip: julia.skip }, () => {
     it('replays a Char type parameter as traced (`Char(0x79000000)`), refuses unknown names', async () => {
       await inScratch(async (file, depot) => {
         await fs.writeFile(file('packages.txt'), '')

@@ -17,7 +17,7 @@ export interface JuliaProject {
   dir: string
   projectFile: string
   /**
-   * The manifest the Julia in use reads for this project (see manifest-choice.ts); set once the
+   * The manifest the Julia in use reads for this project (see stages/project/manifest-choice.ts); set once the
    * Julia is probed, since the rules depend on its version.
    */
   manifestFile?: string
