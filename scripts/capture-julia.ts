@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { hasJuliaLinkRecipe } from '../src/build/linker.js'
+import { hasJuliaLinkRecipe } from '../src/stages/link/linker.js'
 import { parseProbeOutput } from '../src/julia/probe.js'
 import { juliaScript } from '../src/julia/scripts.js'
 
@@ -26,7 +26,7 @@ for (const executable of process.argv.slice(2)) {
   mkdirSync(dir, { recursive: true })
   writeFileSync(path.join(dir, 'probe.txt'), probe)
   if (hasJuliaLinkRecipe(julia)) {
-    const link = run([juliaScript('link_command'), placeholderOutput, placeholderObject])
+    const link = run([juliaScript('link'), placeholderOutput, placeholderObject])
     writeFileSync(path.join(dir, 'link-command.bin'), link)
   }
   console.log(`${executable}: Julia ${julia.versionString} → ${path.relative(process.cwd(), dir)}`)

@@ -1,8 +1,8 @@
-import type { BaseReference } from './build/base-archive.js'
-import type { BuildMode } from './julia/chain-support.js'
-import type { StatementCounts } from './statements.js'
-import type { ReplayReport } from './stages/object.js'
-import type { Verification } from './stages/verify.js'
+import type { BaseReference } from './stages/base-archive/index.js'
+import type { BuildMode } from './stages/chained/index.js'
+import type { StatementCounts } from './stages/trace/index.js'
+import type { ReplayReport } from './stages/object/index.js'
+import { measurementOf, type Verification } from './stages/verify/index.js'
 
 /** The `<image>.json` written next to every image. Field names are part of the public output. */
 export interface ImageMetadata {
@@ -90,30 +90,7 @@ const round = (ms: number) => Math.round(ms)
 /** Pure: assembles the metadata from what the stages measured. */
 export function buildMetadata(parts: MetadataParts): ImageMetadata {
   const { verification: v, replay } = parts
-  const measurement =
-    v.without && v.with && v.residual
-      ? {
-          without: { loadMs: round(v.without.loadMs), workMs: round(v.without.workMs) },
-          with: { loadMs: round(v.with.loadMs), workMs: round(v.with.workMs) },
-          speedup: Number(
-            (
-              (v.without.loadMs + v.without.workMs) /
-              Math.max(1, v.with.loadMs + v.with.workMs)
-            ).toFixed(2)
-          ),
-          residual: v.residual.count,
-          residualMain: v.residual.main,
-          residualStatements: v.residual.statements,
-          ...(v.residualByStdout
-            ? {
-                residualByStdout: {
-                  pipe: v.residualByStdout.pipe.count,
-                  file: v.residualByStdout.file.count
-                }
-              }
-            : {})
-        }
-      : undefined
+  const measurement = measurementOf(v)
   return {
     schema: 1,
     tool: { name: 'julia-sysimage', version: parts.toolVersion },

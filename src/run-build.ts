@@ -14,10 +14,9 @@ import {
   type PreparedBuild
 } from './pipeline.js'
 import type { BuildRequest } from './request.js'
-import { loadProblem } from './stages/verify.js'
+import { loadProblem } from './stages/verify/index.js'
 import type { ImageCache } from './store/types.js'
-import { findManifest } from './project.js'
-import { setupProject } from './stages/setup.js'
+import { findManifest, setupProject } from './stages/project/index.js'
 import { restoreEntry, saveEntry } from './store/cache-entries.js'
 import { StageTimer } from './timing.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'

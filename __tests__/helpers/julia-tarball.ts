@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { sha256File } from '../../src/util/hash.js'
-import { findOnPath, juliaVersionOf } from '../../src/julia/select.js'
+import { findOnPath, juliaVersionOf } from '../../src/install/select.js'
 import { lastLines, run } from '../../src/util/process.js'
 import { juliaTestEnv, libunwindDir } from './test-julia.js'
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { closeSync, openSync, promises as fs } from 'node:fs'
 import path from 'node:path'
-import { residualOf, type Residual } from '../../src/stages/verify.js'
+import { residualOf, type Residual } from '../../src/stages/verify/verify.js'
 
 /** Where a user's run sends stdout (and stderr): a pipe (CI), a file (cron), a terminal. */
 export type StdoutKind = 'pipe' | 'file' | 'terminal'

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { BaseRecord } from '../../src/build/base-archive.js'
+import type { BaseRecord } from '../../src/stages/base-archive/record.js'
 import type { ImageMetadata } from '../../src/metadata.js'
 import {
   makeStandinJulia,

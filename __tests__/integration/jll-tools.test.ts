@@ -6,19 +6,19 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { UserError } from '../../src/errors.js'
-import { hostLibc } from '../../src/julia/platform.js'
+import { hostLibc } from '../../src/install/platform.js'
 import {
   parseArtifactsToml,
   selectArtifact,
   type JllArtifact,
   type ToolPlatform
-} from '../../src/tools/artifacts.js'
+} from '../../src/stages/chained/tools/artifacts.js'
 import {
   findLlvmTool,
   installLlvmTool,
   llvmToolCachePath,
   type LlvmToolRequest
-} from '../../src/tools/install-tools.js'
+} from '../../src/stages/chained/tools/install-tools.js'
 import { run } from '../../src/util/process.js'
 import { recordingLogger } from '../helpers/recording-logger.js'
 import { startTestServer, type TestServer } from '../helpers/http-server.js'

@@ -6,14 +6,14 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
 import { probeJulia, type JuliaInfo } from '../../src/julia/probe.js'
-import { linkImage } from '../../src/stages/link.js'
+import { linkImage } from '../../src/stages/link/link.js'
 import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
 
 const exec = promisify(execFile)
 const skip = juliaMissingReason()
 
 /**
- * The link stage's two recipes with real processes: the real julia/link_command.jl run by a real
+ * The link stage's two recipes with real processes: the real julia/link.jl run by a real
  * Julia, and a real ld.lld linking a real (tiny) archive. Julia 1.5.3 has no `Base.Linking`, so
  * the "Julia ≥ 1.9" case is a stand-in: the real 1.5.3 with a `Base.Linking.link_image_cmd`
  * defined before the script runs (`-L`), giving a command the way 1.9+ does (a Cmd with env).

@@ -5,9 +5,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, it } from 'node:test'
-import { parseReplayReport } from '../../src/stages/object.js'
+import { parseReplayReport } from '../../src/stages/object/object.js'
 import { juliaScript } from '../../src/julia/scripts.js'
-import { streamVariants } from '../../src/stream-variants.js'
+import { streamVariants } from '../../src/stages/trace/stream-variants.js'
 import { fixturesDir, newDepot, testJulias, type TestJulia } from '../helpers/test-julia.js'
 
 /** A scratch folder and depot of the test's own, removed afterwards. */
@@ -49,7 +49,7 @@ async function writePackage(dir: string, name: string, uuid: string, source: str
   await fs.writeFile(path.join(dir, name, 'src', `${name}.jl`), source)
 }
 
-/** Runs build_image.jl in `project` (with `--compiled-modules=no`: source loads in a second). */
+/** Runs object.jl in `project` (with `--compiled-modules=no`: source loads in a second). */
 async function replayIn(
   julia: TestJulia,
   depot: string,
@@ -60,7 +60,7 @@ async function replayIn(
   await runJulia(julia, depot, [
     `--project=${project}`,
     '--compiled-modules=no',
-    juliaScript('build_image'),
+    juliaScript('object'),
     file('packages.txt'),
     file('statements.jl'),
     file('report.txt'),
@@ -107,7 +107,7 @@ end
  * are the same, and it takes a second instead of two minutes).
  */
 for (const julia of testJulias())
-  describe(`julia/build_image.jl statement replay (${julia.label})`, { skip: julia.skip }, () => {
+  describe(`julia/object.jl statement replay (${julia.label})`, { skip: julia.skip }, () => {
     it('replays a Char type parameter as traced (`Char(0x79000000)`), refuses unknown names', async () => {
       await inScratch(async (file, depot) => {
         await fs.writeFile(file('packages.txt'), '')
@@ -122,7 +122,7 @@ for (const julia of testJulias())
           ].join('\n')
         )
         await runJulia(julia, depot, [
-          juliaScript('build_image'),
+          juliaScript('object'),
           file('packages.txt'),
           file('statements.jl'),
           file('report.txt')
@@ -146,7 +146,7 @@ for (const julia of testJulias())
         variants.push('precompile(Tuple{typeof(Base.print), Base.NoSuchStream, Array{Int64, 1}})')
         await fs.writeFile(file('variants.jl'), variants.map((v) => `${v}\n`).join(''))
         await runJulia(julia, depot, [
-          juliaScript('build_image'),
+          juliaScript('object'),
           file('packages.txt'),
           file('statements.jl'),
           file('report.txt'),
@@ -186,7 +186,7 @@ for (const julia of testJulias())
           'const before = names(Main, all = true); const script = popfirst!(ARGS); ' +
             'const out = ARGS[4]; include(script); ' +
             'write(out, join(setdiff(names(Main, all = true), before, [:before, :script, :out]), ","))',
-          juliaScript('build_image'),
+          juliaScript('object'),
           file('packages.txt'),
           file('statements.jl'),
           file('report.txt'),

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { UserError } from '../../src/errors.js'
 import { probeJulia, type JuliaInfo } from '../../src/julia/probe.js'
 import { parseKeyValue } from '../../src/julia/keyvalue.js'
-import { runWorkloads } from '../../src/stages/workload.js'
+import { runWorkloads } from '../../src/stages/trace/workload.js'
 import { newDepot, testJulias } from '../helpers/test-julia.js'
 
 /**

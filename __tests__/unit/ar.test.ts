@@ -13,7 +13,7 @@ import {
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it, type TestContext } from 'node:test'
-import { extractMembers, parseArchive, type ArchiveMember } from '../../src/build/ar.js'
+import { extractMembers, parseArchive, type ArchiveMember } from '../../src/stages/chained/ar.js'
 import { errorMessage, UserError } from '../../src/errors.js'
 
 // Archives are made here with the machine's own tools, so the reader is checked against what

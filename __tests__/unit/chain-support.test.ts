@@ -4,7 +4,7 @@ import {
   chainedFlagCheckArgs,
   chainIncapability,
   chooseMode
-} from '../../src/julia/chain-support.js'
+} from '../../src/stages/chained/support.js'
 import { UserError } from '../../src/errors.js'
 import { juliaInfo } from '../helpers/julia-info.js'
 

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { baseImageFile, baseRecordProblem, type BaseRecord } from '../../src/build/base-archive.js'
-import { chainedLinkObjects, removeLinkTableArgs } from '../../src/build/chained.js'
+import {
+  baseImageFile,
+  baseRecordProblem,
+  type BaseRecord
+} from '../../src/stages/base-archive/record.js'
+import { chainedLinkObjects, removeLinkTableArgs } from '../../src/stages/chained/recipe.js'
 
 describe('the chained recipe (PR #46045)', () => {
   it('links the new code, the data, then the base code', () => {

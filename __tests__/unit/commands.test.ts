@@ -39,7 +39,7 @@ describe('objectBuildCommand', () => {
       '--project=/p',
       '--cpu-target=native',
       '--output-o=/w/image-o.a',
-      juliaScript('build_image'),
+      juliaScript('object'),
       '/w/packages.txt',
       '/w/statements.jl',
       '/w/replay.txt'
@@ -74,14 +74,13 @@ describe('objectBuildCommand, chained', () => {
     assert.ok(cmd.args.includes('--sysimage-native-code=chained'))
     // the flag comes before the script: after it, it would be the script's argument
     assert.ok(
-      cmd.args.indexOf('--sysimage-native-code=chained') <
-        cmd.args.indexOf(juliaScript('build_image'))
+      cmd.args.indexOf('--sysimage-native-code=chained') < cmd.args.indexOf(juliaScript('object'))
     )
     assert.equal(cmd.args.at(-1), 'chained')
   })
   it('the variants file is a tagged argument after `chained`, which stays the 4th', () => {
     const cmd = objectBuildCommand(v110, { ...objectSpec, chained: true, variantsFile: '/w/v.jl' })
-    const script = cmd.args.indexOf(juliaScript('build_image'))
+    const script = cmd.args.indexOf(juliaScript('object'))
     assert.deepEqual(cmd.args.slice(script + 1), [
       '/w/packages.txt',
       '/w/statements.jl',
@@ -139,7 +138,7 @@ describe('workloadCommand', () => {
       '--project=/p',
       '--trace-compile=/w/t.jl',
       '-L',
-      juliaScript('run_workload'),
+      juliaScript('trace'),
       '/p/a.jl'
     ])
     // the workload is the program file: nothing after it, so its ARGS are empty as in a plain run
@@ -190,23 +189,19 @@ describe('setup and check commands', () => {
   it('setup turns off automatic precompilation and names its steps (both by default)', () => {
     const cmd = setupProjectCommand(v15, '/p')
     assert.equal(cmd.env.JULIA_PKG_PRECOMPILE_AUTO, '0')
-    assert.deepEqual(cmd.args.slice(-3), [
-      juliaScript('setup_project'),
-      'instantiate',
-      'precompile'
-    ])
+    assert.deepEqual(cmd.args.slice(-3), [juliaScript('project'), 'instantiate', 'precompile'])
   })
   it('a cache hit only instantiates; a build after it only precompiles, with the same flags', () => {
     const hit = setupProjectCommand(v110, '/p', ['instantiate'])
     const build = setupProjectCommand(v110, '/p', ['precompile'])
-    assert.deepEqual(hit.args.slice(-2), [juliaScript('setup_project'), 'instantiate'])
-    assert.deepEqual(build.args.slice(-2), [juliaScript('setup_project'), 'precompile'])
+    assert.deepEqual(hit.args.slice(-2), [juliaScript('project'), 'instantiate'])
+    assert.deepEqual(build.args.slice(-2), [juliaScript('project'), 'precompile'])
     assert.deepEqual(hit.args.slice(0, -1), build.args.slice(0, -1))
     assert.ok(hit.args.includes('--pkgimages=no'))
   })
   it('check loads the given image', () => {
     const cmd = checkImageCommand('/out/img.so', '/p', '/w/pk', '/w/c')
     assert.ok(cmd.args.includes('--sysimage=/out/img.so'))
-    assert.deepEqual(cmd.args.slice(-3), [juliaScript('check_image'), '/w/pk', '/w/c'])
+    assert.deepEqual(cmd.args.slice(-3), [juliaScript('verify'), '/w/pk', '/w/c'])
   })
 })

@@ -6,7 +6,7 @@ import {
   normalizeBaseUrl,
   releaseFileUrl,
   releaseIndexUrl
-} from '../../src/julia/download-urls.js'
+} from '../../src/install/download-urls.js'
 
 const official =
   'https://julialang-s3.julialang.org/bin/linux/x64/1.10/julia-1.10.4-linux-x86_64.tar.gz'

@@ -9,16 +9,20 @@ import {
   selectArtifact,
   type JllArtifact,
   type ToolPlatform
-} from '../../src/tools/artifacts.js'
+} from '../../src/stages/chained/tools/artifacts.js'
 import {
   findJllTable,
   jllTablesDir,
   shippedArtifact,
   shippedJllTables,
   type JllPackage
-} from '../../src/tools/jll-tables.js'
-import { llvmMajor, matchShippedLlvm } from '../../src/tools/llvm-version.js'
-import { llvmToolCachePath, llvmToolPath, llvmToolUrl } from '../../src/tools/install-tools.js'
+} from '../../src/stages/chained/tools/jll-tables.js'
+import { llvmMajor, matchShippedLlvm } from '../../src/stages/chained/tools/llvm-version.js'
+import {
+  llvmToolCachePath,
+  llvmToolPath,
+  llvmToolUrl
+} from '../../src/stages/chained/tools/install-tools.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const tablesFolder = path.join(repoRoot, 'jll')

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { hasJuliaLinkRecipe, parseJuliaLinkCommand } from '../../src/build/linker.js'
+import { hasJuliaLinkRecipe, parseJuliaLinkCommand } from '../../src/stages/link/linker.js'
 import { capturedJulia, capturesDir } from '../helpers/julia-info.js'
 import { testJuliaExecutables, withModernLane, type TestJulia } from '../helpers/test-julia.js'
 

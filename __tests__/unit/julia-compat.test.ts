@@ -5,7 +5,7 @@ import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import semver from 'semver'
 import { UserError } from '../../src/errors.js'
-import { juliaCompatToRange, readJuliaCompat } from '../../src/julia/compat.js'
+import { juliaCompatToRange, readJuliaCompat } from '../../src/install/compat.js'
 
 describe('juliaCompatToRange', () => {
   const cases: [string, string][] = [

@@ -7,7 +7,7 @@ import {
   juliaArch,
   juliaOs,
   toolCacheArch
-} from '../../src/julia/platform.js'
+} from '../../src/install/platform.js'
 
 describe('juliaArch', () => {
   const spellings: [string, string][] = [

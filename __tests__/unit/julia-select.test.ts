@@ -3,9 +3,9 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { UserError } from '../../src/errors.js'
 import { parseInstallArgs } from '../../src/cli/install-command.js'
-import { satisfies } from '../../src/julia/select.js'
-import { resolveToolCacheDir } from '../../src/julia/tool-cache.js'
-import { parseVersionSpec } from '../../src/julia/versions.js'
+import { satisfies } from '../../src/install/select.js'
+import { resolveToolCacheDir } from '../../src/install/tool-cache.js'
+import { parseVersionSpec } from '../../src/install/versions.js'
 
 describe('satisfies (may a Julia already present be used?)', () => {
   const check = (version: string, spec: string) => satisfies(version, parseVersionSpec(spec))

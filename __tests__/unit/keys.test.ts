@@ -116,7 +116,7 @@ describe('collectKeyFiles', () => {
       manifestFile: path.join(to, 'Manifest.toml'),
       workloads: [path.join(to, 'workload.jl')],
       statementFiles: [],
-      scripts: [path.resolve('julia/build_image.jl')]
+      scripts: [path.resolve('julia/object.jl')]
     }
   }
 

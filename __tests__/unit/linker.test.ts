@@ -7,7 +7,7 @@ import {
   linkCommand,
   lldDriverNames,
   parseJuliaLinkCommand
-} from '../../src/build/linker.js'
+} from '../../src/stages/link/linker.js'
 import { debianJulia153, juliaInfo } from '../helpers/julia-info.js'
 
 describe('bundledLldPath', () => {
@@ -201,7 +201,7 @@ describe('lldDriverNames', () => {
 })
 
 /**
- * What julia/link_command.jl prints for Julia 1.10 on Linux: `Base.Linking.link_image_cmd` of
+ * What julia/link.jl prints for Julia 1.10 on Linux: `Base.Linking.link_image_cmd` of
  * 1.10's base/linking.jl gives `lld -flavor gnu -shared -o OUT --whole-archive OBJ
  * --no-whole-archive -L<private libdir> -L<libdir> -ljulia -ljulia-internal` with the library
  * folders prepended to LD_LIBRARY_PATH and lld's folder to PATH. Written from that source, not

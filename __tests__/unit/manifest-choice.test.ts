@@ -7,7 +7,7 @@ import {
   manifestNames,
   workspaceRoot,
   type ManifestView
-} from '../../src/manifest-choice.js'
+} from '../../src/stages/project/manifest-choice.js'
 
 const v = parseJuliaVersion
 

@@ -10,7 +10,7 @@ import {
   packagesFileText,
   packagesOfProject,
   readProject
-} from '../../src/project.js'
+} from '../../src/stages/project/project.js'
 
 describe('packagesOfProject', () => {
   it('lists direct dependencies, sorted, uuids lower-cased', () => {

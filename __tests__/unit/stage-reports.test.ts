@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { juliaErrorSummary } from '../../src/julia/run-julia.js'
-import { workloadNote } from '../../src/pipeline.js'
-import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
-import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify.js'
-import { setupActivity } from '../../src/stages/setup.js'
-import { parseWorkloadTiming, workloadModules } from '../../src/stages/workload.js'
+import { juliaErrorSummary } from '../../src/julia/process.js'
+import { workloadNote } from '../../src/stages/trace/index.js'
+import { objectBuildError, parseReplayReport } from '../../src/stages/object/object.js'
+import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify/verify.js'
+import { setupActivity } from '../../src/stages/project/setup.js'
+import { parseWorkloadTiming, workloadModules } from '../../src/stages/trace/workload.js'
 
 describe('parseWorkloadTiming', () => {
   it('measures load from the spawn and work from the end of loading', () => {

@@ -5,7 +5,7 @@ import {
   isMainBound,
   isWellFormed,
   normalizeStatement
-} from '../../src/statements.js'
+} from '../../src/stages/trace/statements.js'
 
 describe('normalizeStatement', () => {
   it('drops blank lines and comments', () => {

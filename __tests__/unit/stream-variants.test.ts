@@ -6,7 +6,7 @@ import {
   streamPositions,
   streamVariants,
   variantsOf
-} from '../../src/stream-variants.js'
+} from '../../src/stages/trace/stream-variants.js'
 
 // statements as Julia 1.5.3's --trace-compile printed them with stdout a file (issue 13)
 const printToFile = 'precompile(Tuple{typeof(Base.print), Base.IOStream, Array{Int64, 1}})'

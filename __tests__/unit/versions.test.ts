@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { UserError } from '../../src/errors.js'
-import type { JuliaPlatform } from '../../src/julia/platform.js'
+import type { JuliaPlatform } from '../../src/install/platform.js'
 import {
   parseReleaseIndex,
   parseVersionSpec,
@@ -12,7 +12,7 @@ import {
   yamlNumberHint,
   type ReleaseIndex,
   type VersionSpec
-} from '../../src/julia/versions.js'
+} from '../../src/install/versions.js'
 import { fixturesDir } from '../helpers/test-julia.js'
 
 // A real copy of https://julialang-s3.julialang.org/bin/versions.json from mid-2024

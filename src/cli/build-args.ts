@@ -121,13 +121,7 @@ export function parseBuildArgs(
     exampleDir
   )
   const isExample = path.resolve(project.dir) === path.resolve(exampleDir)
-  if (values.workload === undefined && !isExample && values.statements === undefined) {
-    throw new UserError(
-      'workload',
-      `building ${project.dir} needs a workload: the script whose compile time the image should remove`,
-      'Pass --workload FILE (repeatable), e.g. a script that loads your package and calls the functions you use; or --statements FILE with precompile(...) statements'
-    )
-  }
+  requireWorkload(project.dir, isExample, values.workload, values.statements)
   const request: BuildRequest = {
     projectDir: project.dir,
     workloads:
@@ -156,4 +150,20 @@ export function parseBuildArgs(
     ? undefined
     : (optional(values['cache-dir']) ?? path.join(userCacheDir(env, home), 'images'))
   return { request, cacheDir, projectNote: project.note }
+}
+
+/** Any project but the bundled example needs a workload or statement files. */
+function requireWorkload(
+  projectDir: string,
+  isExample: boolean,
+  workloads: string[] | undefined,
+  statements: string[] | undefined
+): void {
+  if (workloads === undefined && !isExample && statements === undefined) {
+    throw new UserError(
+      'workload',
+      `building ${projectDir} needs a workload: the script whose compile time the image should remove`,
+      'Pass --workload FILE (repeatable), e.g. a script that loads your package and calls the functions you use; or --statements FILE with precompile(...) statements'
+    )
+  }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
-import { installJulia } from '../julia/install.js'
+import { installJulia } from '../install/index.js'
 import type { Logger } from '../log.js'
 import { parseFlags } from './flags.js'
 import { withStdoutOnStderr } from './stdout-guard.js'

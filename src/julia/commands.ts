@@ -62,7 +62,7 @@ export function setupProjectCommand(
       ...baseFlags(),
       ...buildSideFlags(version),
       `--project=${projectDir}`,
-      juliaScript('setup_project'),
+      juliaScript('project'),
       ...steps
     ],
     // Pkg would otherwise precompile during instantiate and again on request
@@ -73,7 +73,7 @@ export function setupProjectCommand(
 /** Precompiles package images with default flags, so that the "without image" timing is fair. */
 export function precompileDefaultCommand(projectDir: string): JuliaCommand {
   return {
-    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project'), 'precompile'],
+    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('project'), 'precompile'],
     env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
   }
 }
@@ -117,7 +117,7 @@ export function isolatedLoadPath(delimiter: string = path.delimiter): string {
 
 /**
  * Runs one workload as `julia workload.jl` runs it, with the driver loaded ahead of it by `-L`
- * (`julia/run_workload.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
+ * (`julia/trace.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
  * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
  * the build-side flags and the isolated load path; measurement runs use what a user has, with
  * or without `-J`.
@@ -137,7 +137,7 @@ export function workloadCommand(
   if (spec.traceFile) args.push(`--trace-compile=${spec.traceFile}`)
   // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
   // `exec_options`, Julia 1.5 through 1.13)
-  args.push('-L', juliaScript('run_workload'), spec.workload)
+  args.push('-L', juliaScript('trace'), spec.workload)
   const env: Record<string, string> = {
     JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
     JULIA_SYSIMAGE_RESULT: spec.resultFile
@@ -207,7 +207,7 @@ export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): Ju
       `--project=${spec.projectDir}`,
       `--cpu-target=${spec.cpuTarget}`,
       `--output-o=${spec.objectFile}`,
-      juliaScript('build_image'),
+      juliaScript('object'),
       spec.packagesFile,
       spec.statementsFile,
       spec.reportFile,
@@ -261,7 +261,7 @@ export function checkImageCommand(
       ...runFlags(),
       `--sysimage=${image}`,
       `--project=${projectDir}`,
-      juliaScript('check_image'),
+      juliaScript('verify'),
       packagesFile,
       resultFile
     ],

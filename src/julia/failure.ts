@@ -1,7 +1,7 @@
 import os from 'node:os'
 import { lastLines } from '../util/process.js'
 import type { JuliaInfo } from './probe.js'
-import { juliaErrorSummary } from './run-julia.js'
+import { juliaErrorSummary } from './process.js'
 
 /** How a Julia process ended, as `util/process.run` reports it. */
 export interface JuliaExit {

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
 import { lastLines } from '../util/process.js'
-import { runJuliaProcess } from './run-julia.js'
+import { runJuliaProcess } from './process.js'
 import { parseKeyValue } from './keyvalue.js'
 import { juliaScript } from './scripts.js'
 import { parseJuliaVersion, type JuliaVersion } from './version.js'

@@ -9,14 +9,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 export const juliaScriptsDir = path.resolve(here, '..', '..', 'julia')
 
 export type JuliaScript =
-  | 'probe'
-  | 'setup_project'
-  | 'run_workload'
-  | 'build_image'
-  | 'build_image_steps'
-  | 'check_image'
-  | 'base_archive'
-  | 'link_command'
+  'probe' | 'project' | 'trace' | 'object' | 'object_steps' | 'verify' | 'base_archive' | 'link'
 
 export function juliaScript(name: JuliaScript): string {
   return path.join(juliaScriptsDir, `${name}.jl`)
@@ -24,9 +17,9 @@ export function juliaScript(name: JuliaScript): string {
 
 /** Every script whose content shapes a built image (for cache keys). */
 export const imageShapingScripts: JuliaScript[] = [
-  'build_image',
-  'build_image_steps',
-  'run_workload',
+  'object',
+  'object_steps',
+  'trace',
   'base_archive',
-  'link_command'
+  'link'
 ]

@@ -1,0 +1,71 @@
+import type { Logger } from '../../log.js'
+import { formatBytes } from '../../util/memory.js'
+import type { Stage } from '../stage.js'
+import { buildObject, type ObjectResult, type ReplayReport } from './object.js'
+
+export {
+  buildObject,
+  parseReplayReport,
+  runOutputProcess,
+  type ObjectResult,
+  type ReplayReport
+} from './object.js'
+
+/**
+ * Builds the image's object archive (`image-o.a`) in a `julia --output-o` process: the packages
+ * loaded, the traced statements replayed. A chained build emits only the new code, onto the base.
+ */
+export const objectStage: Stage<
+  { base?: { image: string } },
+  ObjectResult,
+  { replay: ReplayReport; objectSize: number; peakMemory: number }
+> = {
+  name: () => 'object',
+  async run({ prepared, log, work }, { base }) {
+    const { julia, request, project } = prepared
+    const result = await buildObject(
+      julia,
+      {
+        projectDir: project.dir,
+        baseImage: base?.image ?? julia.baseImage,
+        chained: prepared.mode === 'chained',
+        cpuTarget: prepared.cpuTarget,
+        objectFile: work('image-o.a'),
+        imageThreads: prepared.imageThreads,
+        packagesFile: work('packages.txt'),
+        statementsFile: work('statements.jl'),
+        variantsFile: work('variants.jl'),
+        workloadModulesFile:
+          request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
+        reportFile: work('replay.txt')
+      },
+      request.env,
+      (line) => log.info(line)
+    )
+    logObject(result, log)
+    return result
+  },
+  facts: (o) => ({ replay: o.report, objectSize: o.objectSize, peakMemory: o.peakMemory })
+}
+
+function logObject(result: ObjectResult, log: Logger): void {
+  const r = result.report
+  log.info(
+    `object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
+      `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
+      `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`
+  )
+  if (r.added.length > 0)
+    log.info(`loaded into the image because the workload loaded them: ${r.added.join(', ')}`)
+  for (const { name, why } of r.notLoadable)
+    log.warning(
+      `the workload loaded ${name}, which the image build cannot load (${why}): its code is compiled at run time`
+    )
+  const extensionsLoaded = r.extensions.filter((e) => e.loaded).map((e) => e.name)
+  if (extensionsLoaded.length > 0)
+    log.info(`package extensions Julia loaded with their triggers: ${extensionsLoaded.join(', ')}`)
+  for (const { name } of r.extensions.filter((e) => !e.loaded))
+    log.warning(
+      `the workload loaded the package extension ${name}, which Julia did not load in the image build (a trigger could not be loaded, or the extension failed): its code is compiled at run time`
+    )
+}
