@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4417);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6430);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4417:
+/***/ 6430:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33578,138 +33578,12 @@ function juliaScript(name) {
 }
 /** Every script whose content shapes a built image (for cache keys). */
 const imageShapingScripts = [
-    'build_image',
-    'build_image_steps',
-    'run_workload',
+    'object',
+    'object_steps',
+    'trace',
     'base_archive',
-    'link_command'
+    'link'
 ];
-
-;// CONCATENATED MODULE: ./lib/julia/version.js
-function parseJuliaVersion(text) {
-    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
-    if (!match)
-        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
-    return {
-        major: Number(match[1]),
-        minor: Number(match[2]),
-        patch: Number(match[3]),
-        prerelease: match[4] ?? ''
-    };
-}
-/**
- * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
- * (a 1.12.0-rc1 has 1.12's command-line flags).
- */
-function atLeast(v, major, minor) {
-    return v.major > major || (v.major === major && v.minor >= minor);
-}
-
-;// CONCATENATED MODULE: ./lib/cpu-target.js
-
-
-/**
- * Pure: turns the `cpu-target` input into the string passed to `--cpu-target`.
- * - `native`: the build machine's CPU; fastest to build, runs only on that CPU family.
- * - `portable`: the multi-target string official Julia binaries use for the architecture, so the
- *   image loads on any runner; builds take longer and use more memory (PackageCompiler #1143).
- * - anything else: passed through after a syntax check.
- */
-function resolveCpuTarget(input, arch, os, version) {
-    const value = input.trim();
-    if (value === '' || value === 'native')
-        return 'native';
-    if (value === 'portable')
-        return portableTarget(arch, os, version);
-    if (!/^[A-Za-z0-9_.,;+\-()]+$/.test(value) || /;;|^;|;$/.test(value)) {
-        throw new UserError('cpu-target', `${JSON.stringify(value)} is not a CPU target string`, 'Use native, portable, or a Julia target list such as "generic;haswell,clone_all" (names, features and ";" separators only)');
-    }
-    return value;
-}
-function portableTarget(arch, os, version) {
-    // Official macOS arm64 builds use a shorter list: every Apple CPU is at least an M1.
-    if (arch === 'aarch64' && os === 'macos')
-        return 'generic;apple-m1,clone_all';
-    switch (arch) {
-        case 'x86_64':
-            // x86-64-v4 is a target name from LLVM 12 on (Julia ≥ 1.7); official builds add it since 2024
-            return atLeast(version, 1, 7)
-                ? 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1);x86-64-v4,-rdrnd,base(1)'
-                : 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)';
-        case 'i686':
-            return 'pentium4;sandybridge,-xsaveopt,clone_all';
-        case 'aarch64':
-            return 'generic;cortex-a57;thunderx2t99;carmel,clone_all;apple-m1,base(3);neoverse-512tvb,-rand,-fpac,base(3)';
-        default:
-            throw new UserError('cpu-target', `no portable target list is known for ${arch}`, 'Pass an explicit target string, or native');
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/image-threads.js
-
-const GiB = 1024 ** 3;
-/**
- * Peak memory of an `--output-o` process, as measured and recorded in every image's metadata
- * (`object.peakMemory` with `object.imageThreads`):
- * - Julia 1.5.3 (one emission thread): 2.0–2.2 GB for the smallest example and a 450-statement
- *   project alike — the serialisation and the whole-image module dominate;
- * - Julia 1.10.8 with 2 image threads: 4.6 GB for the same smallest example.
- * Read as "serial part + per emission thread": 2.2 GB + 2 × 1.2 GB = 4.6 GB. The per-thread
- * figure rests on one 1.10 measurement; later ones (in the metadata) refine it.
- */
-const serialMemory = 2.2 * GiB;
-const memoryPerThread = 1.2 * GiB;
-/**
- * Pure: Julia's own default for JULIA_IMAGE_THREADS (src/aotcompile.cpp of 1.10–1.12,
- * `compute_image_thread_count`): half the CPU threads, at least one. (It also lowers the count for
- * small modules, which is never the case for a whole system image.)
- */
-function juliaDefaultImageThreads(cpus) {
-    return Math.max(1, Math.floor(cpus / 2));
-}
-/**
- * Pure: LLVM emission threads for the object build. An explicit `image-threads` wins. Otherwise as
- * many CPUs as the measured memory per thread lets the available memory hold (a build killed for
- * memory costs far more than a slower one); when memory is too short even for Julia's own default,
- * never more than that default, and at least one.
- */
-function chooseImageThreads(requested, version, cpus, availableMemory) {
-    if (!atLeast(version, 1, 10)) {
-        return { reason: 'Julia < 1.10 emits the image on one thread' };
-    }
-    if (requested !== undefined)
-        return { threads: requested, reason: 'set by image-threads' };
-    const juliaDefault = juliaDefaultImageThreads(cpus);
-    const fits = Math.floor((availableMemory - serialMemory) / memoryPerThread);
-    const gb = (availableMemory / GiB).toFixed(1);
-    const model = `${(serialMemory / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`;
-    if (fits >= cpus) {
-        return {
-            threads: cpus,
-            reason: `every CPU (${cpus}): ${gb} GiB available holds ${model}`
-        };
-    }
-    if (fits >= juliaDefault) {
-        return {
-            threads: fits,
-            reason: `${fits} of ${cpus} CPUs: what ${gb} GiB available holds at ${model}`
-        };
-    }
-    const threads = Math.max(1, fits);
-    return {
-        threads,
-        reason: `memory is short (${gb} GiB available, ${model}): ${threads}, not Julia's default of ${juliaDefault}`
-    };
-}
-/**
- * Memory the object build can count on: free memory, capped by the process's cgroup limit
- * where Node knows one (containers report the host's free memory otherwise).
- */
-function availableMemory(freeMemory, constrainedMemory) {
-    return constrainedMemory && constrainedMemory > 0
-        ? Math.min(freeMemory, constrainedMemory)
-        : freeMemory;
-}
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
@@ -33800,7 +33674,7 @@ function lastLines(text, count) {
     return lines.slice(-count).join('\n');
 }
 
-;// CONCATENATED MODULE: ./lib/julia/run-julia.js
+;// CONCATENATED MODULE: ./lib/julia/process.js
 
 let juliaWallMs = 0;
 /**
@@ -33851,46 +33725,208 @@ function juliaErrorSummary(stderr) {
     return [...summary.filter((l) => l.trim()), ...where.slice(0, 1)].join('\n');
 }
 
-;// CONCATENATED MODULE: ./lib/julia/chain-support.js
+;// CONCATENATED MODULE: ./lib/stages/stage.js
+/** The workload time limit of the request, in milliseconds. */
+function workloadTimeoutMs(request) {
+    return request.workloadTimeoutMinutes === undefined
+        ? undefined
+        : request.workloadTimeoutMinutes * 60_000;
+}
 
-
-/** Pure: the flag test. `--version` after the flag: Julia parses options in order, so a Julia
- * that does not know the value fails before printing its version, and no image is loaded. */
-const chainedFlagCheckArgs = ['--sysimage-native-code=chained', '--version'];
-/** Pure: why this Julia cannot chain, or undefined when it can. */
-function chainIncapability(julia, support) {
-    const missing = [
-        support.entryPoint ? undefined : 'does not export jl_precompiles_for_sysimage',
-        support.flag ? undefined : 'does not accept --sysimage-native-code=chained'
-    ].filter(Boolean);
-    return missing.length === 0 ? undefined : `Julia ${julia.versionString} ${missing.join(' and ')}`;
+;// CONCATENATED MODULE: ./lib/julia/version.js
+function parseJuliaVersion(text) {
+    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
+    if (!match)
+        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
+    return {
+        major: Number(match[1]),
+        minor: Number(match[2]),
+        patch: Number(match[3]),
+        prerelease: match[4] ?? ''
+    };
 }
 /**
- * Pure: the mode a build runs in. `auto` chains whenever the Julia can; `chained` insists and
- * says which Julia can do it; `full` always re-emits the whole image.
+ * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
+ * (a 1.12.0-rc1 has 1.12's command-line flags).
  */
-function chooseMode(requested, julia, support) {
-    if (requested === 'full')
-        return 'full';
-    const incapable = chainIncapability(julia, support);
-    if (!incapable)
-        return 'chained';
-    if (requested === 'auto')
-        return 'full';
-    throw new UserError('mode', `chained images need a Julia built with the chained-sysimage patch (JuliaLang/julia PR #46045, e.g. the pv/fastsysimg branch); no official release has it, and ${incapable}`, 'Use mode: auto (chained when the Julia can, else full) or full, or point julia-path at a chain-capable Julia build');
+function atLeast(v, major, minor) {
+    return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+;// CONCATENATED MODULE: ./lib/julia/commands.js
+
+
+
+/**
+ * Flags of the processes that run the workload (trace, verify) and of the load check: they must
+ * run the methods a user's plain `julia --project=… workload.jl` runs, so nothing here may change
+ * the type of stdout/stderr or which methods are called.
+ * - `--startup-file=no`: `~/.julia/config/startup.jl` is the build machine's personal file, not
+ *   part of the workload; running it would record its packages (Revise, OhMyREPL, …) into the
+ *   image. The workload's own code runs the same with or without it.
+ * - `--history-file=no`: only the interactive REPL reads or writes the history; a script never.
+ * Deliberately absent: `--color=no` (on Julia 1.10, measured, it makes stdout an
+ * `IOContext{Base.PipeEndpoint}` instead of a `Base.PipeEndpoint`, so the trace recorded and
+ * verify measured other methods than users run), `-O`, `--check-bounds`, `--inline`,
+ * `--compile`, `--code-coverage` (each changes which code runs or whether the image's code is
+ * used at all).
+ */
+function runFlags() {
+    return ['--startup-file=no', '--history-file=no'];
 }
 /**
- * Asks the Julia whether it can chain. The flag is tried only when the entry point exists, so
- * official Julia pays nothing for the question.
+ * Flags of the processes whose output is the tool's own (instantiate, the `--output-o` build):
+ * these print nothing users' methods depend on, and uncoloured output keeps error messages and
+ * logs free of escape codes. `--color=no` stays here; it is also part of the base archive's key.
  */
-async function probeChainSupport(julia, env) {
-    if (!julia.chainedEntryPoint)
-        return { entryPoint: false, flag: false };
-    const result = await runJuliaProcess(julia.executable, chainedFlagCheckArgs, {
-        env,
-        timeoutMs: 60_000
-    });
-    return { entryPoint: true, flag: result.code === 0 };
+function baseFlags() {
+    return [...runFlags(), '--color=no'];
+}
+/**
+ * Julia ≥ 1.9 caches native code in package images. The image build cannot use them, and a
+ * trace taken with them would miss every method whose code came from a package image, so the
+ * build side of the pipeline runs with `--pkgimages=no` (as PackageCompiler does).
+ */
+function buildSideFlags(version) {
+    return atLeast(version, 1, 9) ? ['--pkgimages=no'] : [];
+}
+function setupProjectCommand(version, projectDir, steps = ['instantiate', 'precompile']) {
+    return {
+        args: [
+            ...baseFlags(),
+            ...buildSideFlags(version),
+            `--project=${projectDir}`,
+            juliaScript('project'),
+            ...steps
+        ],
+        // Pkg would otherwise precompile during instantiate and again on request
+        env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
+    };
+}
+/** Precompiles package images with default flags, so that the "without image" timing is fair. */
+function precompileDefaultCommand(projectDir) {
+    return {
+        args: [...baseFlags(), `--project=${projectDir}`, juliaScript('project'), 'precompile'],
+        env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
+    };
+}
+/**
+ * `JULIA_LOAD_PATH` for the processes whose output shapes the image (trace, `--output-o`): the
+ * project and the stdlibs only, as PackageCompiler does. Julia's default load path also holds
+ * `@v#.#`, the user's global environment, whose packages and `LocalPreferences.toml` (compile-time
+ * preferences merge over the whole load path, base/loading.jl) would then enter the image without
+ * being in the cache key. `delimiter` is the platform's (`:`, `;` on Windows), as Julia splits it
+ * (base/initdefs.jl `init_load_path`).
+ */
+function isolatedLoadPath(delimiter = external_node_path_namespaceObject.delimiter) {
+    return ['@', '@stdlib'].join(delimiter);
+}
+/**
+ * Runs one workload as `julia workload.jl` runs it, with the driver loaded ahead of it by `-L`
+ * (`julia/trace.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
+ * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
+ * the build-side flags and the isolated load path; measurement runs use what a user has, with
+ * or without `-J`.
+ */
+function workloadCommand(version, spec, purpose) {
+    const args = [...runFlags()];
+    // `--pkgimages=no` (Julia ≥ 1.9) changes where native code comes from, not which methods are
+    // dispatched; without it the trace would miss every method a package image already held.
+    if (purpose === 'trace')
+        args.push(...buildSideFlags(version));
+    if (spec.image)
+        args.push(`--sysimage=${spec.image}`);
+    args.push(`--project=${spec.projectDir}`);
+    // `--trace-compile` only writes what is compiled to a file; it changes nothing that runs
+    if (spec.traceFile)
+        args.push(`--trace-compile=${spec.traceFile}`);
+    // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
+    // `exec_options`, Julia 1.5 through 1.13)
+    args.push('-L', juliaScript('trace'), spec.workload);
+    const env = {
+        JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
+        JULIA_SYSIMAGE_RESULT: spec.resultFile
+    };
+    if (purpose === 'trace')
+        env.JULIA_LOAD_PATH = isolatedLoadPath();
+    return { args, env };
+}
+/**
+ * The environment of every `--output-o` process: Julia threads pinned to 1 (known hangs
+ * otherwise, PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
+ */
+function outputEnv(version, imageThreads) {
+    const env = {
+        JULIA_NUM_THREADS: '1',
+        // the packages the trace saw, from the same places (see isolatedLoadPath)
+        JULIA_LOAD_PATH: isolatedLoadPath()
+    };
+    if (imageThreads !== undefined && atLeast(version, 1, 10)) {
+        env.JULIA_IMAGE_THREADS = String(imageThreads);
+    }
+    return env;
+}
+/** The flags of an `--output-o` process other than paths and the target. */
+function outputFlags(version) {
+    return [...baseFlags(), ...buildSideFlags(version), '--threads=1'];
+}
+/**
+ * The `--output-o` process. `--sysimage` is always explicit: without it the output process would
+ * bootstrap with no image at all.
+ */
+function objectBuildCommand(version, spec) {
+    return {
+        args: [
+            ...outputFlags(version),
+            ...(spec.chained ? ['--sysimage-native-code=chained'] : []),
+            `--sysimage=${spec.baseImage}`,
+            `--project=${spec.projectDir}`,
+            `--cpu-target=${spec.cpuTarget}`,
+            `--output-o=${spec.objectFile}`,
+            juliaScript('object'),
+            spec.packagesFile,
+            spec.statementsFile,
+            spec.reportFile,
+            // `chained` stays the 4th script argument; the variants file is tagged, after it
+            ...(spec.chained ? ['chained'] : []),
+            ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
+            ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : [])
+        ],
+        env: outputEnv(version, spec.imageThreads)
+    };
+}
+/** Pure: the flags that shape a base archive (for its cache key): everything but paths and target. */
+function baseArchiveFlags(version) {
+    return outputFlags(version);
+}
+/**
+ * Regenerates the object archive of Julia's default image (official builds do not ship it),
+ * for chained images to link against.
+ */
+function baseArchiveCommand(version, spec) {
+    return {
+        args: [
+            ...baseArchiveFlags(version),
+            `--sysimage=${spec.juliaImage}`,
+            `--cpu-target=${spec.cpuTarget}`,
+            `--output-o=${spec.objectFile}`,
+            juliaScript('base_archive')
+        ],
+        env: outputEnv(version, spec.imageThreads)
+    };
+}
+function checkImageCommand(image, projectDir, packagesFile, resultFile) {
+    return {
+        args: [
+            ...runFlags(),
+            `--sysimage=${image}`,
+            `--project=${projectDir}`,
+            juliaScript('verify'),
+            packagesFile,
+            resultFile
+        ],
+        env: {}
+    };
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/keyvalue.js
@@ -33912,89 +33948,114 @@ function parseKeyValueRows(text) {
         .map((line) => line.split('\t'));
 }
 
-;// CONCATENATED MODULE: ./lib/julia/probe.js
+;// CONCATENATED MODULE: ./lib/julia/failure.js
 
 
 
-
-
-
-
-/**
- * Test seam, read here and nowhere else: when set, the probe reports this CPU name instead of
- * Julia's, so a test can play "the next run lands on another CPU model" on one machine. It only
- * changes what julia-sysimage believes (and so the cache key), never how Julia compiles.
- */
-const cpuNameOverrideVariable = 'JULIA_SYSIMAGE_TEST_CPU_NAME';
-const kernels = {
-    Linux: 'linux',
-    Darwin: 'macos',
-    NT: 'windows',
-    Windows: 'windows'
+const signalMeaning = {
+    SIGSEGV: 'segmentation fault: Julia itself crashed',
+    SIGBUS: 'bus error: Julia itself crashed',
+    SIGILL: 'illegal instruction: code compiled for another CPU, or a crash',
+    SIGABRT: 'aborted: an internal check in Julia or a library failed',
+    SIGKILL: 'killed from outside, often by the out-of-memory killer',
+    SIGTERM: 'terminated from outside',
+    SIGINT: 'interrupted',
+    SIGFPE: 'arithmetic fault: Julia itself crashed'
 };
-/** Pure: turns the probe script's output into a JuliaInfo. */
-function parseProbeOutput(executable, text) {
-    const facts = parseKeyValue(text);
-    const need = (key) => {
-        const value = facts.get(key);
-        if (value === undefined)
-            throw new Error(`the probe output has no "${key}"`);
-        return value;
-    };
-    const os = kernels[need('os')];
-    if (!os)
-        throw new Error(`unsupported operating system ${need('os')}`);
-    const libjulia = need('libjulia');
-    const libDir = libjulia ? external_node_path_namespaceObject.dirname(libjulia) : external_node_path_namespaceObject.join(need('bindir'), '..', 'lib');
-    const internal = facts.get('libjulia_internal') ?? '';
-    const product = facts.get('macos_product_version') ?? '';
-    return {
-        executable,
-        version: parseJuliaVersion(need('version')),
-        versionString: need('version'),
-        commit: facts.get('commit') ?? '',
-        bindir: need('bindir'),
-        baseImage: need('image'),
-        os,
-        arch: need('arch'),
-        dlext: need('dlext'),
-        llvmVersion: facts.get('llvm') ?? '',
-        libjulia,
-        libDir,
-        privateLibDir: internal ? external_node_path_namespaceObject.dirname(internal) : libDir,
-        libjuliaUnversioned: facts.get('libjulia_unversioned') === 'true',
-        hasLibjuliaInternal: internal !== '',
-        privateLibexecDir: facts.get('private_libexecdir') ?? '',
-        macosVersions: product
-            ? { product, platform: facts.get('macos_platform_version') || product }
-            : undefined,
-        chainedEntryPoint: facts.get('chained_entry_point') === 'true',
-        cpuName: facts.get('cpu_name') ?? ''
-    };
+/**
+ * The signal that ended a process: Node's own report, or an exit code of 128 + N, which is how a
+ * shell or wrapper script in between (a `julia` launcher) passes on a child's death by signal N.
+ */
+function exitSignal(exit) {
+    if (exit.signal)
+        return exit.signal;
+    if (exit.code === null || exit.code <= 128 || exit.code > 128 + 64)
+        return undefined;
+    const number = exit.code - 128;
+    const entry = Object.entries(external_node_os_namespaceObject.constants.signals).find(([, n]) => n === number);
+    return entry ? entry[0] : undefined;
 }
-/** Runs the probe script with the given Julia. */
-async function probeJulia(executable, env) {
-    let result;
-    try {
-        result = await runJuliaProcess(executable, ['--startup-file=no', '--history-file=no', juliaScript('probe')], {
-            env,
-            timeoutMs: 120_000
-        });
+/**
+ * Debian and Ubuntu package Julia 1.5 against the distribution's libunwind; with libunwind newer
+ * than 1.3 (Debian 12, Ubuntu 22.04 and later) that Julia segfaults as soon as it unwinds the
+ * stack, i.e. on the first exception, even one that is caught (Pkg.precompile throws and catches
+ * internally). Recognised by the version and the distribution's install location.
+ */
+function isDistributionJulia15(julia) {
+    return (julia.version.major === 1 &&
+        julia.version.minor === 5 &&
+        (julia.bindir === '/usr/bin' || julia.bindir === '/bin'));
+}
+const libunwindHint = 'Debian/Ubuntu’s Julia 1.5 packages crash like this on the first exception when the system’s ' +
+    'libunwind is newer than 1.3: run it with a libunwind 1.3.x folder first on LD_LIBRARY_PATH ' +
+    '(`sudo bash .ci/setup-julia.sh` from the julia-sysimage repository unpacks one into ' +
+    '/opt/julia-sysimage-ci/libunwind and installs a `julia` launcher in /usr/local/bin that sets it), ' +
+    'or use an official Julia build (`julia-sysimage install --version 1.10`, action input `version`)';
+function indented(text) {
+    return text
+        .split('\n')
+        .map((line) => `  ${line}`)
+        .join('\n');
+}
+/**
+ * Pure: what a stage's error says about a Julia process that failed, starting with how it ended
+ * in parentheses, e.g. `(exit code 1):\nERROR: …`. An ordinary error shows Julia's `ERROR:`
+ * summary (or its last lines). A death by signal names the signal and what it usually means, and
+ * shows the last lines of both streams, since a crashing Julia often writes nothing useful to
+ * stderr (progress such as `Precompiling project...` goes there too); for a segmentation fault of
+ * Debian/Ubuntu's Julia 1.5 it ends with the libunwind fix.
+ */
+function juliaExitDetail(exit, julia, lineCount = 8) {
+    const signal = exitSignal(exit);
+    if (signal === undefined) {
+        const summary = juliaErrorSummary(exit.stderr) || lastLines(exit.stdout, lineCount);
+        return `(exit code ${exit.code}):\n${summary || 'Julia wrote no output'}`;
     }
-    catch (error) {
-        throw new UserError('julia', `cannot start ${executable} (${error.code ?? String(error)})`, 'Pass the path of a working Julia executable with --julia (action: julia-path), or put julia on PATH');
-    }
-    if (result.code !== 0) {
-        throw new UserError('julia', `${executable} did not run (${result.signal ?? `exit code ${result.code}`}): ${lastLines(result.stderr, 5) || 'no output'}`, 'Check that this Julia installation works: run it with --version');
-    }
-    const info = parseProbeOutput(executable, result.stdout);
-    const cpuOverride = env[cpuNameOverrideVariable];
-    return cpuOverride ? { ...info, cpuName: cpuOverride } : info;
+    const how = exit.signal ? `killed by ${signal}` : `exit code ${exit.code}, i.e. ${signal}`;
+    const meaning = signalMeaning[signal];
+    const parts = [`(${how}${meaning ? `, ${meaning}` : ''}):`];
+    const stderr = lastLines(exit.stderr, lineCount);
+    const stdout = lastLines(exit.stdout, lineCount);
+    parts.push(`Julia's last lines on stderr:\n${stderr ? indented(stderr) : '  (none)'}`);
+    parts.push(`Julia's last lines on stdout:\n${stdout ? indented(stdout) : '  (none)'}`);
+    if (signal === 'SIGSEGV' && isDistributionJulia15(julia))
+        parts.push(libunwindHint);
+    return parts.join('\n');
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./lib/manifest-choice.js
+;// CONCATENATED MODULE: ./lib/stages/project/setup.js
+
+
+
+
+
+/** Pure: how a failed setup is named in its error: "instantiating and precompiling", … */
+function setupActivity(steps) {
+    const words = { instantiate: 'instantiating', precompile: 'precompiling' };
+    return steps.map((step) => words[step]).join(' and ');
+}
+/**
+ * Sets up the project: `instantiate` downloads what the manifest names (resolving one when there
+ * is none); `precompile` gives every package a cache, since the image build cannot precompile.
+ * On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the gain is measured, the
+ * default package images are precompiled too, so that the "without image" run measures loading,
+ * not precompiling. A cache hit only instantiates: the image holds the packages' code.
+ */
+async function setupProject(julia, projectDir, env, measure, hasManifest = true, steps = ['instantiate', 'precompile']) {
+    const commands = [setupProjectCommand(julia.version, projectDir, steps)];
+    if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
+        commands.push(precompileDefaultCommand(projectDir));
+    for (const command of commands) {
+        const result = await runJulia(julia, command, env);
+        if (result.code !== 0) {
+            throw new UserError('project', `${setupActivity(steps)} ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'} ${juliaExitDetail(result, julia)}`, hasManifest
+                ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
+                : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/stages/project/manifest-choice.js
 
 
 /**
@@ -34119,15 +34180,12 @@ async function isDirectory(file) {
     return (await statOrUndefined(file))?.isDirectory() ?? false;
 }
 
-;// CONCATENATED MODULE: ./lib/project.js
+;// CONCATENATED MODULE: ./lib/util/project-file.js
 
 
 
 
 
-
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function firstExisting(dir, names) {
     for (const name of names) {
         const file = external_node_path_namespaceObject.join(dir, name);
@@ -34149,6 +34207,16 @@ async function readProjectToml(file) {
         throw new UserError('project', `${file} is not valid TOML (${error.message.split('\n')[0]})`, 'Fix the file');
     }
 }
+
+;// CONCATENATED MODULE: ./lib/stages/project/project.js
+
+
+
+
+
+
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Pure: the packages an image should load, from a parsed Project.toml. */
 function packagesOfProject(project, hasOwnSource) {
     const packages = [];
@@ -34227,7 +34295,2264 @@ function packagesFileText(packages) {
     return packages.map((p) => `${p.uuid} ${p.name}\n`).join('');
 }
 
-;// CONCATENATED MODULE: ./lib/julia/compat.js
+;// CONCATENATED MODULE: ./lib/stages/project/index.js
+
+
+
+/**
+ * Instantiates and precompiles the project. runBuild instantiates before keying (hits need that
+ * too); the build then only precompiles here.
+ */
+const projectStage = {
+    name: (prepared) => (prepared.instantiated ? 'precompile' : 'instantiate'),
+    async run({ prepared }) {
+        const { julia, project, request } = prepared;
+        const steps = prepared.instantiated
+            ? ['precompile']
+            : ['instantiate', 'precompile'];
+        await setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, steps);
+    }
+};
+
+;// CONCATENATED MODULE: ./lib/stages/trace/note.js
+/**
+ * Pure: why the image will not speed up the workload, when the trace shows it: nothing usable
+ * was recorded, or nothing that involves the project's packages (the workload never called them;
+ * what it recorded is the driver's and Base's own code).
+ */
+function workloadNote(statements, counts, packages, workloadCount) {
+    if (workloadCount === 0)
+        return undefined;
+    if (statements.length === 0) {
+        return (`the workloads recorded nothing that can go into an image (${counts.read} statements, ${counts.main} of them ` +
+            "bound to the scripts' own Main definitions): the image will hold the packages but will not make the " +
+            "workload faster; have it call the packages' functions");
+    }
+    const names = packages.map((p) => p.name);
+    if (names.length === 0 || statements.some((s) => names.some((name) => s.includes(`${name}.`))))
+        return undefined;
+    return (`none of the ${statements.length} recorded statements involve the project's packages (${names.join(', ')}): ` +
+        'the image will load them but holds little compiled code for them and will not make the workload faster; ' +
+        "have the workload call the packages' functions");
+}
+
+;// CONCATENATED MODULE: ./lib/stages/trace/statements.js
+/**
+ * Pure handling of `precompile(...)` statements: what `--trace-compile` writes and what users put
+ * in extra statement files. Julia does the last check (names that do not resolve in the build
+ * process); everything decidable from the text alone is decided here.
+ */
+// Julia 1.12 can prefix a timing comment (`#= 12.3 ms =# precompile(...)`) and suffix a note
+// (`precompile(...) # recompile`).
+const leadingComment = /^#=.*?=#\s*/;
+const trailingComment = /^(precompile\(.*\))\s*#[^)"]*$/;
+/** The statement without Julia's annotations, or null for a comment or blank line. */
+function normalizeStatement(line) {
+    let text = line.trim();
+    if (text === '')
+        return null;
+    text = text.replace(leadingComment, '');
+    if (text === '' || text.startsWith('#'))
+        return null;
+    const annotated = trailingComment.exec(text);
+    return annotated ? annotated[1] : text;
+}
+/**
+ * True when brackets are balanced outside string literals and the text is one
+ * `precompile(...)` call. Strings matter: closure names print as `var"#1#2"`.
+ */
+function isWellFormed(statement) {
+    if (!statement.startsWith('precompile(') || !statement.endsWith(')'))
+        return false;
+    const closers = { '(': ')', '{': '}', '[': ']' };
+    const stack = [];
+    let inString = false;
+    for (let i = 0; i < statement.length; i++) {
+        const c = statement[i];
+        if (inString) {
+            if (c === '\\')
+                i++;
+            else if (c === '"')
+                inString = false;
+            continue;
+        }
+        if (c === '"')
+            inString = true;
+        else if (c in closers)
+            stack.push(closers[c]);
+        else if (c === ')' || c === '}' || c === ']') {
+            if (stack.pop() !== c)
+                return false;
+            // the outer call must close only at the very end
+            if (stack.length === 0 && i !== statement.length - 1)
+                return false;
+        }
+    }
+    return !inString && stack.length === 0;
+}
+/** `Main.` as a module qualifier, not as part of a longer name (`MyMain.x`, `Base.Main`). */
+const mainQualified = /(?<![\w.!])Main\./;
+function isMainBound(statement) {
+    return mainQualified.test(statement);
+}
+/** Merges statement sources in order, drops what cannot go into an image, removes duplicates. */
+function filterStatements(sources) {
+    const counts = { read: 0, unique: 0, main: 0, malformed: 0 };
+    const seen = new Set();
+    const statements = [];
+    for (const source of sources) {
+        for (const line of source.split(/\r?\n/)) {
+            const statement = normalizeStatement(line);
+            if (statement === null)
+                continue;
+            counts.read++;
+            if (seen.has(statement))
+                continue;
+            seen.add(statement);
+            if (!isWellFormed(statement))
+                counts.malformed++;
+            else if (isMainBound(statement))
+                counts.main++;
+            else
+                statements.push(statement);
+        }
+    }
+    counts.unique = statements.length;
+    return { statements, counts };
+}
+
+;// CONCATENATED MODULE: ./lib/stages/trace/stream-variants.js
+/**
+ * Pure generation of stdout variants: a traced statement specialised on the type of a standard
+ * stream is also replayed with the other stream types in its place.
+ *
+ * Julia compiles `println(stdout, x)`, `report(stdout, data)`, the REPL's display and the default
+ * logger for the concrete type of the stream they are handed, and that type depends on where the
+ * process's stdout, stderr and stdin point: a pipe is `Base.PipeEndpoint`, a file (or /dev/null)
+ * `Base.IOStream`, a terminal `Base.TTY` (libuv's guess of the handle type, `Base.reinit_stdio`
+ * in base/stream.jl, same from 1.5 to 1.13). The trace only ever sees one of them, so the image
+ * would hold only that one's methods. `Base.DevNull` (the type of `devnull`, base/coreio.jl;
+ * Julia 1.0's sources call it `DevNullStream`, Julia 1.5.3 — the oldest this tool supports —
+ * already `DevNull`) is included because code writes to `devnull` to silence output.
+ *
+ * Code also wraps a stream in an `IOContext` (`IOContext(stdout, :compact => true)`, `display`;
+ * and on Julia 1.10, measured, `--color=no` alone makes stdout an `IOContext{Base.PipeEndpoint}`),
+ * so `IOContext{T}` of each stream type is a form of its own.
+ *
+ * `--trace-compile` prints types with `jl_static_show` (src/rtutils.c), which qualifies every
+ * type outside Core with its module: `Base.PipeEndpoint`, `Base.IOContext{Base.PipeEndpoint}`
+ * on 1.5 and on 1.10+. Unqualified spellings (hand-written statement files) are recognised too;
+ * variants are always written qualified, which is what the replay resolves.
+ */
+const streamTypes = ['PipeEndpoint', 'TTY', 'IOStream', 'DevNull'];
+/** The eight forms a stream position can take: each type, bare and wrapped in an IOContext. */
+const bareStreamForms = streamTypes.map((t) => `Base.${t}`);
+const allStreamForms = [
+    ...bareStreamForms,
+    ...bareStreamForms.map((t) => `Base.IOContext{${t}}`)
+];
+/**
+ * The most variants one statement may get. With 8 forms per position, one or two positions stay
+ * under it (7 or 63 variants); three positions, as in the REPL terminal's constructor
+ * `TTYTerminal(term, stdin, stdout, stderr)`, use the 4 bare forms (63 variants: the standard
+ * streams are never IOContext-wrapped there); more positions take one form everywhere.
+ */
+const maxVariantsPerStatement = 63;
+const streamName = '(?:PipeEndpoint|TTY|IOStream|DevNull)';
+// a stream type, possibly wrapped, not part of a longer name (`MyPkg.TTY`, `TTYTerminal`)
+const streamPattern = new RegExp(`(?<![\\w.!])(?:Base\\.)?(?:IOContext\\{\\s*(?:Base\\.)?${streamName}\\s*\\}|${streamName})(?![\\w!])`, 'g');
+/** Where the statement names a stream type, outside string literals (`var"..."`, `Symbol("...")`). */
+function streamPositions(statement) {
+    const positions = [];
+    let segmentStart = 0;
+    let inString = false;
+    const scan = (from, to) => {
+        const text = statement.slice(from, to);
+        for (const match of text.matchAll(streamPattern)) {
+            const start = from + (match.index ?? 0);
+            positions.push({ start, end: start + match[0].length });
+        }
+    };
+    for (let i = 0; i < statement.length; i++) {
+        const c = statement[i];
+        if (inString) {
+            if (c === '\\')
+                i++;
+            else if (c === '"') {
+                inString = false;
+                segmentStart = i + 1;
+            }
+        }
+        else if (c === '"') {
+            scan(segmentStart, i);
+            inString = true;
+        }
+    }
+    if (!inString)
+        scan(segmentStart, statement.length);
+    return positions;
+}
+/** Pure: every replacement of the positions by the given forms (each position independently). */
+function* combinations(count, forms) {
+    if (count === 0) {
+        yield [];
+        return;
+    }
+    for (const rest of combinations(count - 1, forms)) {
+        for (const form of forms)
+            yield [...rest, form];
+    }
+}
+function replaceAt(statement, positions, forms) {
+    let out = '';
+    let at = 0;
+    positions.forEach((p, i) => {
+        out += statement.slice(at, p.start) + forms[i];
+        at = p.end;
+    });
+    return out + statement.slice(at);
+}
+/** Pure: the variants of one statement (itself excluded), in a stable order. */
+function variantsOf(statement) {
+    const positions = streamPositions(statement);
+    if (positions.length === 0)
+        return [];
+    const fits = (forms) => forms.length ** positions.length - 1 <= maxVariantsPerStatement;
+    const results = new Set();
+    if (fits(allStreamForms) || fits(bareStreamForms)) {
+        const forms = fits(allStreamForms) ? allStreamForms : bareStreamForms;
+        for (const choice of combinations(positions.length, forms)) {
+            results.add(replaceAt(statement, positions, choice));
+        }
+    }
+    else {
+        for (const form of allStreamForms) {
+            results.add(replaceAt(statement, positions, positions.map(() => form)));
+        }
+    }
+    results.delete(statement);
+    return [...results];
+}
+/**
+ * Pure: the variants of a statement list, none of them already in the list and none twice, in
+ * the order of the statements they come from. Statements naming no stream type give none.
+ */
+function streamVariants(statements) {
+    const seen = new Set(statements);
+    const added = [];
+    for (const statement of statements) {
+        for (const variant of variantsOf(statement)) {
+            if (seen.has(variant))
+                continue;
+            seen.add(variant);
+            added.push(variant);
+        }
+    }
+    return added;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/trace/workload.js
+
+
+
+
+
+
+
+/** Pure: timings from the driver's result file and the spawn time seen by Node. */
+function parseWorkloadTiming(resultText, spawnedAtMs) {
+    const values = parseKeyValue(resultText);
+    const loaded = Number(values.get('loaded_at')) * 1000;
+    const done = Number(values.get('done_at')) * 1000;
+    if (!Number.isFinite(loaded) || !Number.isFinite(done))
+        throw new Error('the workload driver wrote no timings');
+    return { loadMs: Math.max(0, loaded - spawnedAtMs), workMs: Math.max(0, done - loaded) };
+}
+/**
+ * Runs each workload in a Julia process of its own, as `julia workload.jl` runs it (see
+ * `workloadCommand`), one after another. stdout is a pipe, as in CI, or the file
+ * `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the stdout type differ
+ * between the two (`Base.PipeEndpoint`, `Base.IOStream`). The traces and the result rows of all
+ * runs are gathered into `spec.traceFile` and `spec.resultFile`; the timing is their sum.
+ */
+async function runWorkloads(julia, spec, purpose, env, label) {
+    const total = { loadMs: 0, workMs: 0 };
+    const results = [];
+    const traces = [];
+    for (const [index, workload] of spec.workloads.entries()) {
+        const own = (file) => (spec.workloads.length === 1 ? file : `${file}.${index + 1}`);
+        const run = {
+            projectDir: spec.projectDir,
+            packagesFile: spec.packagesFile,
+            resultFile: own(spec.resultFile),
+            workload,
+            traceFile: spec.traceFile && own(spec.traceFile),
+            image: spec.image
+        };
+        await external_node_fs_namespaceObject.promises.rm(run.resultFile, { force: true });
+        const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
+            timeoutMs: spec.timeoutMs,
+            stdoutFile: spec.stdoutFile
+        });
+        checkWorkloadExit(result, julia, spec, workload, label);
+        const resultText = await readResult(run.resultFile, workload, label);
+        const timing = parseWorkloadTiming(resultText, result.startedAt);
+        total.loadMs += timing.loadMs;
+        total.workMs += timing.workMs;
+        results.push(resultText);
+        if (run.traceFile && run.traceFile !== spec.traceFile)
+            traces.push(await external_node_fs_namespaceObject.promises.readFile(run.traceFile, 'utf8'));
+    }
+    if (spec.workloads.length > 1) {
+        await external_node_fs_namespaceObject.promises.writeFile(spec.resultFile, results.join(''));
+        if (spec.traceFile)
+            await external_node_fs_namespaceObject.promises.writeFile(spec.traceFile, traces.join(''));
+    }
+    return total;
+}
+function checkWorkloadExit(result, julia, spec, workload, label) {
+    const name = external_node_path_namespaceObject.basename(workload);
+    if (result.timedOut) {
+        const minutes = (spec.timeoutMs ?? 0) / 60_000;
+        throw new UserError('workload-timeout', `${name} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, 'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout');
+    }
+    if (result.code !== 0) {
+        throw new UserError('workload', `${name} failed ${label} ${juliaExitDetail(result, julia)}`, `Fix the workload so that \`julia --project=${spec.projectDir} ${workload}\` runs to the end`);
+    }
+}
+/**
+ * The driver's result, written by its `atexit` hook. A run that ended with exit code 0 but left
+ * none ended without running atexit hooks (`exit!`/`ccall(:_exit)`, or a `-L` file that is not
+ * julia-sysimage's driver).
+ */
+async function readResult(file, workload, label) {
+    try {
+        return await external_node_fs_namespaceObject.promises.readFile(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT')
+            throw error;
+        throw new UserError('workload', `${external_node_path_namespaceObject.basename(workload)} ended ${label} without running Julia's exit hooks, so its timings and loaded modules are unknown`, 'End the workload normally or with `exit()`, not `exit!()` or a raw `_exit`');
+    }
+}
+/**
+ * Pure: the modules the driver found loaded at the end of a run (`module<TAB>uuid<TAB>name`
+ * rows), less `known` ones (the project's packages), by name, each once.
+ */
+function workloadModules(resultText, known) {
+    const skip = new Set(known.map((p) => p.uuid.toLowerCase()));
+    const found = new Map();
+    for (const [key, uuid, name] of parseKeyValueRows(resultText)) {
+        if (key !== 'module' || !uuid || !name)
+            continue;
+        const id = uuid.toLowerCase();
+        if (!skip.has(id))
+            found.set(id, { name, uuid: id });
+    }
+    return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+;// CONCATENATED MODULE: ./lib/stages/trace/index.js
+
+
+
+
+
+
+
+
+
+
+/**
+ * Records the statements the workloads compile (`--trace-compile`), adds the statement files,
+ * filters them and writes `statements.jl`, `variants.jl` (other stdout kinds) and, after a
+ * workload run, `workload-modules.txt` (the modules it loaded) into the work folder.
+ */
+const traceStage = {
+    name: () => 'trace',
+    async run(ctx) {
+        const { request, project } = ctx.prepared;
+        const traces = [];
+        if (request.workloads.length > 0)
+            traces.push(await traceWorkloads(ctx));
+        for (const file of request.statementFiles)
+            traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
+        const filtered = filterStatements(traces);
+        await external_node_fs_namespaceObject.promises.writeFile(ctx.work('statements.jl'), lines(filtered.statements));
+        const variants = streamVariants(filtered.statements);
+        await external_node_fs_namespaceObject.promises.writeFile(ctx.work('variants.jl'), lines(variants));
+        const note = workloadNote(filtered.statements, filtered.counts, project.packages, request.workloads.length);
+        if (note)
+            ctx.log.warning(note);
+        const c = filtered.counts;
+        ctx.log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed; ` +
+            `${variants.length} added for other stdout kinds`);
+        return filtered;
+    },
+    facts: (filtered) => ({ statementCounts: filtered.counts })
+};
+const lines = (statements) => statements.map((s) => `${s}\n`).join('');
+/** Runs the workloads with `--trace-compile`; returns the trace, records the modules they loaded. */
+async function traceWorkloads({ prepared, work }) {
+    const { julia, request, project } = prepared;
+    await runWorkloads(julia, {
+        projectDir: project.dir,
+        packagesFile: work('packages.txt'),
+        resultFile: work('trace-result.txt'),
+        workloads: request.workloads,
+        traceFile: work('trace.jl'),
+        timeoutMs: workloadTimeoutMs(request)
+    }, 'trace', request.env, 'while recording statements');
+    const modules = workloadModules(await external_node_fs_namespaceObject.promises.readFile(work('trace-result.txt'), 'utf8'), project.packages);
+    await external_node_fs_namespaceObject.promises.writeFile(work('workload-modules.txt'), packagesFileText(modules));
+    return external_node_fs_namespaceObject.promises.readFile(work('trace.jl'), 'utf8');
+}
+
+;// CONCATENATED MODULE: ./lib/stages/verify/verify.js
+
+
+
+
+
+
+
+
+
+/** Pure: the image check's result file. */
+function parseLoadCheck(text, expectedImage) {
+    const rows = parseKeyValueRows(text);
+    const image = rows.find((row) => row[0] === 'image')?.[1];
+    if (!image || external_node_path_namespaceObject.resolve(image) !== external_node_path_namespaceObject.resolve(expectedImage)) {
+        throw new Error(`Julia started with image ${image ?? '(none)'} instead of ${expectedImage}`);
+    }
+    const packages = rows.filter((row) => row[0] === 'package');
+    return {
+        packagesInImage: packages.filter((row) => row[2] === 'true').map((row) => row[1]),
+        packagesMissing: packages.filter((row) => row[2] !== 'true').map((row) => row[1])
+    };
+}
+/** Pure: what the workload still compiled at run time with the image. */
+function residualOf(traceText) {
+    const { statements, counts } = filterStatements([traceText]);
+    return { count: statements.length + counts.malformed, main: counts.main, statements };
+}
+/** Pure: the headline residual, the bigger of the two (the pipe's on a tie). */
+function headlineResidual(byStdout) {
+    return byStdout.file.count > byStdout.pipe.count ? byStdout.file : byStdout.pipe;
+}
+/** Starts Julia with the image once and reports which packages it already holds. */
+async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, env) {
+    const checkFile = external_node_path_namespaceObject.join(workDir, 'check.txt');
+    const check = await runJulia(julia, checkImageCommand(image, projectDir, packagesFile, checkFile), env);
+    if (check.code !== 0) {
+        throw new UserError('image', `the image does not load ${juliaExitDetail(check, julia)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
+    }
+    return parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'), image);
+}
+/**
+ * `checkImageLoads` for an image outside a build (a cache entry, a base): the packages file and
+ * the result go to a scratch folder under `parentDir`, removed afterwards.
+ */
+async function checkImageLoadsAlone(julia, image, projectDir, packages, parentDir, env) {
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(parentDir, 'julia-sysimage-check-'));
+    try {
+        const packagesFile = external_node_path_namespaceObject.join(scratch, 'packages.txt');
+        await external_node_fs_namespaceObject.promises.writeFile(packagesFile, packagesFileText(packages));
+        return await checkImageLoads(julia, image, projectDir, packagesFile, scratch, env);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+/** Why a stored image cannot be used (the first line of its load check's error), or undefined. */
+async function loadProblem(...args) {
+    try {
+        await checkImageLoadsAlone(...args);
+        return undefined;
+    }
+    catch (error) {
+        return errorMessage(error).split('\n')[0];
+    }
+}
+/** Loads the image once, then (when measuring) runs the workloads without and with it. */
+async function verifyImage(julia, spec, env) {
+    const load = await checkImageLoads(julia, spec.image, spec.projectDir, spec.packagesFile, spec.workDir, env);
+    if (!spec.measure || spec.workloads.length === 0)
+        return { load };
+    const run = (name, image, stdoutFile) => {
+        const traceFile = external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.trace.jl`);
+        return runWorkloads(julia, {
+            projectDir: spec.projectDir,
+            packagesFile: spec.packagesFile,
+            resultFile: external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.txt`),
+            workloads: spec.workloads,
+            traceFile,
+            image,
+            timeoutMs: spec.timeoutMs,
+            stdoutFile
+        }, 'measure', env, image ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
+    };
+    const without = await run('without');
+    // Users run a workload with stdout a pipe (CI, `| tee`) or a file (`> log.txt`, cron): Julia
+    // compiles printing methods per stdout type, so the image is measured with both.
+    const withPipe = await run('with', spec.image);
+    const withFile = await run('with-file', spec.image, external_node_path_namespaceObject.join(spec.workDir, 'verify-with-file.stdout.txt'));
+    const residualByStdout = {
+        pipe: residualOf(withPipe.trace),
+        file: residualOf(withFile.trace)
+    };
+    return {
+        load,
+        without: without.timing,
+        with: withPipe.timing,
+        residual: headlineResidual(residualByStdout),
+        residualByStdout
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/stages/verify/measurement.js
+const round = (ms) => Math.round(ms);
+/** Pure: the metadata's `measurement`, from a verification that measured (undefined otherwise). */
+function measurementOf(v) {
+    return v.without && v.with && v.residual
+        ? {
+            without: { loadMs: round(v.without.loadMs), workMs: round(v.without.workMs) },
+            with: { loadMs: round(v.with.loadMs), workMs: round(v.with.workMs) },
+            speedup: Number(((v.without.loadMs + v.without.workMs) /
+                Math.max(1, v.with.loadMs + v.with.workMs)).toFixed(2)),
+            residual: v.residual.count,
+            residualMain: v.residual.main,
+            residualStatements: v.residual.statements,
+            ...(v.residualByStdout
+                ? {
+                    residualByStdout: {
+                        pipe: v.residualByStdout.pipe.count,
+                        file: v.residualByStdout.file.count
+                    }
+                }
+                : {})
+        }
+        : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/verify/index.js
+
+
+
+
+/**
+ * Starts Julia with the new image: it must load and hold the packages; with `measure`, the
+ * workloads run without and with it (time to load, time to first work, what is still compiled).
+ */
+const verifyStage = {
+    name: () => 'verify',
+    async run({ prepared, log, work, workDir, partialImage }) {
+        const { julia, request, project } = prepared;
+        const result = await verifyImage(julia, {
+            image: partialImage,
+            projectDir: project.dir,
+            packagesFile: work('packages.txt'),
+            workloads: request.workloads,
+            workDir,
+            measure: request.measure,
+            timeoutMs: workloadTimeoutMs(request)
+        }, request.env);
+        logVerification(result, log);
+        return result;
+    },
+    facts: (verification) => ({ verification })
+};
+function logVerification(result, log) {
+    if (result.load.packagesMissing.length > 0) {
+        log.warning(`packages not in the image: ${result.load.packagesMissing.join(', ')}`);
+    }
+    if (result.without && result.with && result.residual) {
+        const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+        log.info(`without image: load ${seconds(result.without.loadMs)}, first work ${seconds(result.without.workMs)}; ` +
+            `with image: load ${seconds(result.with.loadMs)}, first work ${seconds(result.with.workMs)}`);
+        const by = result.residualByStdout;
+        log.info(`compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)` +
+            (by ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}` : ''));
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/metadata.js
+
+const metadata_round = (ms) => Math.round(ms);
+/** Pure: assembles the metadata from what the stages measured. */
+function buildMetadata(parts) {
+    const { verification: v, replay } = parts;
+    const measurement = measurementOf(v);
+    return {
+        schema: 1,
+        tool: { name: 'julia-sysimage', version: parts.toolVersion },
+        createdAt: parts.now.toISOString(),
+        image: parts.image,
+        julia: parts.julia,
+        cpuTarget: parts.cpuTarget,
+        ...(parts.cpu ? { cpu: parts.cpu } : {}),
+        mode: parts.mode,
+        ...(parts.base ? { base: parts.base } : {}),
+        juliaArgs: [`--sysimage=${parts.imagePath}`],
+        project: {
+            packages: parts.packages,
+            packagesInImage: v.load.packagesInImage,
+            addedFromWorkload: replay.added
+        },
+        workloads: parts.workloads,
+        statements: {
+            traced: parts.statementCounts.read,
+            unique: parts.statementCounts.unique,
+            used: replay.used,
+            skipped: {
+                main: parts.statementCounts.main,
+                malformed: parts.statementCounts.malformed + replay.unparsable,
+                unresolvable: replay.unresolvable,
+                failed: replay.failed
+            },
+            variants: {
+                added: replay.variants.statements,
+                used: replay.variants.used,
+                skipped: replay.variants.skipped
+            }
+        },
+        object: {
+            size: parts.objectSize,
+            peakMemory: parts.peakMemory,
+            ...(parts.imageThreads !== undefined ? { imageThreads: parts.imageThreads } : {})
+        },
+        timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, metadata_round(ms)])),
+        juliaProcessMs: metadata_round(parts.juliaProcessMs),
+        measurement
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/stages/base-archive/record.js
+/**
+ * Pure: the layout of a base archive entry (chained mode). An entry holds the regenerated object
+ * archive of Julia's base image, the image linked from exactly that archive, and a small record
+ * that ties them together; chained images are built against that image and linked with the
+ * archive's `text.o`.
+ */
+const baseArchiveFile = 'sys-o.a';
+const baseRecordFile = 'base.json';
+function baseImageFile(dlext) {
+    return `sys.${dlext}`;
+}
+/** Pure: why a restored base entry cannot be used, or undefined when its record fits. */
+function baseRecordProblem(record, expected) {
+    const r = record;
+    if (!r || r.schema !== 1)
+        return 'its record is not a base record';
+    if (r.key !== expected.key)
+        return `its record belongs to ${String(r.key)}`;
+    if (r.julia !== expected.julia)
+        return `it was built with Julia ${String(r.julia)}`;
+    if (r.archive?.file !== baseArchiveFile || r.image?.file !== baseImageFile(expected.dlext))
+        return 'its record names other files';
+    if (!/^[0-9a-f]{64}$/.test(r.archive.sha256 ?? '') ||
+        !/^[0-9a-f]{64}$/.test(r.image.sha256 ?? ''))
+        return 'its record has no checksums';
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/store/entry-lock.js
+
+const pollMs = 250;
+/** True when a process with this id runs on this machine (signal 0 only asks). */
+function isRunning(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: it exists but belongs to another user
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * Takes the lock file `file` (created exclusively, holding this process's id), waiting while
+ * another running process holds it; a lock left by a process that no longer runs is taken over.
+ * Resolves to the function that releases it. Rejects after `timeoutMs`.
+ */
+async function acquireLock(file, timeoutMs, onWait) {
+    const deadline = Date.now() + timeoutMs;
+    let told = false;
+    for (;;) {
+        try {
+            const handle = await external_node_fs_namespaceObject.promises.open(file, 'wx');
+            try {
+                await handle.writeFile(String(process.pid));
+            }
+            finally {
+                await handle.close();
+            }
+            return () => external_node_fs_namespaceObject.promises.rm(file, { force: true });
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+        const holder = Number((await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
+            if (!told)
+                onWait?.(holder);
+            told = true;
+        }
+        else {
+            // left behind by a process that died; an empty file is one being written, unless it has
+            // stayed empty for a while (its writer died between creating and writing it)
+            const stat = await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
+            if (!stat)
+                continue;
+            if (holder || Date.now() - stat.mtimeMs > 10_000) {
+                await external_node_fs_namespaceObject.promises.rm(file, { force: true });
+                continue;
+            }
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`${file} is still held by process ${holder || '(unknown)'}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/store/cache-entries.js
+
+
+
+
+/**
+ * Restoring and saving cache entries (finished images and base archives alike).
+ *
+ * Entries pass through a folder of their own per key, `<entriesDir>/<key>`: @actions/cache makes
+ * the restored/saved path part of an entry's version, so the folder must be the same on every
+ * runner for the same key (a folder per run would never hit). A lock file beside it keeps two
+ * runs on one machine from using it at once, and files leave it for the run's own folder before
+ * the lock is released, so nothing one run needs sits where another run deletes.
+ *
+ * GitHub cache entries cannot be replaced or deleted. When a restored entry fails its checks,
+ * the rebuilt one is saved under the next *generation* of the key (`<key>-2`, `<key>-3`, …);
+ * every run looks the generations up in order (cheap lookups, no download) and restores the
+ * newest, so one bad entry costs one rebuild, not one per run. A store that can replace an entry
+ * (the local cache) keeps the first generation.
+ */
+/** Pure: the key of generation `n` (1 is the plain key). */
+function generationKey(key, n) {
+    return n <= 1 ? key : `${key}-${n}`;
+}
+/** How long a run waits for another run on the same machine to finish with an entry folder. */
+const lockTimeoutMs = 20 * 60_000;
+function entryFolder(store, key) {
+    // keys are ours (letters, digits, '.', '-', '_'), but never let one name a path elsewhere
+    if (!/^[A-Za-z0-9._-]+$/.test(key))
+        throw new Error(`not a cache key: ${key}`);
+    return external_node_path_namespaceObject.join(store.entriesDir, key);
+}
+/** Runs `fn` with the entry folder of `key` locked and empty; the folder is gone afterwards. */
+async function withEntryFolder(store, key, fn) {
+    const folder = entryFolder(store, key);
+    await external_node_fs_namespaceObject.promises.mkdir(store.entriesDir, { recursive: true });
+    const release = await acquireLock(`${folder}.lock`, lockTimeoutMs, (holder) => store.log.info(`waiting for process ${holder}, which is using the ${store.what} entry ${key}`));
+    try {
+        await external_node_fs_namespaceObject.promises.rm(folder, { recursive: true, force: true });
+        return await fn(folder);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(folder, { recursive: true, force: true });
+        await release();
+    }
+}
+/** Moves every file of `from` into `to` (a rename when both are on one file system). */
+async function moveFiles(from, to) {
+    await external_node_fs_namespaceObject.promises.mkdir(to, { recursive: true });
+    for (const name of await external_node_fs_namespaceObject.promises.readdir(from)) {
+        const source = external_node_path_namespaceObject.join(from, name);
+        const target = external_node_path_namespaceObject.join(to, name);
+        await external_node_fs_namespaceObject.promises.rename(source, target).catch(async (error) => {
+            if (error.code !== 'EXDEV')
+                throw error;
+            await external_node_fs_namespaceObject.promises.copyFile(source, target);
+        });
+    }
+}
+/** The newest generation of `key` in the cache (0: none). */
+async function newestGeneration(store, key) {
+    let n = 0;
+    while (await store.cache.has(generationKey(key, n + 1), entryFolder(store, generationKey(key, n + 1))))
+        n += 1;
+    return n;
+}
+/**
+ * Restores the newest generation of `key` into `into` (a folder of this run's own) and checks it.
+ * A miss, a failing cache (a warning) and a rejected entry (a warning, the entry discarded where
+ * the store can) all end without a value; `saveKey` says where the rebuilt entry goes.
+ */
+async function restoreEntry(store, key, into, check) {
+    const { cache, log, what } = store;
+    let newest;
+    let entryKey;
+    try {
+        newest = await newestGeneration(store, key);
+        if (newest === 0) {
+            log.info(`no ${what} in the ${cache.description} for this key: ${store.onMiss ?? 'building'}`);
+            return { saveKey: key };
+        }
+        entryKey = generationKey(key, newest);
+        const restored = await withEntryFolder(store, entryKey, async (folder) => {
+            if (!(await cache.restore(entryKey, folder)))
+                return false;
+            await moveFiles(folder, into);
+            return true;
+        });
+        if (!restored) {
+            log.info(`the ${what} entry ${entryKey} went away before it could be restored: building`);
+            return { saveKey: entryKey };
+        }
+    }
+    catch (error) {
+        log.warning(`restoring from the ${cache.description} failed, building instead (${what}): ${errorMessage(error)}`);
+        return { saveKey: key };
+    }
+    const checked = await check(into);
+    if (checked.rejection === undefined) {
+        log.info(`${what} restored from the ${cache.description} (${entryKey})`);
+        return { value: checked.value, saveKey: entryKey };
+    }
+    log.warning(`the cached ${what} was thrown away and will be rebuilt: ${checked.rejection}`);
+    if (await cache.discard(entryKey).catch(() => false))
+        return { saveKey: entryKey };
+    const next = generationKey(key, newest + 1);
+    log.warning(`the ${cache.description} cannot replace the entry ${entryKey}: the rebuilt ${what} is saved as ${next}, which later runs restore instead`);
+    return { saveKey: next };
+}
+/** Saves `files` as the entry `key`. A failing cache is a warning: the build itself is fine. */
+async function saveEntry(store, key, files) {
+    const { cache, log, what } = store;
+    try {
+        const outcome = await withEntryFolder(store, key, async (folder) => {
+            await external_node_fs_namespaceObject.promises.mkdir(folder, { recursive: true });
+            for (const file of files)
+                await external_node_fs_namespaceObject.promises.copyFile(file.source, external_node_path_namespaceObject.join(folder, file.name));
+            return cache.save(key, folder);
+        });
+        const said = {
+            saved: 'saved to',
+            'already-existed': 'already in',
+            skipped: 'not saved (read-only) to'
+        };
+        log.info(`${what} ${said[outcome]} the ${cache.description} (${key})`);
+    }
+    catch (error) {
+        log.warning(`saving the ${what} to the ${cache.description} failed (the ${what} itself is fine): ${errorMessage(error)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/util/user-cache.js
+
+
+/** Pure: julia-sysimage's folder in the user's cache (`$XDG_CACHE_HOME/julia-sysimage`, else `~/.cache/…`). */
+function userCacheDir(env, home) {
+    const cacheHome = env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(home, '.cache');
+    return external_node_path_namespaceObject.join(cacheHome, 'julia-sysimage');
+}
+/**
+ * The folder of per-key cache entry folders (store/cache-entries.ts). Under the user's cache
+ * folder, i.e. `~/…` on a runner: @actions/cache ties an entry to the path it was saved from.
+ */
+function entriesDir(env, home = external_node_os_namespaceObject.homedir()) {
+    return external_node_path_namespaceObject.join(userCacheDir(env, home), 'entries');
+}
+
+;// CONCATENATED MODULE: ./lib/util/memory.js
+
+
+/** Resident and peak memory of a process in bytes, from /proc (Linux); undefined elsewhere. */
+async function processMemory(pid) {
+    try {
+        const status = await external_node_fs_namespaceObject.promises.readFile(`/proc/${pid}/status`, 'utf8');
+        const field = (name) => {
+            const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+            return match ? Number(match[1]) * 1024 : 0;
+        };
+        return { rss: field('VmRSS'), peak: field('VmHWM') };
+    }
+    catch {
+        return undefined;
+    }
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+/**
+ * Samples a child's memory every `sampleMs` and reports a heartbeat every `heartbeatMs`, so a
+ * long silent build shows it is alive and how close it runs to the machine's memory.
+ */
+class MemoryWatch {
+    report;
+    sampleMs;
+    heartbeatMs;
+    peak = 0;
+    pid;
+    started = Date.now();
+    sampler;
+    heartbeat;
+    constructor(report, sampleMs = 1000, heartbeatMs = 30_000) {
+        this.report = report;
+        this.sampleMs = sampleMs;
+        this.heartbeatMs = heartbeatMs;
+    }
+    attach(pid) {
+        this.pid = pid;
+        this.sampler = setInterval(() => void this.sample(), this.sampleMs);
+        this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+    }
+    async sample() {
+        if (this.pid === undefined)
+            return undefined;
+        const memory = await processMemory(this.pid);
+        if (!memory)
+            return undefined;
+        this.peak = Math.max(this.peak, memory.peak, memory.rss);
+        return memory.rss;
+    }
+    async beat() {
+        const rss = await this.sample();
+        const seconds = Math.round((Date.now() - this.started) / 1000);
+        const used = rss === undefined ? '' : `, process ${formatBytes(rss)}`;
+        this.report(`still building: ${seconds} s${used}, machine free ${formatBytes(external_node_os_namespaceObject.freemem())}`);
+    }
+    stop() {
+        clearInterval(this.sampler);
+        clearInterval(this.heartbeat);
+    }
+}
+
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function io_util_isDirectory(fsPath_1) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return __awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function io_cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
+        yield mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: ./lib/stages/link/linker.js
+
+
+/**
+ * Pure: the flags that name the image inside itself, after its final file name (it is linked to
+ * a temporary name and renamed): the ELF soname, or the Mach-O install name `@rpath/<name>`
+ * (ld64 would otherwise record the temporary path). Windows DLLs take their name from the file.
+ */
+function imageNameArgs(kind, os, name) {
+    const args = os === 'macos' ? ['-install_name', `@rpath/${name}`] : os === 'linux' ? ['-soname', name] : [];
+    return kind === 'cc' && args.length > 0 ? [`-Wl,${args.join(',')}`] : args;
+}
+/** Pure: Julia 1.9 added `Base.Linking` (for package images), so it can say how it links. */
+function hasJuliaLinkRecipe(julia) {
+    return atLeast(julia.version, 1, 9);
+}
+/**
+ * Pure: the command julia/link.jl printed: NUL-terminated fields, `arg <word>` for the
+ * program and each argument, `env <name> <value>` for each variable it sets differently.
+ */
+function parseJuliaLinkCommand(output) {
+    const fields = output.split('\0');
+    if (fields.at(-1) === '')
+        fields.pop();
+    const words = [];
+    const env = {};
+    for (let i = 0; i < fields.length;) {
+        const kind = fields[i];
+        if (kind === 'arg' && i + 1 < fields.length) {
+            words.push(fields[i + 1]);
+            i += 2;
+        }
+        else if (kind === 'env' && i + 2 < fields.length) {
+            env[fields[i + 1]] = fields[i + 2];
+            i += 3;
+        }
+        else {
+            throw new Error(`unexpected link command field ${JSON.stringify(kind)} at ${i}`);
+        }
+    }
+    if (words.length === 0 || !words[0])
+        throw new Error('the link command names no program');
+    return { command: words[0], args: words.slice(1), env };
+}
+function bundledLldPath(julia) {
+    if (!atLeast(julia.version, 1, 9) || !julia.privateLibexecDir)
+        return undefined;
+    // plan with the target's path rules, whatever OS the planning runs on
+    const paths = julia.os === 'windows' ? external_node_path_namespaceObject.win32 : external_node_path_namespaceObject.posix;
+    return paths.join(julia.bindir, julia.privateLibexecDir, julia.os === 'windows' ? 'lld.exe' : 'lld');
+}
+/** Names of an LLD driver to look for on PATH, by target OS. */
+function lldDriverNames(os) {
+    if (os === 'macos')
+        return ['ld64.lld'];
+    if (os === 'windows')
+        return ['ld.lld.exe', 'ld.lld'];
+    return ['ld.lld'];
+}
+const compilerNames = ['cc', 'gcc', 'clang'];
+/** The `-l` flags for Julia's own libraries. */
+function juliaLibraries(julia) {
+    // A distribution build may ship only `libjulia.so.1` (no development symlink): name the file.
+    const libjulia = julia.libjuliaUnversioned || julia.os !== 'linux'
+        ? '-ljulia'
+        : `-l:${external_node_path_namespaceObject.basename(julia.libjulia)}`;
+    return julia.hasLibjuliaInternal ? [libjulia, '-ljulia-internal'] : [libjulia];
+}
+function searchDirs(julia) {
+    const dirs = [julia.privateLibDir, julia.libDir];
+    if (julia.os === 'windows')
+        dirs.push(julia.bindir); // DLLs and some import libraries live in bin/
+    return [...new Set(dirs)].map((dir) => `-L${dir}`);
+}
+/** Loader path so the bundled lld finds Julia's libLLVM (it is linked dynamically against it). */
+function loaderEnv(julia, inherited) {
+    const dirs = [...new Set([julia.privateLibDir, julia.libDir])];
+    const variable = julia.os === 'linux'
+        ? 'LD_LIBRARY_PATH'
+        : julia.os === 'macos'
+            ? 'DYLD_FALLBACK_LIBRARY_PATH'
+            : 'PATH';
+    const separator = julia.os === 'windows' ? ';' : ':';
+    const existing = inherited[variable];
+    return { [variable]: [...dirs, ...(existing ? [existing] : [])].join(separator) };
+}
+function elfArgs(julia, objects, output) {
+    return [
+        '-shared',
+        '-o',
+        output,
+        '--whole-archive',
+        ...objects,
+        '--no-whole-archive',
+        ...searchDirs(julia),
+        ...juliaLibraries(julia)
+    ];
+}
+function machoArgs(julia, objects, output) {
+    const arch = julia.arch === 'aarch64' ? 'arm64' : julia.arch;
+    const versions = julia.macosVersions ?? { product: '11.0', platform: '11.0' };
+    return [
+        '-arch',
+        arch,
+        // -lSystem is only linkable with Xcode present; leave libc symbols to the loader
+        '-undefined',
+        'dynamic_lookup',
+        '-platform_version',
+        'macos',
+        versions.product,
+        versions.platform,
+        '-dylib',
+        '-o',
+        output,
+        '-all_load',
+        ...objects,
+        ...searchDirs(julia),
+        ...juliaLibraries(julia)
+    ];
+}
+function mingwArgs(julia, objects, output) {
+    const args = [
+        '-m',
+        'i386pep',
+        '-Bdynamic',
+        '--enable-auto-image-base',
+        '--allow-multiple-definition'
+    ];
+    if (atLeast(julia.version, 1, 12))
+        args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc');
+    return [
+        ...args,
+        ...elfArgs(julia, objects, output),
+        '-lopenlibm',
+        '-lssp',
+        '-lgcc_s',
+        '-lgcc',
+        '-lmsvcrt'
+    ];
+}
+function compilerArgs(julia, objects, output) {
+    const whole = julia.os === 'macos'
+        ? ['-Wl,-all_load', ...objects]
+        : ['-Wl,--whole-archive', ...objects, '-Wl,--no-whole-archive'];
+    const extra = julia.os === 'windows' ? ['-lopenlibm'] : [];
+    return [
+        '-shared',
+        '-o',
+        output,
+        ...whole,
+        ...searchDirs(julia),
+        ...juliaLibraries(julia),
+        ...extra
+    ];
+}
+function linkCommand(linker, julia, 
+/** The image's archive, or (chained) its object files; every member is linked in. */
+objects, output, inheritedEnv = {}) {
+    if (linker.kind === 'julia-recipe') {
+        throw new Error('the julia-recipe linker is asked for its command (stages/link.ts)');
+    }
+    if (linker.kind === 'cc') {
+        return { command: linker.path, args: compilerArgs(julia, objects, output), env: {} };
+    }
+    const flavorArgs = julia.os === 'macos'
+        ? machoArgs(julia, objects, output)
+        : julia.os === 'windows'
+            ? mingwArgs(julia, objects, output)
+            : elfArgs(julia, objects, output);
+    if (linker.kind === 'bundled-lld') {
+        const flavor = julia.os === 'macos' ? 'darwin' : 'gnu';
+        return {
+            command: linker.path,
+            args: ['-flavor', flavor, ...flavorArgs],
+            env: loaderEnv(julia, inheritedEnv)
+        };
+    }
+    return { command: linker.path, args: flavorArgs, env: {} };
+}
+
+;// CONCATENATED MODULE: ./lib/stages/link/link.js
+
+
+
+
+
+
+
+
+
+/** A linker found on this machine for the hand-written recipe: bundled lld, lld on PATH, a C compiler. */
+async function findHandLinker(julia) {
+    const bundled = bundledLldPath(julia);
+    if (bundled && (await pathExists(bundled)))
+        return { kind: 'bundled-lld', path: bundled };
+    for (const name of lldDriverNames(julia.os)) {
+        const found = await which(name, false);
+        if (found)
+            return { kind: 'lld', path: found };
+    }
+    for (const name of compilerNames) {
+        const found = await which(name, false);
+        if (found)
+            return { kind: 'cc', path: found };
+    }
+    throw new UserError('linker', `no linker found: Julia ${julia.versionString} ships no lld (Julia ≥ 1.9 does), and neither ${lldDriverNames(julia.os).join(', ')} nor a C compiler is on PATH`, 'Install LLVM lld (Debian/Ubuntu: apt-get install lld) or use Julia ≥ 1.9');
+}
+/**
+ * Julia ≥ 1.9 links with its own recipe (asked at link time); older Julia with the hand-written
+ * one and the first linker found.
+ */
+async function findLinker(julia) {
+    if (hasJuliaLinkRecipe(julia))
+        return { kind: 'julia-recipe', path: julia.executable };
+    return findHandLinker(julia);
+}
+async function programExists(program, env) {
+    if (external_node_path_namespaceObject.isAbsolute(program))
+        return pathExists(program);
+    // Base.Linking falls back to a bare `lld` when it has none bundled: look it up in the PATH the
+    // link process gets, as spawning it would
+    const extensions = process.platform === 'win32' ? ['', '.exe'] : [''];
+    for (const dir of (env.PATH ?? '').split(external_node_path_namespaceObject.delimiter).filter(Boolean)) {
+        for (const ext of extensions)
+            if (await isFile(external_node_path_namespaceObject.join(dir, program + ext)))
+                return true;
+    }
+    return false;
+}
+/**
+ * The command `Base.Linking.link_image_cmd` of this Julia gives for these paths, or why it
+ * cannot be used (the script failed, or the program it names is not on this machine).
+ */
+async function juliaRecipeCommand(julia, objects, output, env) {
+    const result = await runJulia(julia, {
+        args: ['--startup-file=no', '--history-file=no', juliaScript('link'), output, ...objects],
+        env: {}
+    }, env);
+    if (result.code !== 0) {
+        return `Julia could not give its link command (${result.signal ?? `exit code ${result.code}`}: ${lastLines(result.stderr, 3)})`;
+    }
+    const command = parseJuliaLinkCommand(result.stdout);
+    if (!(await programExists(command.command, { ...env, ...command.env })))
+        return `the linker Julia names, ${command.command}, is not on this machine`;
+    return command;
+}
+async function linkImage(julia, linker, objects, output, env, 
+/** The image's final file name (soname / install name); the output's own name when absent. */
+finalName = external_node_path_namespaceObject.basename(output)) {
+    let command;
+    let outcome;
+    const fromJulia = linker.kind === 'julia-recipe'
+        ? await juliaRecipeCommand(julia, objects, output, env)
+        : undefined;
+    if (fromJulia !== undefined && typeof fromJulia !== 'string') {
+        command = fromJulia;
+        outcome = { program: command.command, recipe: 'julia' };
+    }
+    else {
+        const hand = linker.kind === 'julia-recipe' ? await findHandLinker(julia) : linker;
+        command = linkCommand(hand, julia, objects, output, env);
+        outcome = {
+            program: hand.path,
+            recipe: hand.kind,
+            fallback: fromJulia
+        };
+    }
+    const kind = outcome.recipe === 'julia' ? 'lld' : outcome.recipe;
+    const args = [...command.args, ...imageNameArgs(kind, julia.os, finalName)];
+    const result = await run(command.command, args, { env: { ...env, ...command.env } });
+    if (result.code !== 0) {
+        await external_node_fs_namespaceObject.promises.rm(output, { force: true });
+        throw new UserError('linker', `${command.command} failed (${result.signal ?? `exit code ${result.code}`}):\n${lastLines(result.stderr + result.stdout, 12)}`, 'Check the linker and Julia library folders named above; rerun with --keep-work to keep the object file');
+    }
+    return outcome;
+}
+/** For the log: which program linked and whose recipe it followed. */
+function describeLink(outcome) {
+    const recipe = outcome.recipe === 'julia'
+        ? "Julia's own recipe (Base.Linking)"
+        : `julia-sysimage's recipe for ${outcome.recipe}`;
+    return `${outcome.program}, ${recipe}${outcome.fallback ? `; ${outcome.fallback}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/link/index.js
+
+
+
+
+/** Links the object archive into the image (at the partial path, until it is verified). */
+const linkStage = {
+    name: () => 'link',
+    async run(ctx) {
+        const { julia, output, request } = ctx.prepared;
+        const linker = await findLinker(julia);
+        const linked = await linkImage(julia, linker, [ctx.work('image-o.a')], ctx.partialImage, request.env, external_node_path_namespaceObject.basename(output));
+        return linkDone(ctx, linked);
+    }
+};
+/** The end of every link: say how it was linked, drop the object unless the work is kept. */
+async function linkDone(ctx, linked) {
+    ctx.log.info(`linker: ${describeLink(linked)}`);
+    if (!ctx.prepared.request.keepWorkDir)
+        await external_node_fs_namespaceObject.promises.rm(ctx.work('image-o.a'), { force: true });
+    return linked;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/object/object.js
+
+
+
+
+
+
+
+
+
+/** Pure: the build script's report file. */
+function parseReplayReport(text) {
+    const values = parseKeyValue(text);
+    const count = (key) => {
+        const value = Number(values.get(key));
+        if (!Number.isInteger(value))
+            throw new Error(`the build report has no count "${key}"`);
+        return value;
+    };
+    const packages = values.get('packages') ?? '';
+    const added = values.get('added') ?? '';
+    // absent when no variants file was given (and in reports of older scripts): none replayed
+    const optional = (key) => (values.has(key) ? count(key) : 0);
+    return {
+        statements: count('statements'),
+        used: count('used'),
+        unparsable: count('unparsable'),
+        unresolvable: count('unresolvable'),
+        failed: count('failed'),
+        packages: packages ? packages.split(',') : [],
+        added: added ? added.split(',') : [],
+        notLoadable: parseKeyValueRows(text)
+            .filter((row) => row[0] === 'not_loadable')
+            .map((row) => ({ name: row[1] ?? '', why: row.slice(2).join('\t') })),
+        extensions: parseKeyValueRows(text)
+            .filter((row) => row[0] === 'extension')
+            .map((row) => ({ name: row[1] ?? '', loaded: row[2] === 'loaded' })),
+        variants: {
+            statements: optional('variants_statements'),
+            used: optional('variants_used'),
+            skipped: optional('variants_unparsable') +
+                optional('variants_unresolvable') +
+                optional('variants_failed')
+        }
+    };
+}
+/**
+ * Pure: the error for a failed object build. A process killed by SIGKILL that nobody asked to
+ * stop is most likely the kernel's out-of-memory killer.
+ */
+function objectBuildError(signal, code, stderr, peakMemory, julia, stdout = '') {
+    if (signal === 'SIGKILL') {
+        return new UserError('image build', `the Julia process was killed (SIGKILL) after using up to ${formatBytes(peakMemory)}; ` +
+            `this machine has ${formatBytes(external_node_os_namespaceObject.totalmem())} — most likely the out-of-memory killer`, 'Lower image-threads (fewer parallel LLVM threads need less memory), use cpu-target native, or run on a larger machine');
+    }
+    const crashed = julia !== undefined && exitSignal({ code, signal }) !== undefined;
+    return new UserError('image build', crashed
+        ? `julia --output-o failed ${juliaExitDetail({ code, signal, stdout, stderr }, julia, 15)}`
+        : `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`, 'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder');
+}
+/**
+ * Runs an `--output-o` process with a memory heartbeat; on failure removes the partial object
+ * and explains (out of memory, or Julia's own error).
+ */
+async function runOutputProcess(julia, command, objectFile, env, heartbeat) {
+    const watch = new MemoryWatch(heartbeat);
+    const result = await runJulia(julia, command, env, {
+        onSpawn: (pid) => watch.attach(pid)
+    }).finally(() => watch.stop());
+    if (result.code !== 0) {
+        await external_node_fs_namespaceObject.promises.rm(objectFile, { force: true });
+        throw objectBuildError(result.signal, result.code, result.stderr, watch.peak, julia, result.stdout);
+    }
+    return { objectSize: (await external_node_fs_namespaceObject.promises.stat(objectFile)).size, peakMemory: watch.peak };
+}
+async function buildObject(julia, spec, env, heartbeat) {
+    const command = objectBuildCommand(julia.version, spec);
+    const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat);
+    const report = parseReplayReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8'));
+    return { report, ...built };
+}
+
+;// CONCATENATED MODULE: ./lib/stages/object/index.js
+
+
+
+/**
+ * Builds the image's object archive (`image-o.a`) in a `julia --output-o` process: the packages
+ * loaded, the traced statements replayed. A chained build emits only the new code, onto the base.
+ */
+const objectStage = {
+    name: () => 'object',
+    async run({ prepared, log, work }, { base }) {
+        const { julia, request, project } = prepared;
+        const result = await buildObject(julia, {
+            projectDir: project.dir,
+            baseImage: base?.image ?? julia.baseImage,
+            chained: prepared.mode === 'chained',
+            cpuTarget: prepared.cpuTarget,
+            objectFile: work('image-o.a'),
+            imageThreads: prepared.imageThreads,
+            packagesFile: work('packages.txt'),
+            statementsFile: work('statements.jl'),
+            variantsFile: work('variants.jl'),
+            workloadModulesFile: request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
+            reportFile: work('replay.txt')
+        }, request.env, (line) => log.info(line));
+        logObject(result, log);
+        return result;
+    },
+    facts: (o) => ({ replay: o.report, objectSize: o.objectSize, peakMemory: o.peakMemory })
+};
+function logObject(result, log) {
+    const r = result.report;
+    log.info(`object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
+        `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
+        `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`);
+    if (r.added.length > 0)
+        log.info(`loaded into the image because the workload loaded them: ${r.added.join(', ')}`);
+    for (const { name, why } of r.notLoadable)
+        log.warning(`the workload loaded ${name}, which the image build cannot load (${why}): its code is compiled at run time`);
+    const extensionsLoaded = r.extensions.filter((e) => e.loaded).map((e) => e.name);
+    if (extensionsLoaded.length > 0)
+        log.info(`package extensions Julia loaded with their triggers: ${extensionsLoaded.join(', ')}`);
+    for (const { name } of r.extensions.filter((e) => !e.loaded))
+        log.warning(`the workload loaded the package extension ${name}, which Julia did not load in the image build (a trigger could not be loaded, or the extension failed): its code is compiled at run time`);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/base-archive/base-archive.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function baseKeyFor(spec) {
+    const { julia } = spec;
+    return baseArchiveKey({
+        prefix: spec.cacheKeyPrefix,
+        ...(await juliaKeyFields(julia)),
+        cpuTarget: spec.cpuTarget,
+        cpu: spec.cpu,
+        flags: baseArchiveFlags(julia.version),
+        scriptSha256: await sha256File(juliaScript('base_archive'))
+    });
+}
+/** A restored entry's record once the entry passed its checks, or why it cannot serve. */
+async function checkRestored(dir, key, spec) {
+    let record;
+    try {
+        record = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, baseRecordFile), 'utf8'));
+    }
+    catch (error) {
+        return { rejection: `its record cannot be read (${errorMessage(error)})` };
+    }
+    const problem = baseRecordProblem(record, {
+        key,
+        julia: spec.julia.versionString,
+        dlext: spec.julia.dlext
+    });
+    if (problem)
+        return { rejection: problem };
+    for (const file of [record.archive, record.image]) {
+        const sha256 = await sha256File(external_node_path_namespaceObject.join(dir, file.file)).catch(() => undefined);
+        if (sha256 !== file.sha256)
+            return { rejection: `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}` };
+    }
+    const rejection = await loadProblem(spec.julia, external_node_path_namespaceObject.join(dir, record.image.file), spec.projectDir, [], // no packages: only the start matters
+    spec.workDir, spec.env);
+    return rejection ? { rejection } : { value: record };
+}
+async function describe(dir, file) {
+    const full = external_node_path_namespaceObject.join(dir, file);
+    return { file, sha256: await sha256File(full), size: (await external_node_fs_namespaceObject.promises.stat(full)).size };
+}
+/** Regenerates Julia's base archive for the target, links it, checks that it loads. */
+async function buildBase(spec, key, dir, log) {
+    const { julia } = spec;
+    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
+    const archive = external_node_path_namespaceObject.join(dir, baseArchiveFile);
+    const image = external_node_path_namespaceObject.join(dir, baseImageFile(julia.dlext));
+    const command = baseArchiveCommand(julia.version, {
+        juliaImage: julia.baseImage,
+        cpuTarget: spec.cpuTarget,
+        objectFile: archive,
+        imageThreads: spec.imageThreads
+    });
+    const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line));
+    log.info(`base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`);
+    await linkImage(julia, await findLinker(julia), [archive], image, spec.env);
+    await checkImageLoadsAlone(julia, image, spec.projectDir, [], spec.workDir, spec.env);
+    const record = {
+        schema: 1,
+        key,
+        julia: julia.versionString,
+        cpuTarget: spec.cpuTarget,
+        archive: await describe(dir, baseArchiveFile),
+        image: await describe(dir, baseImageFile(julia.dlext)),
+        createdAt: new Date().toISOString()
+    };
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, baseRecordFile), `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+}
+function toBase(dir, record, restored) {
+    return {
+        dir,
+        archive: external_node_path_namespaceObject.join(dir, record.archive.file),
+        image: external_node_path_namespaceObject.join(dir, record.image.file),
+        reference: { key: record.key, imageSha256: record.image.sha256 },
+        restored
+    };
+}
+/**
+ * The base a chained image is built against: restored from the cache when this Julia build,
+ * target and flags were seen before (and the entry passes its checks), else built once and
+ * saved. Cache failures are warnings; the base is then built and the build goes on.
+ */
+async function provideBaseArchive(spec, cache, log) {
+    const key = await baseKeyFor(spec);
+    log.info(`base archive key: ${key}`);
+    const store = cache && {
+        cache,
+        entriesDir: entriesDir(spec.env),
+        what: 'base archive',
+        onMiss: 'building it once',
+        log
+    };
+    let saveKey = key;
+    if (store) {
+        // restored into this build's own work folder: no other run touches it
+        const restoredDir = external_node_path_namespaceObject.join(spec.workDir, 'base-restored');
+        const outcome = await restoreEntry(store, key, restoredDir, (dir) => checkRestored(dir, key, spec));
+        if (outcome.value)
+            return toBase(restoredDir, outcome.value, true);
+        saveKey = outcome.saveKey;
+    }
+    const builtDir = external_node_path_namespaceObject.join(spec.workDir, 'base');
+    const record = await buildBase(spec, key, builtDir, log);
+    if (store) {
+        await saveEntry(store, saveKey, [record.archive.file, record.image.file, baseRecordFile].map((name) => ({
+            source: external_node_path_namespaceObject.join(builtDir, name),
+            name
+        })));
+    }
+    return toBase(builtDir, record, false);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/base-archive/index.js
+
+
+/**
+ * The base a chained image is linked onto: Julia's own image re-emitted as an object archive
+ * for the chosen CPU target, restored from the cache or built once.
+ */
+const baseArchiveStage = {
+    name: () => 'base',
+    run: ({ prepared, workDir, cache, log }) => provideBaseArchive({
+        julia: prepared.julia,
+        cpuTarget: prepared.cpuTarget,
+        cpu: prepared.cpu,
+        cacheKeyPrefix: prepared.request.cacheKeyPrefix,
+        imageThreads: prepared.imageThreads,
+        projectDir: prepared.project.dir,
+        workDir,
+        env: prepared.request.env
+    }, cache, log),
+    facts: (base) => ({ base: base.reference })
+};
+
+;// CONCATENATED MODULE: ./lib/stages/chained/ar.js
+
+
+
+
+const MAGIC = '!<arch>\n';
+const THIN_MAGIC = '!<thin>\n';
+const HEADER_SIZE = 60;
+const TERMINATOR = '`\n';
+/** Symbol tables of BSD archives (`ranlib`, `libtool`, LLVM's Darwin writer): an index, not a file. */
+const BSD_SYMBOL_TABLES = new Set([
+    '__.SYMDEF',
+    '__.SYMDEF SORTED',
+    '__.SYMDEF_64',
+    '__.SYMDEF_64 SORTED'
+]);
+/**
+ * GNU and COFF special members that are indexes, not files: the symbol table (`/`, twice in
+ * Microsoft's layout), its 64-bit form, and the tables newer LLVM and MSVC add to COFF archives.
+ */
+const GNU_INDEXES = new Set(['/', '/SYM64/', '/<ECSYMBOLS>/', '/<XFGHASHMAP>/']);
+/** Pure: the members of an archive, in order, without its symbol and long-name tables. */
+function parseArchive(buffer) {
+    checkMagic(buffer);
+    const members = [];
+    let longNames;
+    let position = MAGIC.length;
+    while (position < buffer.length) {
+        const header = readHeader(buffer, position);
+        const dataStart = position + HEADER_SIZE;
+        // the padding byte after an odd-sized member may be missing at the very end; LLVM allows it
+        const next = Math.min(dataStart + header.size + (header.size % 2), buffer.length);
+        const field = header.name;
+        if (field.startsWith('#1/')) {
+            const nameLength = bsdNameLength(field, header.size, position);
+            // the writer pads the name with NULs so the data that follows is aligned
+            const name = buffer
+                .subarray(dataStart, dataStart + nameLength)
+                .toString('utf8')
+                .replace(/\0+$/, '');
+            if (!name)
+                throw archiveError(`empty BSD member name`, position);
+            if (!BSD_SYMBOL_TABLES.has(name)) {
+                members.push(member(buffer, name, position, dataStart + nameLength, header.size - nameLength));
+            }
+        }
+        else if (field === '//') {
+            if (longNames)
+                throw archiveError('a second long-name table ("//")', position);
+            longNames = buffer.subarray(dataStart, dataStart + header.size);
+        }
+        else if (/^\/\d+$/.test(field)) {
+            const name = longName(longNames, Number(field.slice(1)), position);
+            members.push(member(buffer, name, position, dataStart, header.size));
+        }
+        else if (field.startsWith('/')) {
+            if (!GNU_INDEXES.has(field)) {
+                throw archiveError(`unknown special member name "${field}"`, position);
+            }
+        }
+        else {
+            const name = shortName(buffer.subarray(position, position + 16));
+            if (!name)
+                throw archiveError('empty member name', position);
+            if (!BSD_SYMBOL_TABLES.has(name)) {
+                members.push(member(buffer, name, position, dataStart, header.size));
+            }
+        }
+        position = next;
+    }
+    return members;
+}
+function checkMagic(buffer) {
+    const start = buffer.subarray(0, MAGIC.length).toString('latin1');
+    if (start === THIN_MAGIC) {
+        throw new Error('ar archive: a thin archive ("!<thin>") at offset 0 only refers to its members as separate ' +
+            'files; this reader needs them inside the archive');
+    }
+    if (start !== MAGIC) {
+        throw new Error(`ar archive: not an ar archive, expected "!<arch>\\n" at offset 0, found ${JSON.stringify(start)}`);
+    }
+}
+/**
+ * Only the fields the reader relies on are checked (terminator and size): the date, owner and
+ * mode fields are ignored, and some writers leave them blank (Microsoft's linker members).
+ */
+function readHeader(buffer, position) {
+    const left = buffer.length - position;
+    if (left < HEADER_SIZE) {
+        throw archiveError(`truncated member header (${left} bytes left, a header is ${HEADER_SIZE})`, position);
+    }
+    const terminator = buffer.toString('latin1', position + 58, position + 60);
+    if (terminator !== TERMINATOR) {
+        throw archiveError(`member header does not end with "\`\\n" (found ${JSON.stringify(terminator)})`, position + 58);
+    }
+    const sizeField = buffer.toString('latin1', position + 48, position + 58);
+    if (!/^\d+ *$/.test(sizeField)) {
+        throw archiveError(`bad size field ${JSON.stringify(sizeField)}`, position + 48);
+    }
+    const size = Number(sizeField.trimEnd());
+    const available = left - HEADER_SIZE;
+    if (size > available) {
+        throw archiveError(`truncated member data (the header says ${size} bytes, ${available} are left)`, position);
+    }
+    return { name: buffer.toString('latin1', position, position + 16).trimEnd(), size };
+}
+function bsdNameLength(field, size, position) {
+    const digits = field.slice(3);
+    if (!/^\d+$/.test(digits))
+        throw archiveError(`bad BSD name length "${field}"`, position);
+    const length = Number(digits);
+    if (length > size) {
+        throw archiveError(`BSD name length ${length} is larger than the member (${size})`, position);
+    }
+    return length;
+}
+/**
+ * A `/N` name: N is an offset into the `//` table. GNU ends each name there with `/\n`;
+ * Microsoft's layout (newer LLVM's COFF archives) ends it with a NUL.
+ */
+function longName(table, offset, position) {
+    if (!table) {
+        throw archiveError(`long-name reference /${offset} but no "//" table before it`, position);
+    }
+    if (offset >= table.length) {
+        throw archiveError(`long-name reference /${offset} outside the long-name table (${table.length} bytes)`, position);
+    }
+    let end = offset;
+    while (end < table.length && table[end] !== 0x0a && table[end] !== 0)
+        end++;
+    if (end === table.length) {
+        throw archiveError(`long-name reference /${offset} is not terminated in the table`, position);
+    }
+    const name = table.toString('utf8', offset, end).replace(/\/$/, '');
+    if (!name)
+        throw archiveError(`long-name reference /${offset} is empty`, position);
+    return name;
+}
+/** GNU ends a short name with `/` (so it may hold spaces); BSD only pads it with spaces. */
+function shortName(field) {
+    const slash = field.indexOf(0x2f);
+    if (slash >= 0)
+        return field.toString('utf8', 0, slash);
+    return field.toString('utf8').replace(/ +$/, '');
+}
+function member(buffer, name, headerOffset, offset, size) {
+    return { name, headerOffset, offset, size, data: buffer.subarray(offset, offset + size) };
+}
+function archiveError(problem, offset) {
+    return new Error(`ar archive: ${problem} at offset ${offset}`);
+}
+/**
+ * Writes the members called `names` from the archive into `destDir`, each through a temporary
+ * file and a rename, and returns their paths in the order asked. Everything is checked before
+ * anything is written, so a missing or ambiguous member leaves `destDir` untouched.
+ */
+async function extractMembers(archivePath, names, destDir) {
+    for (const name of names) {
+        // names come from the build, never from the archive: a path here is a bug, not user input
+        if (!name || name !== external_node_path_namespaceObject.basename(name) || name === '.' || name === '..') {
+            throw new Error(`extractMembers: "${name}" is not a plain file name`);
+        }
+    }
+    if (new Set(names).size !== names.length) {
+        throw new Error(`extractMembers: duplicate names in ${names.join(', ')}`);
+    }
+    const buffer = await readWhole(archivePath);
+    let members;
+    try {
+        members = parseArchive(buffer);
+    }
+    catch (error) {
+        throw new UserError('image build', `cannot read the object archive ${archivePath}: ${errorMessage(error)}`, 'Check that the disk is not full and build again; if it happens again, report it with the archive (--keep-work keeps it)');
+    }
+    const chosen = names.map((name) => {
+        const matches = members.filter((candidate) => candidate.name === name);
+        if (matches.length === 0) {
+            const held = members.map((candidate) => candidate.name).join(', ') || 'no members';
+            throw new UserError('image build', `the object archive ${archivePath} has no member ${name} (it holds: ${held})`, 'This Julia lays out its object archive differently from what the build expects; report it with the Julia version');
+        }
+        if (matches.length > 1) {
+            const at = matches.map((candidate) => candidate.headerOffset).join(', ');
+            throw new UserError('image build', `the object archive ${archivePath} holds ${matches.length} members named ${name} (at offsets ${at}), so which one to use is unclear`, 'Report it with the Julia version; the build will not guess');
+        }
+        return matches[0];
+    });
+    await external_node_fs_namespaceObject.promises.mkdir(destDir, { recursive: true });
+    const written = [];
+    for (const wanted of chosen) {
+        const target = external_node_path_namespaceObject.join(destDir, wanted.name);
+        await writeFileAtomic(target, wanted.data);
+        written.push(target);
+    }
+    return written;
+}
+/**
+ * The whole file in one buffer. `fs.readFile` refuses files over 2 GiB; a big image's archive
+ * can approach that, so read into a buffer of the file's size (Node allows up to 4 GiB).
+ */
+async function readWhole(file) {
+    const handle = await external_node_fs_namespaceObject.promises.open(file, 'r');
+    try {
+        const { size } = await handle.stat();
+        const buffer = Buffer.allocUnsafe(size);
+        let filled = 0;
+        while (filled < size) {
+            // one read(2) returns at most about 2 GiB, so ask in chunks below that
+            const chunk = Math.min(size - filled, 1 << 30);
+            const { bytesRead } = await handle.read(buffer, filled, chunk, filled);
+            if (bytesRead === 0)
+                break;
+            filled += bytesRead;
+        }
+        // a file that shrank while being read is parsed as what was read, and found truncated
+        return buffer.subarray(0, filled);
+    }
+    finally {
+        await handle.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/stages/chained/recipe.js
+/**
+ * Pure: the chained-image recipe of JuliaLang/julia PR #46045. The chained build's archive holds
+ * only the new code (`text.o`) and the whole image's data (`data.o`); the base's code comes from
+ * the base archive's `text.o`, renamed `text-old.o`, with its link table section removed (the
+ * chained `text.o` carries the table for the whole image). The base's `data.o` is not used.
+ */
+/** The section that lists an image's functions for the loader; only the newest one may stay. */
+const linkTableSection = '.data.jl.sysimg_link';
+/** Members of the archives, by the names Julia's `--output-o` writer gives them. */
+const textMember = 'text.o';
+const dataMember = 'data.o';
+const oldTextName = 'text-old.o';
+/** `llvm-objcopy` arguments that drop the link table from the base's code, in place. */
+function removeLinkTableArgs(file) {
+    return [`--remove-section=${linkTableSection}`, file];
+}
+/** The objects linked into a chained image, in the recipe's order. */
+function chainedLinkObjects(join) {
+    return [join(textMember), join(dataMember), join(oldTextName)];
+}
+
+;// CONCATENATED MODULE: ./lib/stages/chained/chained.js
+
+
+
+
+
+
+
+/**
+ * Links a chained image as PR #46045 does: unpack the chained archive, take the base's code as
+ * `text-old.o` without its link table, and link `text.o data.o text-old.o`.
+ */
+async function linkChainedImage(julia, spec, env) {
+    const dir = external_node_path_namespaceObject.join(spec.workDir, 'chained');
+    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
+    await extractMembers(spec.chainedArchive, [textMember, dataMember], dir);
+    const baseDir = external_node_path_namespaceObject.join(spec.workDir, 'base-text');
+    const [baseText] = await extractMembers(spec.base.archive, [textMember], baseDir);
+    const oldText = external_node_path_namespaceObject.join(dir, oldTextName);
+    await external_node_fs_namespaceObject.promises.rename(baseText, oldText);
+    await external_node_fs_namespaceObject.promises.rm(baseDir, { recursive: true, force: true });
+    const stripped = await run(spec.objcopy, removeLinkTableArgs(oldText), { env });
+    if (stripped.code !== 0) {
+        throw new UserError('linker', `${spec.objcopy} could not remove the base's link table (${stripped.signal ?? `exit code ${stripped.code}`}):\n${lastLines(stripped.stderr + stripped.stdout, 8)}`, 'Check that the base archive was written by this Julia; rerun with --keep-work to inspect it');
+    }
+    const objects = chainedLinkObjects((name) => external_node_path_namespaceObject.join(dir, name));
+    return linkImage(julia, spec.linker, objects, spec.output, env, spec.finalName);
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./lib/install/compat.js
 
 
 
@@ -34407,8 +36732,6 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -34444,8 +36767,6 @@ function file_command_prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
@@ -34549,7 +36870,7 @@ var tunnel = __nccwpck_require__(770);
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var lib_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -34638,8 +36959,8 @@ class HttpClientResponse {
         this.message = message;
     }
     readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
                 let output = Buffer.alloc(0);
                 this.message.on('data', (chunk) => {
                     output = Buffer.concat([output, chunk]);
@@ -34651,8 +36972,8 @@ class HttpClientResponse {
         });
     }
     readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
                 const chunks = [];
                 this.message.on('data', (chunk) => {
                     chunks.push(chunk);
@@ -34707,42 +37028,42 @@ class lib_HttpClient {
         }
     }
     options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
         });
     }
     get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request('GET', requestUrl, null, additionalHeaders || {});
         });
     }
     del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request('DELETE', requestUrl, null, additionalHeaders || {});
         });
     }
     post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request('POST', requestUrl, data, additionalHeaders || {});
         });
     }
     patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request('PATCH', requestUrl, data, additionalHeaders || {});
         });
     }
     put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request('PUT', requestUrl, data, additionalHeaders || {});
         });
     }
     head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request('HEAD', requestUrl, null, additionalHeaders || {});
         });
     }
     sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return this.request(verb, requestUrl, stream, additionalHeaders);
         });
     }
@@ -34751,14 +37072,14 @@ class lib_HttpClient {
      * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
      */
     getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
             additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
             const res = yield this.get(requestUrl, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
         });
     }
     postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
             additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
             additionalHeaders[Headers.ContentType] =
@@ -34768,7 +37089,7 @@ class lib_HttpClient {
         });
     }
     putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
             additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
             additionalHeaders[Headers.ContentType] =
@@ -34778,7 +37099,7 @@ class lib_HttpClient {
         });
     }
     patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
             additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
             additionalHeaders[Headers.ContentType] =
@@ -34793,7 +37114,7 @@ class lib_HttpClient {
      * Prefer get, del, post and patch
      */
     request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             if (this._disposed) {
                 throw new Error('Client has already been disposed.');
             }
@@ -34889,7 +37210,7 @@ class lib_HttpClient {
      * @param data
      */
     requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             return new Promise((resolve, reject) => {
                 function callbackForResult(err, res) {
                     if (err) {
@@ -35170,15 +37491,15 @@ class lib_HttpClient {
         return baseUserAgent;
     }
     _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
             retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
             const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
             return new Promise(resolve => setTimeout(() => resolve(), ms));
         });
     }
     _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => lib_awaiter(this, void 0, void 0, function* () {
                 const statusCode = res.message.statusCode || 0;
                 const response = {
                     statusCode,
@@ -35715,460 +38036,6 @@ var external_string_decoder_ = __nccwpck_require__(5574);
 var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function io_util_isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function io_cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
-        yield mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
 ;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
@@ -38020,7 +39887,7 @@ function _unique(values) {
     return Array.from(new Set(values));
 }
 //# sourceMappingURL=tool-cache.js.map
-;// CONCATENATED MODULE: ./lib/julia/download.js
+;// CONCATENATED MODULE: ./lib/install/download.js
 
 
 
@@ -38080,7 +39947,7 @@ async function verifySha256(file, expected, url, expectedSize, listedIn = 'the r
     throw new UserError('download', `the sha256 of ${url} is ${actual}, ${listedIn} says ${expected}${sizeNote}; the file was deleted and nothing was installed`, `Rerun to download it again; if it persists, the mirror or a proxy serves a different file than ${listedIn} describes`);
 }
 
-;// CONCATENATED MODULE: ./lib/julia/download-urls.js
+;// CONCATENATED MODULE: ./lib/install/download-urls.js
 
 /** Where Julia's releases and their index live; `download-url` replaces this prefix. */
 const officialBaseUrl = 'https://julialang-s3.julialang.org/bin/';
@@ -38160,7 +40027,7 @@ function nightlyUrl(platform, branch, mirrorBaseUrl) {
     return `${base}${where.folder}/${branchFolder}julia-latest-${where.suffix}.tar.gz`;
 }
 
-;// CONCATENATED MODULE: ./lib/julia/platform.js
+;// CONCATENATED MODULE: ./lib/install/platform.js
 
 const osByNodePlatform = {
     linux: 'linux',
@@ -38237,23 +40104,7 @@ function describePlatform(platform) {
         : `${platform.os} ${platform.arch}`;
 }
 
-;// CONCATENATED MODULE: ./lib/util/user-cache.js
-
-
-/** Pure: julia-sysimage's folder in the user's cache (`$XDG_CACHE_HOME/julia-sysimage`, else `~/.cache/…`). */
-function userCacheDir(env, home) {
-    const cacheHome = env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(home, '.cache');
-    return external_node_path_namespaceObject.join(cacheHome, 'julia-sysimage');
-}
-/**
- * The folder of per-key cache entry folders (store/cache-entries.ts). Under the user's cache
- * folder, i.e. `~/…` on a runner: @actions/cache ties an entry to the path it was saved from.
- */
-function entriesDir(env, home = external_node_os_namespaceObject.homedir()) {
-    return external_node_path_namespaceObject.join(userCacheDir(env, home), 'entries');
-}
-
-;// CONCATENATED MODULE: ./lib/julia/tool-cache.js
+;// CONCATENATED MODULE: ./lib/install/tool-cache.js
 
 
 
@@ -38370,7 +40221,7 @@ async function appears(file) {
     return pathExists(file);
 }
 
-;// CONCATENATED MODULE: ./lib/julia/versions.js
+;// CONCATENATED MODULE: ./lib/install/versions.js
 
 
 
@@ -38566,7 +40417,7 @@ function resolveVersion(index, spec, options) {
     throw new UserError('version', `no Julia release matches ${wanted} (the newest release is ${newest})`, specHelp);
 }
 
-;// CONCATENATED MODULE: ./lib/julia/install.js
+;// CONCATENATED MODULE: ./lib/install/install.js
 
 
 
@@ -38733,7 +40584,7 @@ async function unpack(archive, dest, url) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/julia/select.js
+;// CONCATENATED MODULE: ./lib/install/select.js
 
 
 
@@ -38884,1767 +40735,21 @@ async function juliaVersionOf(juliaPath, env, input) {
     return match[1];
 }
 
-;// CONCATENATED MODULE: ./lib/metadata.js
-const round = (ms) => Math.round(ms);
-/** Pure: assembles the metadata from what the stages measured. */
-function buildMetadata(parts) {
-    const { verification: v, replay } = parts;
-    const measurement = v.without && v.with && v.residual
-        ? {
-            without: { loadMs: round(v.without.loadMs), workMs: round(v.without.workMs) },
-            with: { loadMs: round(v.with.loadMs), workMs: round(v.with.workMs) },
-            speedup: Number(((v.without.loadMs + v.without.workMs) /
-                Math.max(1, v.with.loadMs + v.with.workMs)).toFixed(2)),
-            residual: v.residual.count,
-            residualMain: v.residual.main,
-            residualStatements: v.residual.statements,
-            ...(v.residualByStdout
-                ? {
-                    residualByStdout: {
-                        pipe: v.residualByStdout.pipe.count,
-                        file: v.residualByStdout.file.count
-                    }
-                }
-                : {})
-        }
-        : undefined;
-    return {
-        schema: 1,
-        tool: { name: 'julia-sysimage', version: parts.toolVersion },
-        createdAt: parts.now.toISOString(),
-        image: parts.image,
-        julia: parts.julia,
-        cpuTarget: parts.cpuTarget,
-        ...(parts.cpu ? { cpu: parts.cpu } : {}),
-        mode: parts.mode,
-        ...(parts.base ? { base: parts.base } : {}),
-        juliaArgs: [`--sysimage=${parts.imagePath}`],
-        project: {
-            packages: parts.packages,
-            packagesInImage: v.load.packagesInImage,
-            addedFromWorkload: replay.added
-        },
-        workloads: parts.workloads,
-        statements: {
-            traced: parts.statementCounts.read,
-            unique: parts.statementCounts.unique,
-            used: replay.used,
-            skipped: {
-                main: parts.statementCounts.main,
-                malformed: parts.statementCounts.malformed + replay.unparsable,
-                unresolvable: replay.unresolvable,
-                failed: replay.failed
-            },
-            variants: {
-                added: replay.variants.statements,
-                used: replay.variants.used,
-                skipped: replay.variants.skipped
-            }
-        },
-        object: {
-            size: parts.objectSize,
-            peakMemory: parts.peakMemory,
-            ...(parts.imageThreads !== undefined ? { imageThreads: parts.imageThreads } : {})
-        },
-        timings: Object.fromEntries(Object.entries(parts.timings).map(([k, ms]) => [k, round(ms)])),
-        juliaProcessMs: round(parts.juliaProcessMs),
-        measurement
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/util/memory.js
-
-
-/** Resident and peak memory of a process in bytes, from /proc (Linux); undefined elsewhere. */
-async function processMemory(pid) {
-    try {
-        const status = await external_node_fs_namespaceObject.promises.readFile(`/proc/${pid}/status`, 'utf8');
-        const field = (name) => {
-            const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
-            return match ? Number(match[1]) * 1024 : 0;
-        };
-        return { rss: field('VmRSS'), peak: field('VmHWM') };
-    }
-    catch {
-        return undefined;
-    }
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+;// CONCATENATED MODULE: ./lib/install/index.js
 /**
- * Samples a child's memory every `sampleMs` and reports a heartbeat every `heartbeatMs`, so a
- * long silent build shows it is alive and how close it runs to the machine's memory.
+ * The Julia installer: its one entry point. Resolves a version spec (`1.10`, `lts`, `min`,
+ * `nightly`, …) against the official versions list, downloads and verifies the tarball, keeps it
+ * in the tool cache, or takes a Julia from a path. Nothing outside src/install/ reaches past this
+ * file; the download and tool-cache helpers are shared with the LLVM tools of chained builds.
  */
-class MemoryWatch {
-    report;
-    sampleMs;
-    heartbeatMs;
-    peak = 0;
-    pid;
-    started = Date.now();
-    sampler;
-    heartbeat;
-    constructor(report, sampleMs = 1000, heartbeatMs = 30_000) {
-        this.report = report;
-        this.sampleMs = sampleMs;
-        this.heartbeatMs = heartbeatMs;
-    }
-    attach(pid) {
-        this.pid = pid;
-        this.sampler = setInterval(() => void this.sample(), this.sampleMs);
-        this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    }
-    async sample() {
-        if (this.pid === undefined)
-            return undefined;
-        const memory = await processMemory(this.pid);
-        if (!memory)
-            return undefined;
-        this.peak = Math.max(this.peak, memory.peak, memory.rss);
-        return memory.rss;
-    }
-    async beat() {
-        const rss = await this.sample();
-        const seconds = Math.round((Date.now() - this.started) / 1000);
-        const used = rss === undefined ? '' : `, process ${formatBytes(rss)}`;
-        this.report(`still building: ${seconds} s${used}, machine free ${formatBytes(external_node_os_namespaceObject.freemem())}`);
-    }
-    stop() {
-        clearInterval(this.sampler);
-        clearInterval(this.heartbeat);
-    }
-}
 
-;// CONCATENATED MODULE: ./lib/request.js
 
 
 
 
 
 
-/** A write probe: a read-only folder should fail now, not after a build of many minutes. */
-async function assertWritable(dir) {
-    const probe = tempPathBeside(external_node_path_namespaceObject.join(dir, 'write-check'));
-    try {
-        await external_node_fs_namespaceObject.promises.writeFile(probe, '');
-    }
-    catch (error) {
-        const code = error.code;
-        throw new UserError('output', `cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : code})`, 'Choose an output path in a writable folder');
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(probe, { force: true });
-    }
-}
-/**
- * Checks there is room for the image: about the size of Julia's own image (a workload image
- * is a little smaller than the base or larger by its packages), with a margin.
- */
-async function assertSpaceFor(output, baseImage) {
-    const [stat, base] = await Promise.all([external_node_fs_namespaceObject.promises.statfs(external_node_path_namespaceObject.dirname(output)), external_node_fs_namespaceObject.promises.stat(baseImage)]);
-    const free = stat.bavail * stat.bsize;
-    const needed = Math.ceil(base.size * 1.5);
-    if (free < needed) {
-        throw new UserError('output', `only ${formatBytes(free)} free in ${external_node_path_namespaceObject.dirname(output)}, and the image needs about ${formatBytes(needed)}`, 'Free some space or choose an output folder on a larger disk');
-    }
-}
-/** Checks that every named input file exists before any slow work starts. */
-async function checkInputFiles(request) {
-    for (const workload of request.workloads) {
-        if (!(await isFile(workload))) {
-            throw new UserError('workload', `file ${workload} does not exist`, 'Pass the path of a Julia script to run');
-        }
-    }
-    for (const file of request.statementFiles) {
-        if (!(await isFile(file))) {
-            throw new UserError('precompile-statements', `file ${file} does not exist`, 'Pass files of precompile(...) lines, e.g. written by julia --trace-compile');
-        }
-    }
-    if (request.output) {
-        const dir = external_node_path_namespaceObject.dirname(request.output);
-        if (request.output.endsWith(external_node_path_namespaceObject.sep) || (await isDirectory(request.output))) {
-            throw new UserError('output', `${request.output} is a folder`, 'Pass a file path for the image, e.g. out/sysimage.so');
-        }
-        await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true }).catch((error) => {
-            throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder');
-        });
-        await assertWritable(dir);
-    }
-}
-/** Pure: the `mode` input. */
-function parseMode(value) {
-    const mode = value.trim() || 'auto';
-    if (mode === 'auto' || mode === 'full' || mode === 'chained')
-        return mode;
-    throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained');
-}
-/** Pure: the `image-threads` input; empty means Julia's own default. */
-function parseImageThreads(value) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    const threads = Number(text);
-    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
-        throw new UserError('image-threads', `${JSON.stringify(value)} is not a thread count`, 'Use a whole number from 1 up, or leave it empty for Julia’s default');
-    }
-    return threads;
-}
-/** Pure: a list input (`packages`): names separated by commas, spaces or newlines. */
-function parseNameList(value) {
-    const names = value.split(/[\s,]+/).filter((name) => name !== '');
-    return names.length > 0 ? names : undefined;
-}
-/** Pure: the `workload-timeout` input in minutes; empty means no limit. */
-function parseTimeoutMinutes(value) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    const minutes = Number(text);
-    if (!Number.isFinite(minutes) || minutes <= 0) {
-        throw new UserError('workload-timeout', `${JSON.stringify(value)} is not a number of minutes`, 'Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty for no limit');
-    }
-    return minutes;
-}
-
-;// CONCATENATED MODULE: ./lib/build/base-archive.js
-/**
- * Pure: the layout of a base archive entry (chained mode). An entry holds the regenerated object
- * archive of Julia's base image, the image linked from exactly that archive, and a small record
- * that ties them together; chained images are built against that image and linked with the
- * archive's `text.o`.
- */
-const baseArchiveFile = 'sys-o.a';
-const baseRecordFile = 'base.json';
-function baseImageFile(dlext) {
-    return `sys.${dlext}`;
-}
-/** Pure: why a restored base entry cannot be used, or undefined when its record fits. */
-function baseRecordProblem(record, expected) {
-    const r = record;
-    if (!r || r.schema !== 1)
-        return 'its record is not a base record';
-    if (r.key !== expected.key)
-        return `its record belongs to ${String(r.key)}`;
-    if (r.julia !== expected.julia)
-        return `it was built with Julia ${String(r.julia)}`;
-    if (r.archive?.file !== baseArchiveFile || r.image?.file !== baseImageFile(expected.dlext))
-        return 'its record names other files';
-    if (!/^[0-9a-f]{64}$/.test(r.archive.sha256 ?? '') ||
-        !/^[0-9a-f]{64}$/.test(r.image.sha256 ?? ''))
-        return 'its record has no checksums';
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./lib/julia/commands.js
-
-
-
-/**
- * Flags of the processes that run the workload (trace, verify) and of the load check: they must
- * run the methods a user's plain `julia --project=… workload.jl` runs, so nothing here may change
- * the type of stdout/stderr or which methods are called.
- * - `--startup-file=no`: `~/.julia/config/startup.jl` is the build machine's personal file, not
- *   part of the workload; running it would record its packages (Revise, OhMyREPL, …) into the
- *   image. The workload's own code runs the same with or without it.
- * - `--history-file=no`: only the interactive REPL reads or writes the history; a script never.
- * Deliberately absent: `--color=no` (on Julia 1.10, measured, it makes stdout an
- * `IOContext{Base.PipeEndpoint}` instead of a `Base.PipeEndpoint`, so the trace recorded and
- * verify measured other methods than users run), `-O`, `--check-bounds`, `--inline`,
- * `--compile`, `--code-coverage` (each changes which code runs or whether the image's code is
- * used at all).
- */
-function runFlags() {
-    return ['--startup-file=no', '--history-file=no'];
-}
-/**
- * Flags of the processes whose output is the tool's own (instantiate, the `--output-o` build):
- * these print nothing users' methods depend on, and uncoloured output keeps error messages and
- * logs free of escape codes. `--color=no` stays here; it is also part of the base archive's key.
- */
-function baseFlags() {
-    return [...runFlags(), '--color=no'];
-}
-/**
- * Julia ≥ 1.9 caches native code in package images. The image build cannot use them, and a
- * trace taken with them would miss every method whose code came from a package image, so the
- * build side of the pipeline runs with `--pkgimages=no` (as PackageCompiler does).
- */
-function buildSideFlags(version) {
-    return atLeast(version, 1, 9) ? ['--pkgimages=no'] : [];
-}
-function setupProjectCommand(version, projectDir, steps = ['instantiate', 'precompile']) {
-    return {
-        args: [
-            ...baseFlags(),
-            ...buildSideFlags(version),
-            `--project=${projectDir}`,
-            juliaScript('setup_project'),
-            ...steps
-        ],
-        // Pkg would otherwise precompile during instantiate and again on request
-        env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
-    };
-}
-/** Precompiles package images with default flags, so that the "without image" timing is fair. */
-function precompileDefaultCommand(projectDir) {
-    return {
-        args: [...baseFlags(), `--project=${projectDir}`, juliaScript('setup_project'), 'precompile'],
-        env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
-    };
-}
-/**
- * `JULIA_LOAD_PATH` for the processes whose output shapes the image (trace, `--output-o`): the
- * project and the stdlibs only, as PackageCompiler does. Julia's default load path also holds
- * `@v#.#`, the user's global environment, whose packages and `LocalPreferences.toml` (compile-time
- * preferences merge over the whole load path, base/loading.jl) would then enter the image without
- * being in the cache key. `delimiter` is the platform's (`:`, `;` on Windows), as Julia splits it
- * (base/initdefs.jl `init_load_path`).
- */
-function isolatedLoadPath(delimiter = external_node_path_namespaceObject.delimiter) {
-    return ['@', '@stdlib'].join(delimiter);
-}
-/**
- * Runs one workload as `julia workload.jl` runs it, with the driver loaded ahead of it by `-L`
- * (`julia/run_workload.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
- * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
- * the build-side flags and the isolated load path; measurement runs use what a user has, with
- * or without `-J`.
- */
-function workloadCommand(version, spec, purpose) {
-    const args = [...runFlags()];
-    // `--pkgimages=no` (Julia ≥ 1.9) changes where native code comes from, not which methods are
-    // dispatched; without it the trace would miss every method a package image already held.
-    if (purpose === 'trace')
-        args.push(...buildSideFlags(version));
-    if (spec.image)
-        args.push(`--sysimage=${spec.image}`);
-    args.push(`--project=${spec.projectDir}`);
-    // `--trace-compile` only writes what is compiled to a file; it changes nothing that runs
-    if (spec.traceFile)
-        args.push(`--trace-compile=${spec.traceFile}`);
-    // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
-    // `exec_options`, Julia 1.5 through 1.13)
-    args.push('-L', juliaScript('run_workload'), spec.workload);
-    const env = {
-        JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
-        JULIA_SYSIMAGE_RESULT: spec.resultFile
-    };
-    if (purpose === 'trace')
-        env.JULIA_LOAD_PATH = isolatedLoadPath();
-    return { args, env };
-}
-/**
- * The environment of every `--output-o` process: Julia threads pinned to 1 (known hangs
- * otherwise, PackageCompiler #963/#990); LLVM emission threads are separate (JULIA_IMAGE_THREADS).
- */
-function outputEnv(version, imageThreads) {
-    const env = {
-        JULIA_NUM_THREADS: '1',
-        // the packages the trace saw, from the same places (see isolatedLoadPath)
-        JULIA_LOAD_PATH: isolatedLoadPath()
-    };
-    if (imageThreads !== undefined && atLeast(version, 1, 10)) {
-        env.JULIA_IMAGE_THREADS = String(imageThreads);
-    }
-    return env;
-}
-/** The flags of an `--output-o` process other than paths and the target. */
-function outputFlags(version) {
-    return [...baseFlags(), ...buildSideFlags(version), '--threads=1'];
-}
-/**
- * The `--output-o` process. `--sysimage` is always explicit: without it the output process would
- * bootstrap with no image at all.
- */
-function objectBuildCommand(version, spec) {
-    return {
-        args: [
-            ...outputFlags(version),
-            ...(spec.chained ? ['--sysimage-native-code=chained'] : []),
-            `--sysimage=${spec.baseImage}`,
-            `--project=${spec.projectDir}`,
-            `--cpu-target=${spec.cpuTarget}`,
-            `--output-o=${spec.objectFile}`,
-            juliaScript('build_image'),
-            spec.packagesFile,
-            spec.statementsFile,
-            spec.reportFile,
-            // `chained` stays the 4th script argument; the variants file is tagged, after it
-            ...(spec.chained ? ['chained'] : []),
-            ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
-            ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : [])
-        ],
-        env: outputEnv(version, spec.imageThreads)
-    };
-}
-/** Pure: the flags that shape a base archive (for its cache key): everything but paths and target. */
-function baseArchiveFlags(version) {
-    return outputFlags(version);
-}
-/**
- * Regenerates the object archive of Julia's default image (official builds do not ship it),
- * for chained images to link against.
- */
-function baseArchiveCommand(version, spec) {
-    return {
-        args: [
-            ...baseArchiveFlags(version),
-            `--sysimage=${spec.juliaImage}`,
-            `--cpu-target=${spec.cpuTarget}`,
-            `--output-o=${spec.objectFile}`,
-            juliaScript('base_archive')
-        ],
-        env: outputEnv(version, spec.imageThreads)
-    };
-}
-function checkImageCommand(image, projectDir, packagesFile, resultFile) {
-    return {
-        args: [
-            ...runFlags(),
-            `--sysimage=${image}`,
-            `--project=${projectDir}`,
-            juliaScript('check_image'),
-            packagesFile,
-            resultFile
-        ],
-        env: {}
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/store/entry-lock.js
-
-const pollMs = 250;
-/** True when a process with this id runs on this machine (signal 0 only asks). */
-function isRunning(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        // EPERM: it exists but belongs to another user
-        return error.code === 'EPERM';
-    }
-}
-/**
- * Takes the lock file `file` (created exclusively, holding this process's id), waiting while
- * another running process holds it; a lock left by a process that no longer runs is taken over.
- * Resolves to the function that releases it. Rejects after `timeoutMs`.
- */
-async function acquireLock(file, timeoutMs, onWait) {
-    const deadline = Date.now() + timeoutMs;
-    let told = false;
-    for (;;) {
-        try {
-            const handle = await external_node_fs_namespaceObject.promises.open(file, 'wx');
-            try {
-                await handle.writeFile(String(process.pid));
-            }
-            finally {
-                await handle.close();
-            }
-            return () => external_node_fs_namespaceObject.promises.rm(file, { force: true });
-        }
-        catch (error) {
-            if (error.code !== 'EEXIST')
-                throw error;
-        }
-        const holder = Number((await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')).trim());
-        if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
-            if (!told)
-                onWait?.(holder);
-            told = true;
-        }
-        else {
-            // left behind by a process that died; an empty file is one being written, unless it has
-            // stayed empty for a while (its writer died between creating and writing it)
-            const stat = await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
-            if (!stat)
-                continue;
-            if (holder || Date.now() - stat.mtimeMs > 10_000) {
-                await external_node_fs_namespaceObject.promises.rm(file, { force: true });
-                continue;
-            }
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`${file} is still held by process ${holder || '(unknown)'}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/store/cache-entries.js
-
-
-
-
-/**
- * Restoring and saving cache entries (finished images and base archives alike).
- *
- * Entries pass through a folder of their own per key, `<entriesDir>/<key>`: @actions/cache makes
- * the restored/saved path part of an entry's version, so the folder must be the same on every
- * runner for the same key (a folder per run would never hit). A lock file beside it keeps two
- * runs on one machine from using it at once, and files leave it for the run's own folder before
- * the lock is released, so nothing one run needs sits where another run deletes.
- *
- * GitHub cache entries cannot be replaced or deleted. When a restored entry fails its checks,
- * the rebuilt one is saved under the next *generation* of the key (`<key>-2`, `<key>-3`, …);
- * every run looks the generations up in order (cheap lookups, no download) and restores the
- * newest, so one bad entry costs one rebuild, not one per run. A store that can replace an entry
- * (the local cache) keeps the first generation.
- */
-/** Pure: the key of generation `n` (1 is the plain key). */
-function generationKey(key, n) {
-    return n <= 1 ? key : `${key}-${n}`;
-}
-/** How long a run waits for another run on the same machine to finish with an entry folder. */
-const lockTimeoutMs = 20 * 60_000;
-function entryFolder(store, key) {
-    // keys are ours (letters, digits, '.', '-', '_'), but never let one name a path elsewhere
-    if (!/^[A-Za-z0-9._-]+$/.test(key))
-        throw new Error(`not a cache key: ${key}`);
-    return external_node_path_namespaceObject.join(store.entriesDir, key);
-}
-/** Runs `fn` with the entry folder of `key` locked and empty; the folder is gone afterwards. */
-async function withEntryFolder(store, key, fn) {
-    const folder = entryFolder(store, key);
-    await external_node_fs_namespaceObject.promises.mkdir(store.entriesDir, { recursive: true });
-    const release = await acquireLock(`${folder}.lock`, lockTimeoutMs, (holder) => store.log.info(`waiting for process ${holder}, which is using the ${store.what} entry ${key}`));
-    try {
-        await external_node_fs_namespaceObject.promises.rm(folder, { recursive: true, force: true });
-        return await fn(folder);
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(folder, { recursive: true, force: true });
-        await release();
-    }
-}
-/** Moves every file of `from` into `to` (a rename when both are on one file system). */
-async function moveFiles(from, to) {
-    await external_node_fs_namespaceObject.promises.mkdir(to, { recursive: true });
-    for (const name of await external_node_fs_namespaceObject.promises.readdir(from)) {
-        const source = external_node_path_namespaceObject.join(from, name);
-        const target = external_node_path_namespaceObject.join(to, name);
-        await external_node_fs_namespaceObject.promises.rename(source, target).catch(async (error) => {
-            if (error.code !== 'EXDEV')
-                throw error;
-            await external_node_fs_namespaceObject.promises.copyFile(source, target);
-        });
-    }
-}
-/** The newest generation of `key` in the cache (0: none). */
-async function newestGeneration(store, key) {
-    let n = 0;
-    while (await store.cache.has(generationKey(key, n + 1), entryFolder(store, generationKey(key, n + 1))))
-        n += 1;
-    return n;
-}
-/**
- * Restores the newest generation of `key` into `into` (a folder of this run's own) and checks it.
- * A miss, a failing cache (a warning) and a rejected entry (a warning, the entry discarded where
- * the store can) all end without a value; `saveKey` says where the rebuilt entry goes.
- */
-async function restoreEntry(store, key, into, check) {
-    const { cache, log, what } = store;
-    let newest;
-    let entryKey;
-    try {
-        newest = await newestGeneration(store, key);
-        if (newest === 0) {
-            log.info(`no ${what} in the ${cache.description} for this key: ${store.onMiss ?? 'building'}`);
-            return { saveKey: key };
-        }
-        entryKey = generationKey(key, newest);
-        const restored = await withEntryFolder(store, entryKey, async (folder) => {
-            if (!(await cache.restore(entryKey, folder)))
-                return false;
-            await moveFiles(folder, into);
-            return true;
-        });
-        if (!restored) {
-            log.info(`the ${what} entry ${entryKey} went away before it could be restored: building`);
-            return { saveKey: entryKey };
-        }
-    }
-    catch (error) {
-        log.warning(`restoring from the ${cache.description} failed, building instead (${what}): ${errorMessage(error)}`);
-        return { saveKey: key };
-    }
-    const checked = await check(into);
-    if (checked.rejection === undefined) {
-        log.info(`${what} restored from the ${cache.description} (${entryKey})`);
-        return { value: checked.value, saveKey: entryKey };
-    }
-    log.warning(`the cached ${what} was thrown away and will be rebuilt: ${checked.rejection}`);
-    if (await cache.discard(entryKey).catch(() => false))
-        return { saveKey: entryKey };
-    const next = generationKey(key, newest + 1);
-    log.warning(`the ${cache.description} cannot replace the entry ${entryKey}: the rebuilt ${what} is saved as ${next}, which later runs restore instead`);
-    return { saveKey: next };
-}
-/** Saves `files` as the entry `key`. A failing cache is a warning: the build itself is fine. */
-async function saveEntry(store, key, files) {
-    const { cache, log, what } = store;
-    try {
-        const outcome = await withEntryFolder(store, key, async (folder) => {
-            await external_node_fs_namespaceObject.promises.mkdir(folder, { recursive: true });
-            for (const file of files)
-                await external_node_fs_namespaceObject.promises.copyFile(file.source, external_node_path_namespaceObject.join(folder, file.name));
-            return cache.save(key, folder);
-        });
-        const said = {
-            saved: 'saved to',
-            'already-existed': 'already in',
-            skipped: 'not saved (read-only) to'
-        };
-        log.info(`${what} ${said[outcome]} the ${cache.description} (${key})`);
-    }
-    catch (error) {
-        log.warning(`saving the ${what} to the ${cache.description} failed (the ${what} itself is fine): ${errorMessage(error)}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/build/linker.js
-
-
-/**
- * Pure: the flags that name the image inside itself, after its final file name (it is linked to
- * a temporary name and renamed): the ELF soname, or the Mach-O install name `@rpath/<name>`
- * (ld64 would otherwise record the temporary path). Windows DLLs take their name from the file.
- */
-function imageNameArgs(kind, os, name) {
-    const args = os === 'macos' ? ['-install_name', `@rpath/${name}`] : os === 'linux' ? ['-soname', name] : [];
-    return kind === 'cc' && args.length > 0 ? [`-Wl,${args.join(',')}`] : args;
-}
-/** Pure: Julia 1.9 added `Base.Linking` (for package images), so it can say how it links. */
-function hasJuliaLinkRecipe(julia) {
-    return atLeast(julia.version, 1, 9);
-}
-/**
- * Pure: the command julia/link_command.jl printed: NUL-terminated fields, `arg <word>` for the
- * program and each argument, `env <name> <value>` for each variable it sets differently.
- */
-function parseJuliaLinkCommand(output) {
-    const fields = output.split('\0');
-    if (fields.at(-1) === '')
-        fields.pop();
-    const words = [];
-    const env = {};
-    for (let i = 0; i < fields.length;) {
-        const kind = fields[i];
-        if (kind === 'arg' && i + 1 < fields.length) {
-            words.push(fields[i + 1]);
-            i += 2;
-        }
-        else if (kind === 'env' && i + 2 < fields.length) {
-            env[fields[i + 1]] = fields[i + 2];
-            i += 3;
-        }
-        else {
-            throw new Error(`unexpected link command field ${JSON.stringify(kind)} at ${i}`);
-        }
-    }
-    if (words.length === 0 || !words[0])
-        throw new Error('the link command names no program');
-    return { command: words[0], args: words.slice(1), env };
-}
-function bundledLldPath(julia) {
-    if (!atLeast(julia.version, 1, 9) || !julia.privateLibexecDir)
-        return undefined;
-    // plan with the target's path rules, whatever OS the planning runs on
-    const paths = julia.os === 'windows' ? external_node_path_namespaceObject.win32 : external_node_path_namespaceObject.posix;
-    return paths.join(julia.bindir, julia.privateLibexecDir, julia.os === 'windows' ? 'lld.exe' : 'lld');
-}
-/** Names of an LLD driver to look for on PATH, by target OS. */
-function lldDriverNames(os) {
-    if (os === 'macos')
-        return ['ld64.lld'];
-    if (os === 'windows')
-        return ['ld.lld.exe', 'ld.lld'];
-    return ['ld.lld'];
-}
-const compilerNames = ['cc', 'gcc', 'clang'];
-/** The `-l` flags for Julia's own libraries. */
-function juliaLibraries(julia) {
-    // A distribution build may ship only `libjulia.so.1` (no development symlink): name the file.
-    const libjulia = julia.libjuliaUnversioned || julia.os !== 'linux'
-        ? '-ljulia'
-        : `-l:${external_node_path_namespaceObject.basename(julia.libjulia)}`;
-    return julia.hasLibjuliaInternal ? [libjulia, '-ljulia-internal'] : [libjulia];
-}
-function searchDirs(julia) {
-    const dirs = [julia.privateLibDir, julia.libDir];
-    if (julia.os === 'windows')
-        dirs.push(julia.bindir); // DLLs and some import libraries live in bin/
-    return [...new Set(dirs)].map((dir) => `-L${dir}`);
-}
-/** Loader path so the bundled lld finds Julia's libLLVM (it is linked dynamically against it). */
-function loaderEnv(julia, inherited) {
-    const dirs = [...new Set([julia.privateLibDir, julia.libDir])];
-    const variable = julia.os === 'linux'
-        ? 'LD_LIBRARY_PATH'
-        : julia.os === 'macos'
-            ? 'DYLD_FALLBACK_LIBRARY_PATH'
-            : 'PATH';
-    const separator = julia.os === 'windows' ? ';' : ':';
-    const existing = inherited[variable];
-    return { [variable]: [...dirs, ...(existing ? [existing] : [])].join(separator) };
-}
-function elfArgs(julia, objects, output) {
-    return [
-        '-shared',
-        '-o',
-        output,
-        '--whole-archive',
-        ...objects,
-        '--no-whole-archive',
-        ...searchDirs(julia),
-        ...juliaLibraries(julia)
-    ];
-}
-function machoArgs(julia, objects, output) {
-    const arch = julia.arch === 'aarch64' ? 'arm64' : julia.arch;
-    const versions = julia.macosVersions ?? { product: '11.0', platform: '11.0' };
-    return [
-        '-arch',
-        arch,
-        // -lSystem is only linkable with Xcode present; leave libc symbols to the loader
-        '-undefined',
-        'dynamic_lookup',
-        '-platform_version',
-        'macos',
-        versions.product,
-        versions.platform,
-        '-dylib',
-        '-o',
-        output,
-        '-all_load',
-        ...objects,
-        ...searchDirs(julia),
-        ...juliaLibraries(julia)
-    ];
-}
-function mingwArgs(julia, objects, output) {
-    const args = [
-        '-m',
-        'i386pep',
-        '-Bdynamic',
-        '--enable-auto-image-base',
-        '--allow-multiple-definition'
-    ];
-    if (atLeast(julia.version, 1, 12))
-        args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc');
-    return [
-        ...args,
-        ...elfArgs(julia, objects, output),
-        '-lopenlibm',
-        '-lssp',
-        '-lgcc_s',
-        '-lgcc',
-        '-lmsvcrt'
-    ];
-}
-function compilerArgs(julia, objects, output) {
-    const whole = julia.os === 'macos'
-        ? ['-Wl,-all_load', ...objects]
-        : ['-Wl,--whole-archive', ...objects, '-Wl,--no-whole-archive'];
-    const extra = julia.os === 'windows' ? ['-lopenlibm'] : [];
-    return [
-        '-shared',
-        '-o',
-        output,
-        ...whole,
-        ...searchDirs(julia),
-        ...juliaLibraries(julia),
-        ...extra
-    ];
-}
-function linkCommand(linker, julia, 
-/** The image's archive, or (chained) its object files; every member is linked in. */
-objects, output, inheritedEnv = {}) {
-    if (linker.kind === 'julia-recipe') {
-        throw new Error('the julia-recipe linker is asked for its command (stages/link.ts)');
-    }
-    if (linker.kind === 'cc') {
-        return { command: linker.path, args: compilerArgs(julia, objects, output), env: {} };
-    }
-    const flavorArgs = julia.os === 'macos'
-        ? machoArgs(julia, objects, output)
-        : julia.os === 'windows'
-            ? mingwArgs(julia, objects, output)
-            : elfArgs(julia, objects, output);
-    if (linker.kind === 'bundled-lld') {
-        const flavor = julia.os === 'macos' ? 'darwin' : 'gnu';
-        return {
-            command: linker.path,
-            args: ['-flavor', flavor, ...flavorArgs],
-            env: loaderEnv(julia, inheritedEnv)
-        };
-    }
-    return { command: linker.path, args: flavorArgs, env: {} };
-}
-
-;// CONCATENATED MODULE: ./lib/stages/link.js
-
-
-
-
-
-
-
-
-
-/** A linker found on this machine for the hand-written recipe: bundled lld, lld on PATH, a C compiler. */
-async function findHandLinker(julia) {
-    const bundled = bundledLldPath(julia);
-    if (bundled && (await pathExists(bundled)))
-        return { kind: 'bundled-lld', path: bundled };
-    for (const name of lldDriverNames(julia.os)) {
-        const found = await which(name, false);
-        if (found)
-            return { kind: 'lld', path: found };
-    }
-    for (const name of compilerNames) {
-        const found = await which(name, false);
-        if (found)
-            return { kind: 'cc', path: found };
-    }
-    throw new UserError('linker', `no linker found: Julia ${julia.versionString} ships no lld (Julia ≥ 1.9 does), and neither ${lldDriverNames(julia.os).join(', ')} nor a C compiler is on PATH`, 'Install LLVM lld (Debian/Ubuntu: apt-get install lld) or use Julia ≥ 1.9');
-}
-/**
- * Julia ≥ 1.9 links with its own recipe (asked at link time); older Julia with the hand-written
- * one and the first linker found.
- */
-async function findLinker(julia) {
-    if (hasJuliaLinkRecipe(julia))
-        return { kind: 'julia-recipe', path: julia.executable };
-    return findHandLinker(julia);
-}
-async function programExists(program, env) {
-    if (external_node_path_namespaceObject.isAbsolute(program))
-        return pathExists(program);
-    // Base.Linking falls back to a bare `lld` when it has none bundled: look it up in the PATH the
-    // link process gets, as spawning it would
-    const extensions = process.platform === 'win32' ? ['', '.exe'] : [''];
-    for (const dir of (env.PATH ?? '').split(external_node_path_namespaceObject.delimiter).filter(Boolean)) {
-        for (const ext of extensions)
-            if (await isFile(external_node_path_namespaceObject.join(dir, program + ext)))
-                return true;
-    }
-    return false;
-}
-/**
- * The command `Base.Linking.link_image_cmd` of this Julia gives for these paths, or why it
- * cannot be used (the script failed, or the program it names is not on this machine).
- */
-async function juliaRecipeCommand(julia, objects, output, env) {
-    const result = await runJulia(julia, {
-        args: [
-            '--startup-file=no',
-            '--history-file=no',
-            juliaScript('link_command'),
-            output,
-            ...objects
-        ],
-        env: {}
-    }, env);
-    if (result.code !== 0) {
-        return `Julia could not give its link command (${result.signal ?? `exit code ${result.code}`}: ${lastLines(result.stderr, 3)})`;
-    }
-    const command = parseJuliaLinkCommand(result.stdout);
-    if (!(await programExists(command.command, { ...env, ...command.env })))
-        return `the linker Julia names, ${command.command}, is not on this machine`;
-    return command;
-}
-async function linkImage(julia, linker, objects, output, env, 
-/** The image's final file name (soname / install name); the output's own name when absent. */
-finalName = external_node_path_namespaceObject.basename(output)) {
-    let command;
-    let outcome;
-    const fromJulia = linker.kind === 'julia-recipe'
-        ? await juliaRecipeCommand(julia, objects, output, env)
-        : undefined;
-    if (fromJulia !== undefined && typeof fromJulia !== 'string') {
-        command = fromJulia;
-        outcome = { program: command.command, recipe: 'julia' };
-    }
-    else {
-        const hand = linker.kind === 'julia-recipe' ? await findHandLinker(julia) : linker;
-        command = linkCommand(hand, julia, objects, output, env);
-        outcome = {
-            program: hand.path,
-            recipe: hand.kind,
-            fallback: fromJulia
-        };
-    }
-    const kind = outcome.recipe === 'julia' ? 'lld' : outcome.recipe;
-    const args = [...command.args, ...imageNameArgs(kind, julia.os, finalName)];
-    const result = await run(command.command, args, { env: { ...env, ...command.env } });
-    if (result.code !== 0) {
-        await external_node_fs_namespaceObject.promises.rm(output, { force: true });
-        throw new UserError('linker', `${command.command} failed (${result.signal ?? `exit code ${result.code}`}):\n${lastLines(result.stderr + result.stdout, 12)}`, 'Check the linker and Julia library folders named above; rerun with --keep-work to keep the object file');
-    }
-    return outcome;
-}
-/** For the log: which program linked and whose recipe it followed. */
-function describeLink(outcome) {
-    const recipe = outcome.recipe === 'julia'
-        ? "Julia's own recipe (Base.Linking)"
-        : `julia-sysimage's recipe for ${outcome.recipe}`;
-    return `${outcome.program}, ${recipe}${outcome.fallback ? `; ${outcome.fallback}` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./lib/julia/failure.js
-
-
-
-const signalMeaning = {
-    SIGSEGV: 'segmentation fault: Julia itself crashed',
-    SIGBUS: 'bus error: Julia itself crashed',
-    SIGILL: 'illegal instruction: code compiled for another CPU, or a crash',
-    SIGABRT: 'aborted: an internal check in Julia or a library failed',
-    SIGKILL: 'killed from outside, often by the out-of-memory killer',
-    SIGTERM: 'terminated from outside',
-    SIGINT: 'interrupted',
-    SIGFPE: 'arithmetic fault: Julia itself crashed'
-};
-/**
- * The signal that ended a process: Node's own report, or an exit code of 128 + N, which is how a
- * shell or wrapper script in between (a `julia` launcher) passes on a child's death by signal N.
- */
-function exitSignal(exit) {
-    if (exit.signal)
-        return exit.signal;
-    if (exit.code === null || exit.code <= 128 || exit.code > 128 + 64)
-        return undefined;
-    const number = exit.code - 128;
-    const entry = Object.entries(external_node_os_namespaceObject.constants.signals).find(([, n]) => n === number);
-    return entry ? entry[0] : undefined;
-}
-/**
- * Debian and Ubuntu package Julia 1.5 against the distribution's libunwind; with libunwind newer
- * than 1.3 (Debian 12, Ubuntu 22.04 and later) that Julia segfaults as soon as it unwinds the
- * stack, i.e. on the first exception, even one that is caught (Pkg.precompile throws and catches
- * internally). Recognised by the version and the distribution's install location.
- */
-function isDistributionJulia15(julia) {
-    return (julia.version.major === 1 &&
-        julia.version.minor === 5 &&
-        (julia.bindir === '/usr/bin' || julia.bindir === '/bin'));
-}
-const libunwindHint = 'Debian/Ubuntu’s Julia 1.5 packages crash like this on the first exception when the system’s ' +
-    'libunwind is newer than 1.3: run it with a libunwind 1.3.x folder first on LD_LIBRARY_PATH ' +
-    '(`sudo bash .ci/setup-julia.sh` from the julia-sysimage repository unpacks one into ' +
-    '/opt/julia-sysimage-ci/libunwind and installs a `julia` launcher in /usr/local/bin that sets it), ' +
-    'or use an official Julia build (`julia-sysimage install --version 1.10`, action input `version`)';
-function indented(text) {
-    return text
-        .split('\n')
-        .map((line) => `  ${line}`)
-        .join('\n');
-}
-/**
- * Pure: what a stage's error says about a Julia process that failed, starting with how it ended
- * in parentheses, e.g. `(exit code 1):\nERROR: …`. An ordinary error shows Julia's `ERROR:`
- * summary (or its last lines). A death by signal names the signal and what it usually means, and
- * shows the last lines of both streams, since a crashing Julia often writes nothing useful to
- * stderr (progress such as `Precompiling project...` goes there too); for a segmentation fault of
- * Debian/Ubuntu's Julia 1.5 it ends with the libunwind fix.
- */
-function juliaExitDetail(exit, julia, lineCount = 8) {
-    const signal = exitSignal(exit);
-    if (signal === undefined) {
-        const summary = juliaErrorSummary(exit.stderr) || lastLines(exit.stdout, lineCount);
-        return `(exit code ${exit.code}):\n${summary || 'Julia wrote no output'}`;
-    }
-    const how = exit.signal ? `killed by ${signal}` : `exit code ${exit.code}, i.e. ${signal}`;
-    const meaning = signalMeaning[signal];
-    const parts = [`(${how}${meaning ? `, ${meaning}` : ''}):`];
-    const stderr = lastLines(exit.stderr, lineCount);
-    const stdout = lastLines(exit.stdout, lineCount);
-    parts.push(`Julia's last lines on stderr:\n${stderr ? indented(stderr) : '  (none)'}`);
-    parts.push(`Julia's last lines on stdout:\n${stdout ? indented(stdout) : '  (none)'}`);
-    if (signal === 'SIGSEGV' && isDistributionJulia15(julia))
-        parts.push(libunwindHint);
-    return parts.join('\n');
-}
-
-;// CONCATENATED MODULE: ./lib/stages/object.js
-
-
-
-
-
-
-
-
-
-/** Pure: the build script's report file. */
-function parseReplayReport(text) {
-    const values = parseKeyValue(text);
-    const count = (key) => {
-        const value = Number(values.get(key));
-        if (!Number.isInteger(value))
-            throw new Error(`the build report has no count "${key}"`);
-        return value;
-    };
-    const packages = values.get('packages') ?? '';
-    const added = values.get('added') ?? '';
-    // absent when no variants file was given (and in reports of older scripts): none replayed
-    const optional = (key) => (values.has(key) ? count(key) : 0);
-    return {
-        statements: count('statements'),
-        used: count('used'),
-        unparsable: count('unparsable'),
-        unresolvable: count('unresolvable'),
-        failed: count('failed'),
-        packages: packages ? packages.split(',') : [],
-        added: added ? added.split(',') : [],
-        notLoadable: parseKeyValueRows(text)
-            .filter((row) => row[0] === 'not_loadable')
-            .map((row) => ({ name: row[1] ?? '', why: row.slice(2).join('\t') })),
-        variants: {
-            statements: optional('variants_statements'),
-            used: optional('variants_used'),
-            skipped: optional('variants_unparsable') +
-                optional('variants_unresolvable') +
-                optional('variants_failed')
-        }
-    };
-}
-/**
- * Pure: the error for a failed object build. A process killed by SIGKILL that nobody asked to
- * stop is most likely the kernel's out-of-memory killer.
- */
-function objectBuildError(signal, code, stderr, peakMemory, julia, stdout = '') {
-    if (signal === 'SIGKILL') {
-        return new UserError('image build', `the Julia process was killed (SIGKILL) after using up to ${formatBytes(peakMemory)}; ` +
-            `this machine has ${formatBytes(external_node_os_namespaceObject.totalmem())} — most likely the out-of-memory killer`, 'Lower image-threads (fewer parallel LLVM threads need less memory), use cpu-target native, or run on a larger machine');
-    }
-    const crashed = julia !== undefined && exitSignal({ code, signal }) !== undefined;
-    return new UserError('image build', crashed
-        ? `julia --output-o failed ${juliaExitDetail({ code, signal, stdout, stderr }, julia, 15)}`
-        : `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`, 'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder');
-}
-/**
- * Runs an `--output-o` process with a memory heartbeat; on failure removes the partial object
- * and explains (out of memory, or Julia's own error).
- */
-async function runOutputProcess(julia, command, objectFile, env, heartbeat) {
-    const watch = new MemoryWatch(heartbeat);
-    const result = await runJulia(julia, command, env, {
-        onSpawn: (pid) => watch.attach(pid)
-    }).finally(() => watch.stop());
-    if (result.code !== 0) {
-        await external_node_fs_namespaceObject.promises.rm(objectFile, { force: true });
-        throw objectBuildError(result.signal, result.code, result.stderr, watch.peak, julia, result.stdout);
-    }
-    return { objectSize: (await external_node_fs_namespaceObject.promises.stat(objectFile)).size, peakMemory: watch.peak };
-}
-async function buildObject(julia, spec, env, heartbeat) {
-    const command = objectBuildCommand(julia.version, spec);
-    const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat);
-    const report = parseReplayReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8'));
-    return { report, ...built };
-}
-
-;// CONCATENATED MODULE: ./lib/statements.js
-/**
- * Pure handling of `precompile(...)` statements: what `--trace-compile` writes and what users put
- * in extra statement files. Julia does the last check (names that do not resolve in the build
- * process); everything decidable from the text alone is decided here.
- */
-// Julia 1.12 can prefix a timing comment (`#= 12.3 ms =# precompile(...)`) and suffix a note
-// (`precompile(...) # recompile`).
-const leadingComment = /^#=.*?=#\s*/;
-const trailingComment = /^(precompile\(.*\))\s*#[^)"]*$/;
-/** The statement without Julia's annotations, or null for a comment or blank line. */
-function normalizeStatement(line) {
-    let text = line.trim();
-    if (text === '')
-        return null;
-    text = text.replace(leadingComment, '');
-    if (text === '' || text.startsWith('#'))
-        return null;
-    const annotated = trailingComment.exec(text);
-    return annotated ? annotated[1] : text;
-}
-/**
- * True when brackets are balanced outside string literals and the text is one
- * `precompile(...)` call. Strings matter: closure names print as `var"#1#2"`.
- */
-function isWellFormed(statement) {
-    if (!statement.startsWith('precompile(') || !statement.endsWith(')'))
-        return false;
-    const closers = { '(': ')', '{': '}', '[': ']' };
-    const stack = [];
-    let inString = false;
-    for (let i = 0; i < statement.length; i++) {
-        const c = statement[i];
-        if (inString) {
-            if (c === '\\')
-                i++;
-            else if (c === '"')
-                inString = false;
-            continue;
-        }
-        if (c === '"')
-            inString = true;
-        else if (c in closers)
-            stack.push(closers[c]);
-        else if (c === ')' || c === '}' || c === ']') {
-            if (stack.pop() !== c)
-                return false;
-            // the outer call must close only at the very end
-            if (stack.length === 0 && i !== statement.length - 1)
-                return false;
-        }
-    }
-    return !inString && stack.length === 0;
-}
-/** `Main.` as a module qualifier, not as part of a longer name (`MyMain.x`, `Base.Main`). */
-const mainQualified = /(?<![\w.!])Main\./;
-function isMainBound(statement) {
-    return mainQualified.test(statement);
-}
-/** Merges statement sources in order, drops what cannot go into an image, removes duplicates. */
-function filterStatements(sources) {
-    const counts = { read: 0, unique: 0, main: 0, malformed: 0 };
-    const seen = new Set();
-    const statements = [];
-    for (const source of sources) {
-        for (const line of source.split(/\r?\n/)) {
-            const statement = normalizeStatement(line);
-            if (statement === null)
-                continue;
-            counts.read++;
-            if (seen.has(statement))
-                continue;
-            seen.add(statement);
-            if (!isWellFormed(statement))
-                counts.malformed++;
-            else if (isMainBound(statement))
-                counts.main++;
-            else
-                statements.push(statement);
-        }
-    }
-    counts.unique = statements.length;
-    return { statements, counts };
-}
-
-;// CONCATENATED MODULE: ./lib/stages/workload.js
-
-
-
-
-
-
-
-/** Pure: timings from the driver's result file and the spawn time seen by Node. */
-function parseWorkloadTiming(resultText, spawnedAtMs) {
-    const values = parseKeyValue(resultText);
-    const loaded = Number(values.get('loaded_at')) * 1000;
-    const done = Number(values.get('done_at')) * 1000;
-    if (!Number.isFinite(loaded) || !Number.isFinite(done))
-        throw new Error('the workload driver wrote no timings');
-    return { loadMs: Math.max(0, loaded - spawnedAtMs), workMs: Math.max(0, done - loaded) };
-}
-/**
- * Runs each workload in a Julia process of its own, as `julia workload.jl` runs it (see
- * `workloadCommand`), one after another. stdout is a pipe, as in CI, or the file
- * `spec.stdoutFile`, as with `julia … > log.txt`: methods specialised on the stdout type differ
- * between the two (`Base.PipeEndpoint`, `Base.IOStream`). The traces and the result rows of all
- * runs are gathered into `spec.traceFile` and `spec.resultFile`; the timing is their sum.
- */
-async function runWorkloads(julia, spec, purpose, env, label) {
-    const total = { loadMs: 0, workMs: 0 };
-    const results = [];
-    const traces = [];
-    for (const [index, workload] of spec.workloads.entries()) {
-        const own = (file) => (spec.workloads.length === 1 ? file : `${file}.${index + 1}`);
-        const run = {
-            projectDir: spec.projectDir,
-            packagesFile: spec.packagesFile,
-            resultFile: own(spec.resultFile),
-            workload,
-            traceFile: spec.traceFile && own(spec.traceFile),
-            image: spec.image
-        };
-        await external_node_fs_namespaceObject.promises.rm(run.resultFile, { force: true });
-        const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
-            timeoutMs: spec.timeoutMs,
-            stdoutFile: spec.stdoutFile
-        });
-        checkWorkloadExit(result, julia, spec, workload, label);
-        const resultText = await readResult(run.resultFile, workload, label);
-        const timing = parseWorkloadTiming(resultText, result.startedAt);
-        total.loadMs += timing.loadMs;
-        total.workMs += timing.workMs;
-        results.push(resultText);
-        if (run.traceFile && run.traceFile !== spec.traceFile)
-            traces.push(await external_node_fs_namespaceObject.promises.readFile(run.traceFile, 'utf8'));
-    }
-    if (spec.workloads.length > 1) {
-        await external_node_fs_namespaceObject.promises.writeFile(spec.resultFile, results.join(''));
-        if (spec.traceFile)
-            await external_node_fs_namespaceObject.promises.writeFile(spec.traceFile, traces.join(''));
-    }
-    return total;
-}
-function checkWorkloadExit(result, julia, spec, workload, label) {
-    const name = external_node_path_namespaceObject.basename(workload);
-    if (result.timedOut) {
-        const minutes = (spec.timeoutMs ?? 0) / 60_000;
-        throw new UserError('workload-timeout', `${name} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, 'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout');
-    }
-    if (result.code !== 0) {
-        throw new UserError('workload', `${name} failed ${label} ${juliaExitDetail(result, julia)}`, `Fix the workload so that \`julia --project=${spec.projectDir} ${workload}\` runs to the end`);
-    }
-}
-/**
- * The driver's result, written by its `atexit` hook. A run that ended with exit code 0 but left
- * none ended without running atexit hooks (`exit!`/`ccall(:_exit)`, or a `-L` file that is not
- * julia-sysimage's driver).
- */
-async function readResult(file, workload, label) {
-    try {
-        return await external_node_fs_namespaceObject.promises.readFile(file, 'utf8');
-    }
-    catch (error) {
-        if (error.code !== 'ENOENT')
-            throw error;
-        throw new UserError('workload', `${external_node_path_namespaceObject.basename(workload)} ended ${label} without running Julia's exit hooks, so its timings and loaded modules are unknown`, 'End the workload normally or with `exit()`, not `exit!()` or a raw `_exit`');
-    }
-}
-/**
- * Pure: the modules the driver found loaded at the end of a run (`module<TAB>uuid<TAB>name`
- * rows), less `known` ones (the project's packages), by name, each once.
- */
-function workloadModules(resultText, known) {
-    const skip = new Set(known.map((p) => p.uuid.toLowerCase()));
-    const found = new Map();
-    for (const [key, uuid, name] of parseKeyValueRows(resultText)) {
-        if (key !== 'module' || !uuid || !name)
-            continue;
-        const id = uuid.toLowerCase();
-        if (!skip.has(id))
-            found.set(id, { name, uuid: id });
-    }
-    return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
-}
-
-;// CONCATENATED MODULE: ./lib/stages/verify.js
-
-
-
-
-
-
-
-
-
-
-/** Pure: the image check's result file. */
-function parseLoadCheck(text, expectedImage) {
-    const rows = parseKeyValueRows(text);
-    const image = rows.find((row) => row[0] === 'image')?.[1];
-    if (!image || external_node_path_namespaceObject.resolve(image) !== external_node_path_namespaceObject.resolve(expectedImage)) {
-        throw new Error(`Julia started with image ${image ?? '(none)'} instead of ${expectedImage}`);
-    }
-    const packages = rows.filter((row) => row[0] === 'package');
-    return {
-        packagesInImage: packages.filter((row) => row[2] === 'true').map((row) => row[1]),
-        packagesMissing: packages.filter((row) => row[2] !== 'true').map((row) => row[1])
-    };
-}
-/** Pure: what the workload still compiled at run time with the image. */
-function residualOf(traceText) {
-    const { statements, counts } = filterStatements([traceText]);
-    return { count: statements.length + counts.malformed, main: counts.main, statements };
-}
-/** Pure: the headline residual, the bigger of the two (the pipe's on a tie). */
-function headlineResidual(byStdout) {
-    return byStdout.file.count > byStdout.pipe.count ? byStdout.file : byStdout.pipe;
-}
-/** Starts Julia with the image once and reports which packages it already holds. */
-async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, env) {
-    const checkFile = external_node_path_namespaceObject.join(workDir, 'check.txt');
-    const check = await runJulia(julia, checkImageCommand(image, projectDir, packagesFile, checkFile), env);
-    if (check.code !== 0) {
-        throw new UserError('image', `the image does not load ${juliaExitDetail(check, julia)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
-    }
-    return parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'), image);
-}
-/**
- * `checkImageLoads` for an image outside a build (a cache entry, a base): the packages file and
- * the result go to a scratch folder under `parentDir`, removed afterwards.
- */
-async function checkImageLoadsAlone(julia, image, projectDir, packages, parentDir, env) {
-    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(parentDir, 'julia-sysimage-check-'));
-    try {
-        const packagesFile = external_node_path_namespaceObject.join(scratch, 'packages.txt');
-        await external_node_fs_namespaceObject.promises.writeFile(packagesFile, packagesFileText(packages));
-        return await checkImageLoads(julia, image, projectDir, packagesFile, scratch, env);
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
-    }
-}
-/** Why a stored image cannot be used (the first line of its load check's error), or undefined. */
-async function loadProblem(...args) {
-    try {
-        await checkImageLoadsAlone(...args);
-        return undefined;
-    }
-    catch (error) {
-        return errorMessage(error).split('\n')[0];
-    }
-}
-/** Loads the image once, then (when measuring) runs the workloads without and with it. */
-async function verifyImage(julia, spec, env) {
-    const load = await checkImageLoads(julia, spec.image, spec.projectDir, spec.packagesFile, spec.workDir, env);
-    if (!spec.measure || spec.workloads.length === 0)
-        return { load };
-    const run = (name, image, stdoutFile) => {
-        const traceFile = external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.trace.jl`);
-        return runWorkloads(julia, {
-            projectDir: spec.projectDir,
-            packagesFile: spec.packagesFile,
-            resultFile: external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.txt`),
-            workloads: spec.workloads,
-            traceFile,
-            image,
-            timeoutMs: spec.timeoutMs,
-            stdoutFile
-        }, 'measure', env, image ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
-    };
-    const without = await run('without');
-    // Users run a workload with stdout a pipe (CI, `| tee`) or a file (`> log.txt`, cron): Julia
-    // compiles printing methods per stdout type, so the image is measured with both.
-    const withPipe = await run('with', spec.image);
-    const withFile = await run('with-file', spec.image, external_node_path_namespaceObject.join(spec.workDir, 'verify-with-file.stdout.txt'));
-    const residualByStdout = {
-        pipe: residualOf(withPipe.trace),
-        file: residualOf(withFile.trace)
-    };
-    return {
-        load,
-        without: without.timing,
-        with: withPipe.timing,
-        residual: headlineResidual(residualByStdout),
-        residualByStdout
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/stages/base-archive.js
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-async function baseKeyFor(spec) {
-    const { julia } = spec;
-    return baseArchiveKey({
-        prefix: spec.cacheKeyPrefix,
-        ...(await juliaKeyFields(julia)),
-        cpuTarget: spec.cpuTarget,
-        cpu: spec.cpu,
-        flags: baseArchiveFlags(julia.version),
-        scriptSha256: await sha256File(juliaScript('base_archive'))
-    });
-}
-/** A restored entry's record once the entry passed its checks, or why it cannot serve. */
-async function checkRestored(dir, key, spec) {
-    let record;
-    try {
-        record = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, baseRecordFile), 'utf8'));
-    }
-    catch (error) {
-        return { rejection: `its record cannot be read (${errorMessage(error)})` };
-    }
-    const problem = baseRecordProblem(record, {
-        key,
-        julia: spec.julia.versionString,
-        dlext: spec.julia.dlext
-    });
-    if (problem)
-        return { rejection: problem };
-    for (const file of [record.archive, record.image]) {
-        const sha256 = await sha256File(external_node_path_namespaceObject.join(dir, file.file)).catch(() => undefined);
-        if (sha256 !== file.sha256)
-            return { rejection: `${file.file} has sha256 ${sha256 ?? '(missing)'}, not ${file.sha256}` };
-    }
-    const rejection = await loadProblem(spec.julia, external_node_path_namespaceObject.join(dir, record.image.file), spec.projectDir, [], // no packages: only the start matters
-    spec.workDir, spec.env);
-    return rejection ? { rejection } : { value: record };
-}
-async function describe(dir, file) {
-    const full = external_node_path_namespaceObject.join(dir, file);
-    return { file, sha256: await sha256File(full), size: (await external_node_fs_namespaceObject.promises.stat(full)).size };
-}
-/** Regenerates Julia's base archive for the target, links it, checks that it loads. */
-async function buildBase(spec, key, dir, log) {
-    const { julia } = spec;
-    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
-    const archive = external_node_path_namespaceObject.join(dir, baseArchiveFile);
-    const image = external_node_path_namespaceObject.join(dir, baseImageFile(julia.dlext));
-    const command = baseArchiveCommand(julia.version, {
-        juliaImage: julia.baseImage,
-        cpuTarget: spec.cpuTarget,
-        objectFile: archive,
-        imageThreads: spec.imageThreads
-    });
-    const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line));
-    log.info(`base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`);
-    await linkImage(julia, await findLinker(julia), [archive], image, spec.env);
-    await checkImageLoadsAlone(julia, image, spec.projectDir, [], spec.workDir, spec.env);
-    const record = {
-        schema: 1,
-        key,
-        julia: julia.versionString,
-        cpuTarget: spec.cpuTarget,
-        archive: await describe(dir, baseArchiveFile),
-        image: await describe(dir, baseImageFile(julia.dlext)),
-        createdAt: new Date().toISOString()
-    };
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, baseRecordFile), `${JSON.stringify(record, null, 2)}\n`);
-    return record;
-}
-function toBase(dir, record, restored) {
-    return {
-        dir,
-        archive: external_node_path_namespaceObject.join(dir, record.archive.file),
-        image: external_node_path_namespaceObject.join(dir, record.image.file),
-        reference: { key: record.key, imageSha256: record.image.sha256 },
-        restored
-    };
-}
-/**
- * The base a chained image is built against: restored from the cache when this Julia build,
- * target and flags were seen before (and the entry passes its checks), else built once and
- * saved. Cache failures are warnings; the base is then built and the build goes on.
- */
-async function provideBaseArchive(spec, cache, log) {
-    const key = await baseKeyFor(spec);
-    log.info(`base archive key: ${key}`);
-    const store = cache && {
-        cache,
-        entriesDir: entriesDir(spec.env),
-        what: 'base archive',
-        onMiss: 'building it once',
-        log
-    };
-    let saveKey = key;
-    if (store) {
-        // restored into this build's own work folder: no other run touches it
-        const restoredDir = external_node_path_namespaceObject.join(spec.workDir, 'base-restored');
-        const outcome = await restoreEntry(store, key, restoredDir, (dir) => checkRestored(dir, key, spec));
-        if (outcome.value)
-            return toBase(restoredDir, outcome.value, true);
-        saveKey = outcome.saveKey;
-    }
-    const builtDir = external_node_path_namespaceObject.join(spec.workDir, 'base');
-    const record = await buildBase(spec, key, builtDir, log);
-    if (store) {
-        await saveEntry(store, saveKey, [record.archive.file, record.image.file, baseRecordFile].map((name) => ({
-            source: external_node_path_namespaceObject.join(builtDir, name),
-            name
-        })));
-    }
-    return toBase(builtDir, record, false);
-}
-
-;// CONCATENATED MODULE: ./lib/build/ar.js
-
-
-
-
-const MAGIC = '!<arch>\n';
-const THIN_MAGIC = '!<thin>\n';
-const HEADER_SIZE = 60;
-const TERMINATOR = '`\n';
-/** Symbol tables of BSD archives (`ranlib`, `libtool`, LLVM's Darwin writer): an index, not a file. */
-const BSD_SYMBOL_TABLES = new Set([
-    '__.SYMDEF',
-    '__.SYMDEF SORTED',
-    '__.SYMDEF_64',
-    '__.SYMDEF_64 SORTED'
-]);
-/**
- * GNU and COFF special members that are indexes, not files: the symbol table (`/`, twice in
- * Microsoft's layout), its 64-bit form, and the tables newer LLVM and MSVC add to COFF archives.
- */
-const GNU_INDEXES = new Set(['/', '/SYM64/', '/<ECSYMBOLS>/', '/<XFGHASHMAP>/']);
-/** Pure: the members of an archive, in order, without its symbol and long-name tables. */
-function parseArchive(buffer) {
-    checkMagic(buffer);
-    const members = [];
-    let longNames;
-    let position = MAGIC.length;
-    while (position < buffer.length) {
-        const header = readHeader(buffer, position);
-        const dataStart = position + HEADER_SIZE;
-        // the padding byte after an odd-sized member may be missing at the very end; LLVM allows it
-        const next = Math.min(dataStart + header.size + (header.size % 2), buffer.length);
-        const field = header.name;
-        if (field.startsWith('#1/')) {
-            const nameLength = bsdNameLength(field, header.size, position);
-            // the writer pads the name with NULs so the data that follows is aligned
-            const name = buffer
-                .subarray(dataStart, dataStart + nameLength)
-                .toString('utf8')
-                .replace(/\0+$/, '');
-            if (!name)
-                throw archiveError(`empty BSD member name`, position);
-            if (!BSD_SYMBOL_TABLES.has(name)) {
-                members.push(member(buffer, name, position, dataStart + nameLength, header.size - nameLength));
-            }
-        }
-        else if (field === '//') {
-            if (longNames)
-                throw archiveError('a second long-name table ("//")', position);
-            longNames = buffer.subarray(dataStart, dataStart + header.size);
-        }
-        else if (/^\/\d+$/.test(field)) {
-            const name = longName(longNames, Number(field.slice(1)), position);
-            members.push(member(buffer, name, position, dataStart, header.size));
-        }
-        else if (field.startsWith('/')) {
-            if (!GNU_INDEXES.has(field)) {
-                throw archiveError(`unknown special member name "${field}"`, position);
-            }
-        }
-        else {
-            const name = shortName(buffer.subarray(position, position + 16));
-            if (!name)
-                throw archiveError('empty member name', position);
-            if (!BSD_SYMBOL_TABLES.has(name)) {
-                members.push(member(buffer, name, position, dataStart, header.size));
-            }
-        }
-        position = next;
-    }
-    return members;
-}
-function checkMagic(buffer) {
-    const start = buffer.subarray(0, MAGIC.length).toString('latin1');
-    if (start === THIN_MAGIC) {
-        throw new Error('ar archive: a thin archive ("!<thin>") at offset 0 only refers to its members as separate ' +
-            'files; this reader needs them inside the archive');
-    }
-    if (start !== MAGIC) {
-        throw new Error(`ar archive: not an ar archive, expected "!<arch>\\n" at offset 0, found ${JSON.stringify(start)}`);
-    }
-}
-/**
- * Only the fields the reader relies on are checked (terminator and size): the date, owner and
- * mode fields are ignored, and some writers leave them blank (Microsoft's linker members).
- */
-function readHeader(buffer, position) {
-    const left = buffer.length - position;
-    if (left < HEADER_SIZE) {
-        throw archiveError(`truncated member header (${left} bytes left, a header is ${HEADER_SIZE})`, position);
-    }
-    const terminator = buffer.toString('latin1', position + 58, position + 60);
-    if (terminator !== TERMINATOR) {
-        throw archiveError(`member header does not end with "\`\\n" (found ${JSON.stringify(terminator)})`, position + 58);
-    }
-    const sizeField = buffer.toString('latin1', position + 48, position + 58);
-    if (!/^\d+ *$/.test(sizeField)) {
-        throw archiveError(`bad size field ${JSON.stringify(sizeField)}`, position + 48);
-    }
-    const size = Number(sizeField.trimEnd());
-    const available = left - HEADER_SIZE;
-    if (size > available) {
-        throw archiveError(`truncated member data (the header says ${size} bytes, ${available} are left)`, position);
-    }
-    return { name: buffer.toString('latin1', position, position + 16).trimEnd(), size };
-}
-function bsdNameLength(field, size, position) {
-    const digits = field.slice(3);
-    if (!/^\d+$/.test(digits))
-        throw archiveError(`bad BSD name length "${field}"`, position);
-    const length = Number(digits);
-    if (length > size) {
-        throw archiveError(`BSD name length ${length} is larger than the member (${size})`, position);
-    }
-    return length;
-}
-/**
- * A `/N` name: N is an offset into the `//` table. GNU ends each name there with `/\n`;
- * Microsoft's layout (newer LLVM's COFF archives) ends it with a NUL.
- */
-function longName(table, offset, position) {
-    if (!table) {
-        throw archiveError(`long-name reference /${offset} but no "//" table before it`, position);
-    }
-    if (offset >= table.length) {
-        throw archiveError(`long-name reference /${offset} outside the long-name table (${table.length} bytes)`, position);
-    }
-    let end = offset;
-    while (end < table.length && table[end] !== 0x0a && table[end] !== 0)
-        end++;
-    if (end === table.length) {
-        throw archiveError(`long-name reference /${offset} is not terminated in the table`, position);
-    }
-    const name = table.toString('utf8', offset, end).replace(/\/$/, '');
-    if (!name)
-        throw archiveError(`long-name reference /${offset} is empty`, position);
-    return name;
-}
-/** GNU ends a short name with `/` (so it may hold spaces); BSD only pads it with spaces. */
-function shortName(field) {
-    const slash = field.indexOf(0x2f);
-    if (slash >= 0)
-        return field.toString('utf8', 0, slash);
-    return field.toString('utf8').replace(/ +$/, '');
-}
-function member(buffer, name, headerOffset, offset, size) {
-    return { name, headerOffset, offset, size, data: buffer.subarray(offset, offset + size) };
-}
-function archiveError(problem, offset) {
-    return new Error(`ar archive: ${problem} at offset ${offset}`);
-}
-/**
- * Writes the members called `names` from the archive into `destDir`, each through a temporary
- * file and a rename, and returns their paths in the order asked. Everything is checked before
- * anything is written, so a missing or ambiguous member leaves `destDir` untouched.
- */
-async function extractMembers(archivePath, names, destDir) {
-    for (const name of names) {
-        // names come from the build, never from the archive: a path here is a bug, not user input
-        if (!name || name !== external_node_path_namespaceObject.basename(name) || name === '.' || name === '..') {
-            throw new Error(`extractMembers: "${name}" is not a plain file name`);
-        }
-    }
-    if (new Set(names).size !== names.length) {
-        throw new Error(`extractMembers: duplicate names in ${names.join(', ')}`);
-    }
-    const buffer = await readWhole(archivePath);
-    let members;
-    try {
-        members = parseArchive(buffer);
-    }
-    catch (error) {
-        throw new UserError('image build', `cannot read the object archive ${archivePath}: ${errorMessage(error)}`, 'Check that the disk is not full and build again; if it happens again, report it with the archive (--keep-work keeps it)');
-    }
-    const chosen = names.map((name) => {
-        const matches = members.filter((candidate) => candidate.name === name);
-        if (matches.length === 0) {
-            const held = members.map((candidate) => candidate.name).join(', ') || 'no members';
-            throw new UserError('image build', `the object archive ${archivePath} has no member ${name} (it holds: ${held})`, 'This Julia lays out its object archive differently from what the build expects; report it with the Julia version');
-        }
-        if (matches.length > 1) {
-            const at = matches.map((candidate) => candidate.headerOffset).join(', ');
-            throw new UserError('image build', `the object archive ${archivePath} holds ${matches.length} members named ${name} (at offsets ${at}), so which one to use is unclear`, 'Report it with the Julia version; the build will not guess');
-        }
-        return matches[0];
-    });
-    await external_node_fs_namespaceObject.promises.mkdir(destDir, { recursive: true });
-    const written = [];
-    for (const wanted of chosen) {
-        const target = external_node_path_namespaceObject.join(destDir, wanted.name);
-        await writeFileAtomic(target, wanted.data);
-        written.push(target);
-    }
-    return written;
-}
-/**
- * The whole file in one buffer. `fs.readFile` refuses files over 2 GiB; a big image's archive
- * can approach that, so read into a buffer of the file's size (Node allows up to 4 GiB).
- */
-async function readWhole(file) {
-    const handle = await external_node_fs_namespaceObject.promises.open(file, 'r');
-    try {
-        const { size } = await handle.stat();
-        const buffer = Buffer.allocUnsafe(size);
-        let filled = 0;
-        while (filled < size) {
-            // one read(2) returns at most about 2 GiB, so ask in chunks below that
-            const chunk = Math.min(size - filled, 1 << 30);
-            const { bytesRead } = await handle.read(buffer, filled, chunk, filled);
-            if (bytesRead === 0)
-                break;
-            filled += bytesRead;
-        }
-        // a file that shrank while being read is parsed as what was read, and found truncated
-        return buffer.subarray(0, filled);
-    }
-    finally {
-        await handle.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/build/chained.js
-/**
- * Pure: the chained-image recipe of JuliaLang/julia PR #46045. The chained build's archive holds
- * only the new code (`text.o`) and the whole image's data (`data.o`); the base's code comes from
- * the base archive's `text.o`, renamed `text-old.o`, with its link table section removed (the
- * chained `text.o` carries the table for the whole image). The base's `data.o` is not used.
- */
-/** The section that lists an image's functions for the loader; only the newest one may stay. */
-const linkTableSection = '.data.jl.sysimg_link';
-/** Members of the archives, by the names Julia's `--output-o` writer gives them. */
-const textMember = 'text.o';
-const dataMember = 'data.o';
-const oldTextName = 'text-old.o';
-/** `llvm-objcopy` arguments that drop the link table from the base's code, in place. */
-function removeLinkTableArgs(file) {
-    return [`--remove-section=${linkTableSection}`, file];
-}
-/** The objects linked into a chained image, in the recipe's order. */
-function chainedLinkObjects(join) {
-    return [join(textMember), join(dataMember), join(oldTextName)];
-}
-
-;// CONCATENATED MODULE: ./lib/stages/chained.js
-
-
-
-
-
-
-
-/**
- * Links a chained image as PR #46045 does: unpack the chained archive, take the base's code as
- * `text-old.o` without its link table, and link `text.o data.o text-old.o`.
- */
-async function linkChainedImage(julia, spec, env) {
-    const dir = external_node_path_namespaceObject.join(spec.workDir, 'chained');
-    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
-    await extractMembers(spec.chainedArchive, [textMember, dataMember], dir);
-    const baseDir = external_node_path_namespaceObject.join(spec.workDir, 'base-text');
-    const [baseText] = await extractMembers(spec.base.archive, [textMember], baseDir);
-    const oldText = external_node_path_namespaceObject.join(dir, oldTextName);
-    await external_node_fs_namespaceObject.promises.rename(baseText, oldText);
-    await external_node_fs_namespaceObject.promises.rm(baseDir, { recursive: true, force: true });
-    const stripped = await run(spec.objcopy, removeLinkTableArgs(oldText), { env });
-    if (stripped.code !== 0) {
-        throw new UserError('linker', `${spec.objcopy} could not remove the base's link table (${stripped.signal ?? `exit code ${stripped.code}`}):\n${lastLines(stripped.stderr + stripped.stdout, 8)}`, 'Check that the base archive was written by this Julia; rerun with --keep-work to inspect it');
-    }
-    const objects = chainedLinkObjects((name) => external_node_path_namespaceObject.join(dir, name));
-    return linkImage(julia, spec.linker, objects, spec.output, env, spec.finalName);
-}
-
-;// CONCATENATED MODULE: ./lib/tools/artifacts.js
+;// CONCATENATED MODULE: ./lib/stages/chained/tools/artifacts.js
 
 
 /** `<Name>.v<x.y.z>.<triplet>.tar.gz`, the file names BinaryBuilder gives JLL tarballs. */
@@ -40775,9 +40880,7 @@ function selectArtifact(artifacts, platform, llvmMajor) {
     throw new UserError('julia', `${name ? `${name}_jll` : 'the JLL table'} has no build for ${artifacts_describe(platform)} with LLVM ${llvmMajor}${existing.length ? ` (it has ${existing.join(', ')})` : ''}`, `Run on a platform it has a build for, pass julia-path (--julia) of a Julia whose LLVM has one, or put ${pathAlternative(name)} on PATH`);
 }
 
-;// CONCATENATED MODULE: ./lib/tools/install-tools.js
-
-
+;// CONCATENATED MODULE: ./lib/stages/chained/tools/install-tools.js
 
 
 
@@ -40875,7 +40978,20 @@ function hostOs() {
     return process.platform === 'darwin' ? 'macos' : 'linux';
 }
 
-;// CONCATENATED MODULE: ./lib/tools/llvm-version.js
+;// CONCATENATED MODULE: ./lib/util/shipped.js
+
+
+/**
+ * A folder shipped with julia-sysimage next to its code (`julia/`, `jll/`, `examples/`). Both
+ * this file (`src/util/shipped.ts`: tests, tsx) and the bundles `dist/<entry>/index.js` sit two
+ * levels below the repository root, so modules deeper in `src/` resolve shipped files here.
+ */
+const shipped_here = external_node_path_namespaceObject.dirname((0,external_node_url_.fileURLToPath)(import.meta.url));
+function shippedPath(name) {
+    return external_node_path_namespaceObject.resolve(shipped_here, '..', '..', name);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/chained/tools/llvm-version.js
 
 
 
@@ -40908,7 +41024,7 @@ function matchShippedLlvm(llvmVersion, shipped, name) {
     throw new UserError('julia', `its LLVM ${llvmVersion.trim()} (major ${major}) has no ${name}_jll table in julia-sysimage, which ships them for LLVM ${majors}`, `Use a Julia whose LLVM major is one of ${majors}, or put ${pathAlternative(name)} on PATH`);
 }
 
-;// CONCATENATED MODULE: ./lib/tools/jll-tables.js
+;// CONCATENATED MODULE: ./lib/stages/chained/tools/jll-tables.js
 
 
 
@@ -40916,11 +41032,9 @@ function matchShippedLlvm(llvmVersion, shipped, name) {
 
 /**
  * The shipped Artifacts.toml tables: the trust anchor for the sha256 of every tool download,
- * so they come with julia-sysimage instead of from the network. Both `src/tools/*.ts` (tests,
- * tsx) and the bundles `dist/<entry>/index.js` sit two levels below the repository root.
+ * so they come with julia-sysimage instead of from the network.
  */
-const jll_tables_here = external_node_path_namespaceObject.dirname((0,external_node_url_.fileURLToPath)(import.meta.url));
-const jllTablesDir = external_node_path_namespaceObject.resolve(jll_tables_here, '..', '..', 'jll');
+const jllTablesDir = shippedPath('jll');
 /** `LLD_jll-15.0.7.Artifacts.toml`: one table per JLL package and LLVM version. */
 const tableFilePattern = /^([A-Za-z0-9_]+)_jll-(\d+\.\d+\.\d+)\.Artifacts\.toml$/;
 /** Every table shipped for a package, oldest LLVM first. */
@@ -40969,8 +41083,7 @@ function readTable(tables, llvmVersion) {
     return { ...table, text: (0,external_node_fs_namespaceObject.readFileSync)(table.path, 'utf8') };
 }
 
-;// CONCATENATED MODULE: ./lib/stages/llvm-tools.js
-
+;// CONCATENATED MODULE: ./lib/stages/chained/llvm-tools.js
 
 
 
@@ -41008,230 +41121,378 @@ async function findObjcopy(julia, request, log) {
     throw new UserError('llvm-objcopy', `a chained link needs llvm-objcopy; julia-sysimage ships no LLVM_full_jll table for this Julia's LLVM ${llvm || '(unknown)'} and none is on PATH`, 'Install LLVM (Debian/Ubuntu: apt-get install llvm) so that llvm-objcopy is on PATH, or use mode: full');
 }
 
-;// CONCATENATED MODULE: ./lib/stages/setup.js
+;// CONCATENATED MODULE: ./lib/stages/chained/support.js
 
 
-
-
-
-/** Pure: how a failed setup is named in its error: "instantiating and precompiling", … */
-function setupActivity(steps) {
-    const words = { instantiate: 'instantiating', precompile: 'precompiling' };
-    return steps.map((step) => words[step]).join(' and ');
+/** Pure: the flag test. `--version` after the flag: Julia parses options in order, so a Julia
+ * that does not know the value fails before printing its version, and no image is loaded. */
+const chainedFlagCheckArgs = ['--sysimage-native-code=chained', '--version'];
+/** Pure: why this Julia cannot chain, or undefined when it can. */
+function chainIncapability(julia, support) {
+    const missing = [
+        support.entryPoint ? undefined : 'does not export jl_precompiles_for_sysimage',
+        support.flag ? undefined : 'does not accept --sysimage-native-code=chained'
+    ].filter(Boolean);
+    return missing.length === 0 ? undefined : `Julia ${julia.versionString} ${missing.join(' and ')}`;
 }
 /**
- * Sets up the project: `instantiate` downloads what the manifest names (resolving one when there
- * is none); `precompile` gives every package a cache, since the image build cannot precompile.
- * On Julia ≥ 1.9 the build side uses `--pkgimages=no` caches; when the gain is measured, the
- * default package images are precompiled too, so that the "without image" run measures loading,
- * not precompiling. A cache hit only instantiates: the image holds the packages' code.
+ * Pure: the mode a build runs in. `auto` chains whenever the Julia can; `chained` insists and
+ * says which Julia can do it; `full` always re-emits the whole image.
  */
-async function setupProject(julia, projectDir, env, measure, hasManifest = true, steps = ['instantiate', 'precompile']) {
-    const commands = [setupProjectCommand(julia.version, projectDir, steps)];
-    if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
-        commands.push(precompileDefaultCommand(projectDir));
-    for (const command of commands) {
-        const result = await runJulia(julia, command, env);
-        if (result.code !== 0) {
-            throw new UserError('project', `${setupActivity(steps)} ${projectDir} failed${hasManifest ? '' : ' (it has no Manifest.toml, so Pkg had to resolve every dependency)'} ${juliaExitDetail(result, julia)}`, hasManifest
-                ? 'Make sure `julia --project=DIR -e "using Pkg; Pkg.instantiate(); Pkg.precompile()"` works for this project'
-                : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
-        }
-    }
+function chooseMode(requested, julia, support) {
+    if (requested === 'full')
+        return 'full';
+    const incapable = chainIncapability(julia, support);
+    if (!incapable)
+        return 'chained';
+    if (requested === 'auto')
+        return 'full';
+    throw new UserError('mode', `chained images need a Julia built with the chained-sysimage patch (JuliaLang/julia PR #46045, e.g. the pv/fastsysimg branch); no official release has it, and ${incapable}`, 'Use mode: auto (chained when the Julia can, else full) or full, or point julia-path at a chain-capable Julia build');
 }
-
-;// CONCATENATED MODULE: ./lib/stream-variants.js
 /**
- * Pure generation of stdout variants: a traced statement specialised on the type of a standard
- * stream is also replayed with the other stream types in its place.
- *
- * Julia compiles `println(stdout, x)`, `report(stdout, data)`, the REPL's display and the default
- * logger for the concrete type of the stream they are handed, and that type depends on where the
- * process's stdout, stderr and stdin point: a pipe is `Base.PipeEndpoint`, a file (or /dev/null)
- * `Base.IOStream`, a terminal `Base.TTY` (libuv's guess of the handle type, `Base.reinit_stdio`
- * in base/stream.jl, same from 1.5 to 1.13). The trace only ever sees one of them, so the image
- * would hold only that one's methods. `Base.DevNull` (the type of `devnull`, base/coreio.jl;
- * Julia 1.0's sources call it `DevNullStream`, Julia 1.5.3 — the oldest this tool supports —
- * already `DevNull`) is included because code writes to `devnull` to silence output.
- *
- * Code also wraps a stream in an `IOContext` (`IOContext(stdout, :compact => true)`, `display`;
- * and on Julia 1.10, measured, `--color=no` alone makes stdout an `IOContext{Base.PipeEndpoint}`),
- * so `IOContext{T}` of each stream type is a form of its own.
- *
- * `--trace-compile` prints types with `jl_static_show` (src/rtutils.c), which qualifies every
- * type outside Core with its module: `Base.PipeEndpoint`, `Base.IOContext{Base.PipeEndpoint}`
- * on 1.5 and on 1.10+. Unqualified spellings (hand-written statement files) are recognised too;
- * variants are always written qualified, which is what the replay resolves.
+ * Asks the Julia whether it can chain. The flag is tried only when the entry point exists, so
+ * official Julia pays nothing for the question.
  */
-const streamTypes = ['PipeEndpoint', 'TTY', 'IOStream', 'DevNull'];
-/** The eight forms a stream position can take: each type, bare and wrapped in an IOContext. */
-const bareStreamForms = streamTypes.map((t) => `Base.${t}`);
-const allStreamForms = [
-    ...bareStreamForms,
-    ...bareStreamForms.map((t) => `Base.IOContext{${t}}`)
-];
-/**
- * The most variants one statement may get. With 8 forms per position, one or two positions stay
- * under it (7 or 63 variants); three positions, as in the REPL terminal's constructor
- * `TTYTerminal(term, stdin, stdout, stderr)`, use the 4 bare forms (63 variants: the standard
- * streams are never IOContext-wrapped there); more positions take one form everywhere.
- */
-const maxVariantsPerStatement = 63;
-const streamName = '(?:PipeEndpoint|TTY|IOStream|DevNull)';
-// a stream type, possibly wrapped, not part of a longer name (`MyPkg.TTY`, `TTYTerminal`)
-const streamPattern = new RegExp(`(?<![\\w.!])(?:Base\\.)?(?:IOContext\\{\\s*(?:Base\\.)?${streamName}\\s*\\}|${streamName})(?![\\w!])`, 'g');
-/** Where the statement names a stream type, outside string literals (`var"..."`, `Symbol("...")`). */
-function streamPositions(statement) {
-    const positions = [];
-    let segmentStart = 0;
-    let inString = false;
-    const scan = (from, to) => {
-        const text = statement.slice(from, to);
-        for (const match of text.matchAll(streamPattern)) {
-            const start = from + (match.index ?? 0);
-            positions.push({ start, end: start + match[0].length });
-        }
-    };
-    for (let i = 0; i < statement.length; i++) {
-        const c = statement[i];
-        if (inString) {
-            if (c === '\\')
-                i++;
-            else if (c === '"') {
-                inString = false;
-                segmentStart = i + 1;
-            }
-        }
-        else if (c === '"') {
-            scan(segmentStart, i);
-            inString = true;
-        }
-    }
-    if (!inString)
-        scan(segmentStart, statement.length);
-    return positions;
-}
-/** Pure: every replacement of the positions by the given forms (each position independently). */
-function* combinations(count, forms) {
-    if (count === 0) {
-        yield [];
-        return;
-    }
-    for (const rest of combinations(count - 1, forms)) {
-        for (const form of forms)
-            yield [...rest, form];
-    }
-}
-function replaceAt(statement, positions, forms) {
-    let out = '';
-    let at = 0;
-    positions.forEach((p, i) => {
-        out += statement.slice(at, p.start) + forms[i];
-        at = p.end;
+async function probeChainSupport(julia, env) {
+    if (!julia.chainedEntryPoint)
+        return { entryPoint: false, flag: false };
+    const result = await runJuliaProcess(julia.executable, chainedFlagCheckArgs, {
+        env,
+        timeoutMs: 60_000
     });
-    return out + statement.slice(at);
+    return { entryPoint: true, flag: result.code === 0 };
 }
-/** Pure: the variants of one statement (itself excluded), in a stable order. */
-function variantsOf(statement) {
-    const positions = streamPositions(statement);
-    if (positions.length === 0)
-        return [];
-    const fits = (forms) => forms.length ** positions.length - 1 <= maxVariantsPerStatement;
-    const results = new Set();
-    if (fits(allStreamForms) || fits(bareStreamForms)) {
-        const forms = fits(allStreamForms) ? allStreamForms : bareStreamForms;
-        for (const choice of combinations(positions.length, forms)) {
-            results.add(replaceAt(statement, positions, choice));
-        }
-    }
-    else {
-        for (const form of allStreamForms) {
-            results.add(replaceAt(statement, positions, positions.map(() => form)));
-        }
-    }
-    results.delete(statement);
-    return [...results];
+/** For the log: why the build runs in `mode`. */
+function modeReason(mode, requested, julia, support) {
+    return mode === 'chained'
+        ? 'this Julia can chain images: only new code is compiled, onto a cached base archive'
+        : requested === 'full'
+            ? 'as requested'
+            : `${chainIncapability(julia, support)}, so the whole image is compiled`;
 }
+
+;// CONCATENATED MODULE: ./lib/stages/chained/index.js
+
+
+
+
+
 /**
- * Pure: the variants of a statement list, none of them already in the list and none twice, in
- * the order of the statements they come from. Statements naming no stream type give none.
+ * Links a chained image: the new code of the chained object archive onto the base archive's
+ * code (without its link table, removed with `llvm-objcopy`).
  */
-function streamVariants(statements) {
-    const seen = new Set(statements);
-    const added = [];
-    for (const statement of statements) {
-        for (const variant of variantsOf(statement)) {
-            if (seen.has(variant))
-                continue;
-            seen.add(variant);
-            added.push(variant);
-        }
+const chainedLinkStage = {
+    name: () => 'link',
+    async run(ctx, { base }) {
+        const { julia, output, request } = ctx.prepared;
+        const linker = await findLinker(julia);
+        const objcopy = await findObjcopy(julia, request, ctx.log);
+        const linked = await linkChainedImage(julia, {
+            chainedArchive: ctx.work('image-o.a'),
+            base,
+            objcopy,
+            linker,
+            workDir: ctx.workDir,
+            output: ctx.partialImage,
+            finalName: external_node_path_namespaceObject.basename(output)
+        }, request.env);
+        return linkDone(ctx, linked);
     }
-    return added;
-}
+};
 
 ;// CONCATENATED MODULE: ./lib/version.js
 /** julia-sysimage's own version (kept equal to package.json's by a unit test). */
 const toolVersion = '0.1.0';
 
-;// CONCATENATED MODULE: ./lib/pipeline.js
+;// CONCATENATED MODULE: ./lib/cpu-target.js
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The metadata file that belongs to an image. */
-function metadataPathFor(image) {
-    return `${image}.json`;
+/**
+ * Pure: turns the `cpu-target` input into the string passed to `--cpu-target`.
+ * - `native`: the build machine's CPU; fastest to build, runs only on that CPU family.
+ * - `portable`: the multi-target string official Julia binaries use for the architecture, so the
+ *   image loads on any runner; builds take longer and use more memory (PackageCompiler #1143).
+ * - anything else: passed through after a syntax check.
+ */
+function resolveCpuTarget(input, arch, os, version) {
+    const value = input.trim();
+    if (value === '' || value === 'native')
+        return 'native';
+    if (value === 'portable')
+        return portableTarget(arch, os, version);
+    if (!/^[A-Za-z0-9_.,;+\-()]+$/.test(value) || /;;|^;|;$/.test(value)) {
+        throw new UserError('cpu-target', `${JSON.stringify(value)} is not a CPU target string`, 'Use native, portable, or a Julia target list such as "generic;haswell,clone_all" (names, features and ";" separators only)');
+    }
+    return value;
 }
-function workloadTimeoutMs(request) {
-    return request.workloadTimeoutMinutes === undefined
-        ? undefined
-        : request.workloadTimeoutMinutes * 60_000;
+function portableTarget(arch, os, version) {
+    // Official macOS arm64 builds use a shorter list: every Apple CPU is at least an M1.
+    if (arch === 'aarch64' && os === 'macos')
+        return 'generic;apple-m1,clone_all';
+    switch (arch) {
+        case 'x86_64':
+            // x86-64-v4 is a target name from LLVM 12 on (Julia ≥ 1.7); official builds add it since 2024
+            return atLeast(version, 1, 7)
+                ? 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1);x86-64-v4,-rdrnd,base(1)'
+                : 'generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)';
+        case 'i686':
+            return 'pentium4;sandybridge,-xsaveopt,clone_all';
+        case 'aarch64':
+            return 'generic;cortex-a57;thunderx2t99;carmel,clone_all;apple-m1,base(3);neoverse-512tvb,-rand,-fpac,base(3)';
+        default:
+            throw new UserError('cpu-target', `no portable target list is known for ${arch}`, 'Pass an explicit target string, or native');
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/image-threads.js
+
+const GiB = 1024 ** 3;
+/**
+ * Peak memory of an `--output-o` process, as measured and recorded in every image's metadata
+ * (`object.peakMemory` with `object.imageThreads`):
+ * - Julia 1.5.3 (one emission thread): 2.0–2.2 GB for the smallest example and a 450-statement
+ *   project alike — the serialisation and the whole-image module dominate;
+ * - Julia 1.10.8 with 2 image threads: 4.6 GB for the same smallest example.
+ * Read as "serial part + per emission thread": 2.2 GB + 2 × 1.2 GB = 4.6 GB. The per-thread
+ * figure rests on one 1.10 measurement; later ones (in the metadata) refine it.
+ */
+const serialMemory = 2.2 * GiB;
+const memoryPerThread = 1.2 * GiB;
+/**
+ * Pure: Julia's own default for JULIA_IMAGE_THREADS (src/aotcompile.cpp of 1.10–1.12,
+ * `compute_image_thread_count`): half the CPU threads, at least one. (It also lowers the count for
+ * small modules, which is never the case for a whole system image.)
+ */
+function juliaDefaultImageThreads(cpus) {
+    return Math.max(1, Math.floor(cpus / 2));
 }
 /**
- * Pure: why the image will not speed up the workload, when the trace shows it: nothing usable
- * was recorded, or nothing that involves the project's packages (the workload never called them;
- * what it recorded is the driver's and Base's own code).
+ * Pure: LLVM emission threads for the object build. An explicit `image-threads` wins. Otherwise as
+ * many CPUs as the measured memory per thread lets the available memory hold (a build killed for
+ * memory costs far more than a slower one); when memory is too short even for Julia's own default,
+ * never more than that default, and at least one.
  */
-function workloadNote(statements, counts, packages, workloadCount) {
-    if (workloadCount === 0)
-        return undefined;
-    if (statements.length === 0) {
-        return (`the workloads recorded nothing that can go into an image (${counts.read} statements, ${counts.main} of them ` +
-            "bound to the scripts' own Main definitions): the image will hold the packages but will not make the " +
-            "workload faster; have it call the packages' functions");
+function chooseImageThreads(requested, version, cpus, availableMemory) {
+    if (!atLeast(version, 1, 10)) {
+        return { reason: 'Julia < 1.10 emits the image on one thread' };
     }
-    const names = packages.map((p) => p.name);
-    if (names.length === 0 || statements.some((s) => names.some((name) => s.includes(`${name}.`))))
-        return undefined;
-    return (`none of the ${statements.length} recorded statements involve the project's packages (${names.join(', ')}): ` +
-        'the image will load them but holds little compiled code for them and will not make the workload faster; ' +
-        "have the workload call the packages' functions");
+    if (requested !== undefined)
+        return { threads: requested, reason: 'set by image-threads' };
+    const juliaDefault = juliaDefaultImageThreads(cpus);
+    const fits = Math.floor((availableMemory - serialMemory) / memoryPerThread);
+    const gb = (availableMemory / GiB).toFixed(1);
+    const model = `${(serialMemory / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`;
+    if (fits >= cpus) {
+        return {
+            threads: cpus,
+            reason: `every CPU (${cpus}): ${gb} GiB available holds ${model}`
+        };
+    }
+    if (fits >= juliaDefault) {
+        return {
+            threads: fits,
+            reason: `${fits} of ${cpus} CPUs: what ${gb} GiB available holds at ${model}`
+        };
+    }
+    const threads = Math.max(1, fits);
+    return {
+        threads,
+        reason: `memory is short (${gb} GiB available, ${model}): ${threads}, not Julia's default of ${juliaDefault}`
+    };
 }
+/**
+ * Memory the object build can count on: free memory, capped by the process's cgroup limit
+ * where Node knows one (containers report the host's free memory otherwise).
+ */
+function availableMemory(freeMemory, constrainedMemory) {
+    return constrainedMemory && constrainedMemory > 0
+        ? Math.min(freeMemory, constrainedMemory)
+        : freeMemory;
+}
+
+;// CONCATENATED MODULE: ./lib/julia/probe.js
+
+
+
+
+
+
+
+/**
+ * Test seam, read here and nowhere else: when set, the probe reports this CPU name instead of
+ * Julia's, so a test can play "the next run lands on another CPU model" on one machine. It only
+ * changes what julia-sysimage believes (and so the cache key), never how Julia compiles.
+ */
+const cpuNameOverrideVariable = 'JULIA_SYSIMAGE_TEST_CPU_NAME';
+const kernels = {
+    Linux: 'linux',
+    Darwin: 'macos',
+    NT: 'windows',
+    Windows: 'windows'
+};
+/** Pure: turns the probe script's output into a JuliaInfo. */
+function parseProbeOutput(executable, text) {
+    const facts = parseKeyValue(text);
+    const need = (key) => {
+        const value = facts.get(key);
+        if (value === undefined)
+            throw new Error(`the probe output has no "${key}"`);
+        return value;
+    };
+    const os = kernels[need('os')];
+    if (!os)
+        throw new Error(`unsupported operating system ${need('os')}`);
+    const libjulia = need('libjulia');
+    const libDir = libjulia ? external_node_path_namespaceObject.dirname(libjulia) : external_node_path_namespaceObject.join(need('bindir'), '..', 'lib');
+    const internal = facts.get('libjulia_internal') ?? '';
+    const product = facts.get('macos_product_version') ?? '';
+    return {
+        executable,
+        version: parseJuliaVersion(need('version')),
+        versionString: need('version'),
+        commit: facts.get('commit') ?? '',
+        bindir: need('bindir'),
+        baseImage: need('image'),
+        os,
+        arch: need('arch'),
+        dlext: need('dlext'),
+        llvmVersion: facts.get('llvm') ?? '',
+        libjulia,
+        libDir,
+        privateLibDir: internal ? external_node_path_namespaceObject.dirname(internal) : libDir,
+        libjuliaUnversioned: facts.get('libjulia_unversioned') === 'true',
+        hasLibjuliaInternal: internal !== '',
+        privateLibexecDir: facts.get('private_libexecdir') ?? '',
+        macosVersions: product
+            ? { product, platform: facts.get('macos_platform_version') || product }
+            : undefined,
+        chainedEntryPoint: facts.get('chained_entry_point') === 'true',
+        cpuName: facts.get('cpu_name') ?? ''
+    };
+}
+/** Runs the probe script with the given Julia. */
+async function probeJulia(executable, env) {
+    let result;
+    try {
+        result = await runJuliaProcess(executable, ['--startup-file=no', '--history-file=no', juliaScript('probe')], {
+            env,
+            timeoutMs: 120_000
+        });
+    }
+    catch (error) {
+        throw new UserError('julia', `cannot start ${executable} (${error.code ?? String(error)})`, 'Pass the path of a working Julia executable with --julia (action: julia-path), or put julia on PATH');
+    }
+    if (result.code !== 0) {
+        throw new UserError('julia', `${executable} did not run (${result.signal ?? `exit code ${result.code}`}): ${lastLines(result.stderr, 5) || 'no output'}`, 'Check that this Julia installation works: run it with --version');
+    }
+    const info = parseProbeOutput(executable, result.stdout);
+    const cpuOverride = env[cpuNameOverrideVariable];
+    return cpuOverride ? { ...info, cpuName: cpuOverride } : info;
+}
+
+;// CONCATENATED MODULE: ./lib/request.js
+
+
+
+
+
+
+/** A write probe: a read-only folder should fail now, not after a build of many minutes. */
+async function assertWritable(dir) {
+    const probe = tempPathBeside(external_node_path_namespaceObject.join(dir, 'write-check'));
+    try {
+        await external_node_fs_namespaceObject.promises.writeFile(probe, '');
+    }
+    catch (error) {
+        const code = error.code;
+        throw new UserError('output', `cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : code})`, 'Choose an output path in a writable folder');
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(probe, { force: true });
+    }
+}
+/**
+ * Checks there is room for the image: about the size of Julia's own image (a workload image
+ * is a little smaller than the base or larger by its packages), with a margin.
+ */
+async function assertSpaceFor(output, baseImage) {
+    const [stat, base] = await Promise.all([external_node_fs_namespaceObject.promises.statfs(external_node_path_namespaceObject.dirname(output)), external_node_fs_namespaceObject.promises.stat(baseImage)]);
+    const free = stat.bavail * stat.bsize;
+    const needed = Math.ceil(base.size * 1.5);
+    if (free < needed) {
+        throw new UserError('output', `only ${formatBytes(free)} free in ${external_node_path_namespaceObject.dirname(output)}, and the image needs about ${formatBytes(needed)}`, 'Free some space or choose an output folder on a larger disk');
+    }
+}
+/** Checks that every named input file exists before any slow work starts. */
+async function checkInputFiles(request) {
+    for (const workload of request.workloads) {
+        if (!(await isFile(workload))) {
+            throw new UserError('workload', `file ${workload} does not exist`, 'Pass the path of a Julia script to run');
+        }
+    }
+    for (const file of request.statementFiles) {
+        if (!(await isFile(file))) {
+            throw new UserError('precompile-statements', `file ${file} does not exist`, 'Pass files of precompile(...) lines, e.g. written by julia --trace-compile');
+        }
+    }
+    if (request.output) {
+        const dir = external_node_path_namespaceObject.dirname(request.output);
+        if (request.output.endsWith(external_node_path_namespaceObject.sep) || (await isDirectory(request.output))) {
+            throw new UserError('output', `${request.output} is a folder`, 'Pass a file path for the image, e.g. out/sysimage.so');
+        }
+        await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true }).catch((error) => {
+            throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder');
+        });
+        await assertWritable(dir);
+    }
+}
+/** Pure: the `mode` input. */
+function parseMode(value) {
+    const mode = value.trim() || 'auto';
+    if (mode === 'auto' || mode === 'full' || mode === 'chained')
+        return mode;
+    throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained');
+}
+/** Pure: the `image-threads` input; empty means Julia's own default. */
+function parseImageThreads(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const threads = Number(text);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+        throw new UserError('image-threads', `${JSON.stringify(value)} is not a thread count`, 'Use a whole number from 1 up, or leave it empty for Julia’s default');
+    }
+    return threads;
+}
+/** Pure: a list input (`packages`): names separated by commas, spaces or newlines. */
+function parseNameList(value) {
+    const names = value.split(/[\s,]+/).filter((name) => name !== '');
+    return names.length > 0 ? names : undefined;
+}
+/** Pure: the `workload-timeout` input in minutes; empty means no limit. */
+function parseTimeoutMinutes(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const minutes = Number(text);
+    if (!Number.isFinite(minutes) || minutes <= 0) {
+        throw new UserError('workload-timeout', `${JSON.stringify(value)} is not a number of minutes`, 'Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty for no limit');
+    }
+    return minutes;
+}
+
+;// CONCATENATED MODULE: ./lib/prepare.js
+
+
+
+
+
+
+
+
+
+
+
 /** Pure: the project's packages narrowed to the `packages` input, which must name only deps. */
 function selectPackages(available, wanted) {
     if (wanted === undefined || wanted.length === 0)
@@ -41267,12 +41528,7 @@ async function prepareBuild(request, log, timer) {
         log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`);
         const support = await probeChainSupport(julia, request.env);
         const mode = chooseMode(request.mode, julia, support);
-        const why = mode === 'chained'
-            ? 'this Julia can chain images: only new code is compiled, onto a cached base archive'
-            : request.mode === 'full'
-                ? 'as requested'
-                : `${chainIncapability(julia, support)}, so the whole image is compiled`;
-        log.info(`mode: ${mode} (${why})`);
+        log.info(`mode: ${mode} (${modeReason(mode, request.mode, julia, support)})`);
         return { julia, mode };
     });
     // which manifest Julia reads depends on its version (versioned names, workspaces)
@@ -41296,188 +41552,150 @@ async function prepareBuild(request, log, timer) {
         output
     };
 }
+
+;// CONCATENATED MODULE: ./lib/pipeline.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The metadata file that belongs to an image. */
+function metadataPathFor(image) {
+    return `${image}.json`;
+}
+function step(output, stage, input) {
+    return {
+        stage,
+        async execute(ctx, outputs) {
+            const result = await stage.run(ctx, input(outputs));
+            outputs[output] = result;
+            return stage.facts?.(result) ?? {};
+        }
+    };
+}
+/** An earlier stage's output, which the plan puts before the stage that needs it. */
+function need(outputs, name) {
+    if (!(name in outputs))
+        throw new Error(`the plan runs no ${name} stage before this one`);
+    return outputs[name];
+}
+const none = () => ({});
+/** Each build mode as a plan: its stages in the order they run. */
+const plans = {
+    full: [
+        step('project', projectStage, none),
+        step('trace', traceStage, none),
+        step('object', objectStage, none),
+        step('link', linkStage, none),
+        step('verify', verifyStage, none)
+    ],
+    chained: [
+        step('project', projectStage, none),
+        step('trace', traceStage, none),
+        step('base', baseArchiveStage, none),
+        step('object', objectStage, (o) => ({ base: need(o, 'base') })),
+        step('link', chainedLinkStage, (o) => ({ base: need(o, 'base') })),
+        step('verify', verifyStage, none)
+    ]
+};
+/** The runner: each stage of the plan timed and logged under its name, its facts collected. */
+async function runPlan(plan, ctx, timer, outputs) {
+    const facts = {};
+    for (const { stage, execute } of plan) {
+        Object.assign(facts, await timer.stage(stage.name(ctx.prepared), () => execute(ctx, outputs)));
+    }
+    return facts;
+}
 /**
- * The build itself: set up the project, trace the workloads, build the object, link, verify,
- * and only then move the image and its metadata into place. A failure at any point leaves the
- * output path as it was.
+ * The build itself: the stages of the mode's plan (set up the project, trace the workloads,
+ * build the object, link, verify), and only then the image and its metadata moved into place.
+ * A failure at any point leaves the output path as it was.
  */
 async function buildImage(prepared, log, timer, cache) {
-    const { request, project, julia, cpuTarget, output, mode } = prepared;
-    const timed = (name, fn) => timer.stage(name, fn);
+    const { request, project, output } = prepared;
     if (request.workloads.length === 0) {
         log.warning('no workload given: the image holds the packages but none of the code a workload would compile');
     }
     const workDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-'));
     const work = (name) => external_node_path_namespaceObject.join(workDir, name);
-    const partialImage = tempPathBeside(output);
-    let base;
+    const ctx = {
+        prepared,
+        log,
+        cache,
+        workDir,
+        work,
+        partialImage: tempPathBeside(output)
+    };
+    const outputs = {};
     try {
         await external_node_fs_namespaceObject.promises.writeFile(work('packages.txt'), packagesFileText(project.packages));
-        const env = request.env;
-        // runBuild instantiates before keying (hits need that too); the build precompiles here
-        const steps = prepared.instantiated
-            ? ['precompile']
-            : ['instantiate', 'precompile'];
-        await timed(prepared.instantiated ? 'precompile' : 'instantiate', () => setupProject(julia, project.dir, env, request.measure, project.manifestFile !== undefined, steps));
-        const traced = await timed('trace', async () => {
-            const traces = [];
-            if (request.workloads.length > 0) {
-                await runWorkloads(julia, {
-                    projectDir: project.dir,
-                    packagesFile: work('packages.txt'),
-                    resultFile: work('trace-result.txt'),
-                    workloads: request.workloads,
-                    traceFile: work('trace.jl'),
-                    timeoutMs: workloadTimeoutMs(request)
-                }, 'trace', env, 'while recording statements');
-                traces.push(await external_node_fs_namespaceObject.promises.readFile(work('trace.jl'), 'utf8'));
-                const modules = workloadModules(await external_node_fs_namespaceObject.promises.readFile(work('trace-result.txt'), 'utf8'), project.packages);
-                await external_node_fs_namespaceObject.promises.writeFile(work('workload-modules.txt'), packagesFileText(modules));
-            }
-            for (const file of request.statementFiles)
-                traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
-            const filtered = filterStatements(traces);
-            await external_node_fs_namespaceObject.promises.writeFile(work('statements.jl'), filtered.statements.map((s) => `${s}\n`).join(''));
-            const variants = streamVariants(filtered.statements);
-            await external_node_fs_namespaceObject.promises.writeFile(work('variants.jl'), variants.map((s) => `${s}\n`).join(''));
-            const note = workloadNote(filtered.statements, filtered.counts, project.packages, request.workloads.length);
-            if (note)
-                log.warning(note);
-            const c = filtered.counts;
-            log.info(`statements: ${c.read} read, ${c.unique} distinct usable, skipped ${c.main} bound to Main, ${c.malformed} malformed; ` +
-                `${variants.length} added for other stdout kinds`);
-            return filtered;
-        });
-        if (mode === 'chained') {
-            base = await timed('base', () => provideBaseArchive({
-                julia,
-                cpuTarget,
-                cpu: prepared.cpu,
-                cacheKeyPrefix: request.cacheKeyPrefix,
-                imageThreads: prepared.imageThreads,
-                projectDir: project.dir,
-                workDir,
-                env
-            }, cache, log));
-        }
-        const object = await timed('object', async () => {
-            const result = await buildObject(julia, {
-                projectDir: project.dir,
-                baseImage: base?.image ?? julia.baseImage,
-                chained: mode === 'chained',
-                cpuTarget,
-                objectFile: work('image-o.a'),
-                imageThreads: prepared.imageThreads,
-                packagesFile: work('packages.txt'),
-                statementsFile: work('statements.jl'),
-                variantsFile: work('variants.jl'),
-                workloadModulesFile: request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
-                reportFile: work('replay.txt')
-            }, env, (line) => log.info(line));
-            const r = result.report;
-            log.info(`object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
-                `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
-                `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`);
-            if (r.added.length > 0)
-                log.info(`loaded into the image because the workload loaded them: ${r.added.join(', ')}`);
-            for (const { name, why } of r.notLoadable)
-                log.warning(`the workload loaded ${name}, which the image build cannot load (${why}): its code is compiled at run time`);
-            return result;
-        });
-        await timed('link', async () => {
-            let linked;
-            const linker = await findLinker(julia);
-            if (base) {
-                const objcopy = await findObjcopy(julia, request, log);
-                linked = await linkChainedImage(julia, {
-                    chainedArchive: work('image-o.a'),
-                    base,
-                    objcopy,
-                    linker,
-                    workDir,
-                    output: partialImage,
-                    finalName: external_node_path_namespaceObject.basename(output)
-                }, env);
-            }
-            else {
-                linked = await linkImage(julia, linker, [work('image-o.a')], partialImage, env, external_node_path_namespaceObject.basename(output));
-            }
-            log.info(`linker: ${describeLink(linked)}`);
-            if (!request.keepWorkDir)
-                await external_node_fs_namespaceObject.promises.rm(work('image-o.a'), { force: true });
-        });
-        const verification = await timed('verify', async () => {
-            const result = await verifyImage(julia, {
-                image: partialImage,
-                projectDir: project.dir,
-                packagesFile: work('packages.txt'),
-                workloads: request.workloads,
-                workDir,
-                measure: request.measure,
-                timeoutMs: workloadTimeoutMs(request)
-            }, env);
-            if (result.load.packagesMissing.length > 0) {
-                log.warning(`packages not in the image: ${result.load.packagesMissing.join(', ')}`);
-            }
-            if (result.without && result.with && result.residual) {
-                const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
-                log.info(`without image: load ${seconds(result.without.loadMs)}, first work ${seconds(result.without.workMs)}; ` +
-                    `with image: load ${seconds(result.with.loadMs)}, first work ${seconds(result.with.workMs)}`);
-                const by = result.residualByStdout;
-                log.info(`compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)` +
-                    (by ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}` : ''));
-            }
-            return result;
-        });
-        const stat = await external_node_fs_namespaceObject.promises.stat(partialImage);
-        const metadata = buildMetadata({
-            toolVersion: toolVersion,
-            image: {
-                file: external_node_path_namespaceObject.basename(output),
-                sha256: await sha256File(partialImage),
-                size: stat.size
-            },
-            julia: {
-                version: julia.versionString,
-                commit: julia.commit,
-                os: julia.os,
-                arch: julia.arch,
-                llvm: julia.llvmVersion
-            },
-            cpuTarget,
-            cpu: prepared.cpu,
-            mode,
-            base: base?.reference,
-            imagePath: output,
-            packages: project.packages.map((p) => p.name),
-            workloads: request.workloads.map((w) => external_node_path_namespaceObject.basename(w)),
-            statementCounts: traced.counts,
-            replay: object.report,
-            objectSize: object.objectSize,
-            peakMemory: object.peakMemory,
-            imageThreads: prepared.imageThreads,
-            timings: timer.timings,
-            juliaProcessMs: juliaProcessMs(),
-            verification,
-            now: new Date()
-        });
-        const metadataFile = metadataPathFor(output);
-        await external_node_fs_namespaceObject.promises.rename(partialImage, output).catch((error) => {
-            throw new UserError('output', `cannot write ${output} (${error.code})`, 'Choose an output path in a writable folder');
-        });
-        await writeFileAtomic(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
-        return { image: output, metadataFile, metadata, julia };
+        const facts = await runPlan(plans[prepared.mode], ctx, timer, outputs);
+        return await placeImage(ctx, facts, timer);
     }
     finally {
-        await external_node_fs_namespaceObject.promises.rm(partialImage, { force: true });
+        await external_node_fs_namespaceObject.promises.rm(ctx.partialImage, { force: true });
         // a restored base sits in the user's cache folder: hundreds of MB not needed any more
-        if (base?.restored)
-            await external_node_fs_namespaceObject.promises.rm(base.dir, { recursive: true, force: true });
+        if (outputs.base?.restored)
+            await external_node_fs_namespaceObject.promises.rm(outputs.base.dir, { recursive: true, force: true });
         if (request.keepWorkDir)
             log.info(`work folder kept: ${workDir}`);
         else
             await external_node_fs_namespaceObject.promises.rm(workDir, { recursive: true, force: true });
     }
+}
+/** The verified image and its metadata moved into place. */
+async function placeImage({ prepared, partialImage }, facts, timer) {
+    const { request, project, julia, output } = prepared;
+    const stat = await external_node_fs_namespaceObject.promises.stat(partialImage);
+    const metadata = buildMetadata({
+        toolVersion: toolVersion,
+        image: {
+            file: external_node_path_namespaceObject.basename(output),
+            sha256: await sha256File(partialImage),
+            size: stat.size
+        },
+        julia: {
+            version: julia.versionString,
+            commit: julia.commit,
+            os: julia.os,
+            arch: julia.arch,
+            llvm: julia.llvmVersion
+        },
+        cpuTarget: prepared.cpuTarget,
+        cpu: prepared.cpu,
+        mode: prepared.mode,
+        base: facts.base,
+        imagePath: output,
+        packages: project.packages.map((p) => p.name),
+        workloads: request.workloads.map((w) => external_node_path_namespaceObject.basename(w)),
+        statementCounts: facts.statementCounts,
+        replay: facts.replay,
+        objectSize: facts.objectSize,
+        peakMemory: facts.peakMemory,
+        imageThreads: prepared.imageThreads,
+        timings: timer.timings,
+        juliaProcessMs: juliaProcessMs(),
+        verification: facts.verification,
+        now: new Date()
+    });
+    const metadataFile = metadataPathFor(output);
+    await external_node_fs_namespaceObject.promises.rename(partialImage, output).catch((error) => {
+        throw new UserError('output', `cannot write ${output} (${error.code})`, 'Choose an output path in a writable folder');
+    });
+    await writeFileAtomic(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
+    return { image: output, metadataFile, metadata, julia };
 }
 
 ;// CONCATENATED MODULE: ./lib/timing.js
@@ -41500,7 +41718,6 @@ class StageTimer {
 }
 
 ;// CONCATENATED MODULE: ./lib/run-build.js
-
 
 
 
@@ -41825,9 +42042,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
     const optional = (p) => (p === undefined ? undefined : resolve(p));
     const project = chooseProject(values.project, values.workload !== undefined, cwd, cwdIsProject, exampleDir);
     const isExample = external_node_path_namespaceObject.resolve(project.dir) === external_node_path_namespaceObject.resolve(exampleDir);
-    if (values.workload === undefined && !isExample && values.statements === undefined) {
-        throw new UserError('workload', `building ${project.dir} needs a workload: the script whose compile time the image should remove`, 'Pass --workload FILE (repeatable), e.g. a script that loads your package and calls the functions you use; or --statements FILE with precompile(...) statements');
-    }
+    requireWorkload(project.dir, isExample, values.workload, values.statements);
     const request = {
         projectDir: project.dir,
         workloads: values.workload === undefined && isExample
@@ -41855,6 +42070,12 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         ? undefined
         : (optional(values['cache-dir']) ?? external_node_path_namespaceObject.join(userCacheDir(env, home), 'images'));
     return { request, cacheDir, projectNote: project.note };
+}
+/** Any project but the bundled example needs a workload or statement files. */
+function requireWorkload(projectDir, isExample, workloads, statements) {
+    if (workloads === undefined && !isExample && statements === undefined) {
+        throw new UserError('workload', `building ${projectDir} needs a workload: the script whose compile time the image should remove`, 'Pass --workload FILE (repeatable), e.g. a script that loads your package and calls the functions you use; or --statements FILE with precompile(...) statements');
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/cli/console-logger.js
