@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, it } from 'node:test'
 import { juliaErrorSummary } from '../../src/julia/run-julia.js'
 import { workloadNote } from '../../src/pipeline.js'
 import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
-import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify.js'
+import {
+  assertStartedWith,
+  headlineResidual,
+  parseLoadCheck,
+  residualOf
+} from '../../src/stages/verify.js'
 import { setupActivity } from '../../src/stages/setup.js'
 import { parseWorkloadTiming, workloadModules } from '../../src/stages/workload.js'
 
@@ -94,18 +102,41 @@ describe('parseReplayReport', () => {
 })
 
 describe('parseLoadCheck', () => {
-  it('splits packages in and not in the image', () => {
+  it('splits packages in and not in the image, and says which image Julia started with', () => {
     const check = parseLoadCheck(
-      'image\t/out/img.so\npackage\tHello\ttrue\npackage\tOther\tfalse\n',
-      '/out/img.so'
+      'image\t/out/img.so\npackage\tHello\ttrue\npackage\tOther\tfalse\n'
     )
-    assert.deepEqual(check, { packagesInImage: ['Hello'], packagesMissing: ['Other'] })
+    assert.deepEqual(check, {
+      image: '/out/img.so',
+      load: { packagesInImage: ['Hello'], packagesMissing: ['Other'] }
+    })
   })
-  it('refuses a run that used another image', () => {
-    assert.throws(
-      () => parseLoadCheck('image\t/usr/lib/julia/sys.so\n', '/out/img.so'),
-      /instead of \/out\/img.so/
-    )
+})
+
+describe('assertStartedWith', () => {
+  it('takes the image Julia names through a symlink as the same image; refuses another one', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-started-'))
+    try {
+      await fs.mkdir(path.join(dir, 'real'))
+      const image = path.join(dir, 'real', 'img.so')
+      await fs.writeFile(image, 'image')
+      await fs.writeFile(path.join(dir, 'real', 'other.so'), 'another image')
+      await fs.symlink(path.join(dir, 'real'), path.join(dir, 'link'))
+      // Julia reports the real path; we know the image by the symlinked one
+      await assertStartedWith(image, path.join(dir, 'link', 'img.so'))
+      await assertStartedWith(path.join(dir, 'link', 'img.so'), image)
+      await assert.rejects(
+        assertStartedWith(path.join(dir, 'real', 'other.so'), path.join(dir, 'link', 'img.so')),
+        /Julia started with image .*other\.so instead of .*link\/img\.so/
+      )
+      await assert.rejects(assertStartedWith(undefined, image), /started with image \(none\)/)
+      await assert.rejects(
+        assertStartedWith('/usr/lib/julia/sys.so', path.join(dir, 'gone.so')),
+        /instead of/
+      )
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+    }
   })
 })
 
