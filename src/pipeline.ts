@@ -24,7 +24,12 @@ import {
   type JuliaProject,
   type PackageRef
 } from './project.js'
-import { assertSpaceFor, checkInputFiles, type BuildRequest } from './request.js'
+import {
+  assertSpaceFor,
+  checkInputFiles,
+  defaultBuildTimeoutMinutes,
+  type BuildRequest
+} from './request.js'
 import { provideBaseArchive, type BaseArchive } from './stages/base-archive.js'
 import { linkChainedImage } from './stages/chained.js'
 import { findObjcopy } from './stages/llvm-tools.js'
@@ -59,6 +64,11 @@ function workloadTimeoutMs(request: BuildRequest): number | undefined {
   return request.workloadTimeoutMinutes === undefined
     ? undefined
     : request.workloadTimeoutMinutes * 60_000
+}
+
+/** The `--output-o` processes' time limit: `build-timeout`, else the default. */
+function buildTimeoutMs(request: BuildRequest): number {
+  return (request.buildTimeoutMinutes ?? defaultBuildTimeoutMinutes) * 60_000
 }
 
 /**
@@ -291,7 +301,8 @@ export async function buildImage(
             imageThreads: prepared.imageThreads,
             projectDir: project.dir,
             workDir,
-            env
+            env,
+            timeoutMs: buildTimeoutMs(request)
           },
           cache,
           log
@@ -317,7 +328,8 @@ export async function buildImage(
           reportFile: work('replay.txt')
         },
         env,
-        (line) => log.info(line)
+        (line) => log.info(line),
+        buildTimeoutMs(request)
       )
       const r = result.report
       log.info(

@@ -6,6 +6,9 @@ import { describe, it } from 'node:test'
 import { collectKeyFiles, pathPackagesOfManifest } from '../../src/key-inputs.js'
 import { compiledCpu, featuresOfCpuinfo, targetsHost } from '../../src/cpu-identity.js'
 import { baseArchiveKey, imageCacheKey, type KeyInputs } from '../../src/keys.js'
+import { readProject } from '../../src/project.js'
+import { cacheKeyFor } from '../../src/run-build.js'
+import { juliaInfo } from '../helpers/julia-info.js'
 
 const base: KeyInputs = {
   prefix: '',
@@ -379,5 +382,36 @@ describe('the CPU in the key', () => {
       baseArchiveKey({ ...inputs, cpu: 'znver3' }),
       baseArchiveKey({ ...inputs, cpu: 'skylake' })
     )
+  })
+})
+
+describe('cacheKeyFor', () => {
+  it('leaves out the time limits: they stop a build, they do not shape the image', async () => {
+    const projectDir = path.resolve('examples/hello')
+    const project = await readProject(projectDir)
+    const keyOf = (limits: { buildTimeoutMinutes?: number; workloadTimeoutMinutes?: number }) =>
+      cacheKeyFor({
+        request: {
+          projectDir,
+          workloads: [path.join(projectDir, 'workload.jl')],
+          statementFiles: [],
+          cpuTarget: 'native',
+          mode: 'auto',
+          cacheKeyPrefix: '',
+          measure: true,
+          keepWorkDir: false,
+          env: {},
+          ...limits
+        },
+        project: { ...project, manifestFile: path.join(projectDir, 'Manifest.toml') },
+        julia: juliaInfo('linux', '1.10.8'),
+        cpuTarget: 'native',
+        cpu: 'znver3',
+        mode: 'full',
+        output: '/out/img.so'
+      })
+    const plain = await keyOf({})
+    assert.equal(await keyOf({ buildTimeoutMinutes: 0.05 }), plain)
+    assert.equal(await keyOf({ buildTimeoutMinutes: 600, workloadTimeoutMinutes: 3 }), plain)
   })
 })

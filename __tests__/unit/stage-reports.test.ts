@@ -5,7 +5,8 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { juliaErrorSummary } from '../../src/julia/run-julia.js'
 import { workloadNote } from '../../src/pipeline.js'
-import { objectBuildError, parseReplayReport } from '../../src/stages/object.js'
+import { buildTimeoutError, objectBuildError, parseReplayReport } from '../../src/stages/object.js'
+import { parseJuliaVersion } from '../../src/julia/version.js'
 import {
   assertStartedWith,
   headlineResidual,
@@ -191,6 +192,25 @@ describe('juliaErrorSummary', () => {
       juliaErrorSummary('a\nb\n\nsignal (11): Segmentation fault\n'),
       'a\nb\nsignal (11): Segmentation fault'
     )
+  })
+})
+
+describe('buildTimeoutError', () => {
+  it('names build-timeout and, on Julia ≥ 1.9 (which waits for every task), a task or timer left running', () => {
+    const error = buildTimeoutError(120 * 60_000, { version: parseJuliaVersion('1.10.8+RAI') })
+    assert.equal(error.input, 'build-timeout')
+    assert.match(
+      error.message,
+      /^build-timeout: the image build \(julia --output-o\) did not finish within 120 minutes and was stopped\. Most likely a package left a task or timer running .*jl_generating_output.*raise build-timeout$/
+    )
+  })
+  it('on Julia < 1.9, which writes without waiting for tasks, names only the time', () => {
+    const error = buildTimeoutError(60_000, { version: parseJuliaVersion('1.5.3') })
+    assert.match(
+      error.message,
+      /within 1 minute and was stopped\. If the build just needs more time/
+    )
+    assert.doesNotMatch(error.message, /task or timer/)
   })
 })
 
