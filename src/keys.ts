@@ -44,6 +44,29 @@ export const keySchema = 2
 
 type KeyLine = (...parts: string[]) => void
 
+/** The characters a key may hold: it names a folder (local cache, entry folders) and a GitHub cache entry. */
+export const keyCharacters = /^[A-Za-z0-9._-]+$/
+
+/**
+ * Pure: how a key spells a free-form part: unsafe characters become '_', cut at `max`
+ * characters (so that a key stays far below GitHub's 512).
+ */
+function keySpelling(text: string, max: number): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, max)
+}
+
+/**
+ * Pure: the Julia version as a key spells it. `string(VERSION)` follows Base's `VersionNumber`
+ * grammar (base/version.jl): letters, digits, '-', '.', and '+' before build metadata, which
+ * Julia built from source often carries (`1.10.8+RAI`). '+' becomes '_', which that grammar
+ * never produces, so distinct versions keep distinct spellings; anything else outside the safe
+ * characters becomes '_' too, and a spelling is cut at 100 characters. The key's digest covers
+ * the exact version string, so two versions never share a key whatever their spelling.
+ */
+export function keyVersionSpelling(version: string): string {
+  return keySpelling(version, 100) || '_'
+}
+
 /** Pure: `prefix-julia-sysimage[-kind]-os-arch-julia-version-digest` over the lines `write` adds. */
 function digestKey(
   kind: string,
@@ -57,11 +80,17 @@ function digestKey(
   line('platform', base.os, base.arch)
   line('cpu-target', base.cpuTarget)
   if (base.cpu !== undefined) line('cpu', base.cpu)
+  // `cache-key-prefix` is spelled by the same rule (at most 200 characters); one that had to be
+  // respelled goes into the digest exactly, so `a b` and `a_b` stay apart. Safe prefixes are not
+  // in it, which keeps the keys they always had.
+  const trimmed = base.prefix.trim()
+  const spelled = keySpelling(trimmed, 200)
+  if (spelled !== trimmed) line('prefix', trimmed)
   write(line)
   const digest = hash.digest('hex').slice(0, 40)
-  const prefix = base.prefix.trim() ? `${base.prefix.trim()}-` : ''
+  const prefix = spelled ? `${spelled}-` : ''
   const name = kind ? `julia-sysimage-${kind}` : 'julia-sysimage'
-  return `${prefix}${name}-${base.os}-${base.arch}-julia-${base.julia.version}-${digest}`
+  return `${prefix}${name}-${base.os}-${base.arch}-julia-${keyVersionSpelling(base.julia.version)}-${digest}`
 }
 
 export function imageCacheKey(inputs: KeyInputs): string {

@@ -40,6 +40,11 @@ export interface BuildRequest {
   cacheKeyPrefix: string
   /** Stop a workload run that takes longer than this (minutes; fractions allowed). */
   workloadTimeoutMinutes?: number
+  /**
+   * Stop the image build (`--output-o` process) after this many minutes; undefined means
+   * `defaultBuildTimeoutMinutes`. It does not shape the image, so it is not in the cache key.
+   */
+  buildTimeoutMinutes?: number
   /** Run the workloads without and with the image to measure the gain. */
   measure: boolean
   /** Keep the work folder (traces, object, logs) for inspection. */
@@ -152,16 +157,37 @@ export function parseNameList(value: string): string[] | undefined {
   return names.length > 0 ? names : undefined
 }
 
-/** Pure: the `workload-timeout` input in minutes; empty means no limit. */
-export function parseTimeoutMinutes(value: string): number | undefined {
+/**
+ * The image build's time limit when none is given. Julia ≥ 1.9 writes the image only after every
+ * task has ended (`jl_task_wait_empty` in src/precompile.c, JuliaLang/julia#46571), so a package
+ * that leaves a task or timer running makes the build wait forever, and a hosted runner would
+ * only cancel the job at its 6-hour limit, without a word about why. Object builds measured here
+ * take 2–6 minutes for small projects on 2 cores; large dependency trees, `portable` (several
+ * CPU targets) or one emission thread take many times that. 120 minutes leaves room for 20× the
+ * measured builds and still ends hours before that limit, with an error that says what to do.
+ */
+export const defaultBuildTimeoutMinutes = 120
+
+/**
+ * Pure: a timeout input in minutes (`workload-timeout`, `build-timeout`); fractions allowed.
+ * Empty means no limit for the workload and the default for the build.
+ */
+export function parseTimeoutMinutes(
+  value: string,
+  input: 'workload-timeout' | 'build-timeout' = 'workload-timeout'
+): number | undefined {
   const text = value.trim()
   if (text === '') return undefined
   const minutes = Number(text)
   if (!Number.isFinite(minutes) || minutes <= 0) {
+    const empty =
+      input === 'build-timeout'
+        ? `for the default, ${defaultBuildTimeoutMinutes} minutes`
+        : 'for no limit'
     throw new UserError(
-      'workload-timeout',
+      input,
       `${JSON.stringify(value)} is not a number of minutes`,
-      'Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty for no limit'
+      `Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty ${empty}`
     )
   }
   return minutes

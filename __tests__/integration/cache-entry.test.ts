@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test'
 import { silentLogger } from '../../src/log.js'
 import { prepareBuild, type PreparedBuild } from '../../src/pipeline.js'
 import { rejectionOf } from '../../src/run-build.js'
+import { checkImageLoadsAlone } from '../../src/stages/verify/verify.js'
+import { sha256File } from '../../src/util/hash.js'
 import { StageTimer } from '../../src/timing.js'
 import { juliaMissingReason, juliaTestEnv, newDepot, repoRoot } from '../helpers/test-julia.js'
 
@@ -77,5 +79,37 @@ describe('a restored cache entry is checked before it is trusted', { skip }, () 
     const bare = path.join(dir, 'bare')
     await fs.mkdir(bare)
     assert.match((await rejectionOf(bare, prepared)) ?? '', /its metadata cannot be read/)
+  })
+
+  // Julia records the image it started with as a real path (jl_options.image_file), so an image
+  // reached through a symlink (macOS's /var → /private/var, an output folder under a link) is
+  // reported under another name. Julia's own default image stands in for a built one.
+  it('accepts an image reached through a symlinked folder (Julia reports its real path)', async () => {
+    const real = prepared.julia.baseImage
+    const linked = path.join(dir, 'linked-julia-lib')
+    await fs.symlink(path.dirname(real), linked)
+    const check = await checkImageLoadsAlone(
+      prepared.julia,
+      path.join(linked, path.basename(real)),
+      prepared.project.dir,
+      prepared.project.packages,
+      dir,
+      prepared.request.env
+    )
+    assert.deepEqual(check.packagesInImage, [])
+  })
+
+  it('accepts a good entry whose folder and image are reached through symlinks', async () => {
+    const real = prepared.julia.baseImage
+    const entryDir = path.join(dir, 'real-entry')
+    await fs.mkdir(entryDir)
+    await fs.symlink(real, path.join(entryDir, 'image'))
+    await fs.writeFile(
+      path.join(entryDir, 'metadata.json'),
+      JSON.stringify({ image: { sha256: await sha256File(real) }, julia: julia() })
+    )
+    const viaLink = path.join(dir, 'entry-via-link')
+    await fs.symlink(entryDir, viaLink)
+    assert.equal(await rejectionOf(viaLink, prepared), undefined)
   })
 })

@@ -147,14 +147,15 @@ describe('reliability: faults', { skip }, () => {
   let depot: string
   let env: NodeJS.ProcessEnv
   /** Builds the example project with the bundled CLI into `output` (no cache). */
-  const buildExample = (output: string, onSpawn?: (pid: number) => void) => {
+  const buildExample = (output: string, onSpawn?: (pid: number) => void, extra: string[] = []) => {
     const args = [
       'build',
       '--no-cache',
       '--project',
       example,
       '--workload',
-      path.join(example, 'workload.jl')
+      path.join(example, 'workload.jl'),
+      ...extra
     ]
     return runCli([...args, '--output', output], env, dir, onSpawn)
   }
@@ -192,6 +193,38 @@ describe('reliability: faults', { skip }, () => {
       /error: image build: the Julia process was killed \(SIGKILL\) after using up to \d+(\.\d)? [MG]B; this machine has .* most likely the out-of-memory killer\. Lower image-threads/
     )
     assert.deepEqual(await fs.readdir(out), [], 'no partial image')
+  })
+
+  it('an object build past --build-timeout is stopped with one clear error and leaves nothing', async () => {
+    const out = path.join(dir, 'slow')
+    let cliPid = 0
+    const started = Date.now()
+    const running = buildExample(path.join(out, 'img.so'), (pid) => (cliPid = pid), [
+      '--build-timeout',
+      '0.05'
+    ])
+    // note this CLI's own --output-o process while it runs, to check it is gone afterwards
+    let done = false
+    void running.finally(() => (done = true))
+    let juliaPid = 0
+    while (!done && !juliaPid) {
+      await new Promise((r) => setTimeout(r, 200))
+      const found = spawnSync('pgrep', ['-P', String(cliPid), '-f', '--', '--output-o='], {
+        encoding: 'utf8'
+      }).stdout.trim()
+      juliaPid = Number(found.split('\n')[0]) || 0
+    }
+    const run = await running
+    assertOneError(
+      run,
+      /error: build-timeout: the image build \(julia --output-o\) did not finish within 0\.05 minutes and was stopped\. If the build just needs more time .*raise build-timeout/
+    )
+    // Julia 1.5 does not wait for tasks before writing, so the message names only the time
+    assert.doesNotMatch(run.stderr, /task or timer/)
+    assert.ok(Date.now() - started < 120_000, 'stopped, not waited for')
+    assert.deepEqual(await fs.readdir(out), [], 'nothing half-written at the output path')
+    assert.ok(juliaPid > 0, 'the object build had started')
+    assert.throws(() => process.kill(juliaPid, 0), /ESRCH/, 'no Julia left running')
   })
 
   it('a link failure shows the linker’s own last lines and leaves no output', async () => {

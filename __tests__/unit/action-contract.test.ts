@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { readActionInputs } from '../../src/action/inputs.js'
+import { buildUsage } from '../../src/cli/build-args.js'
 import { UserError } from '../../src/errors.js'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
@@ -96,5 +97,25 @@ describe('action.yml, src/action/inputs.ts and the README agree', () => {
       assert.match(text, /LLVM_full_jll/)
       assert.doesNotMatch(text, /LLD_jll/)
     }
+  })
+})
+
+describe('the CLI usage and the README agree', () => {
+  /** The flags a usage block lists (`--name` at the start of an option line). */
+  const flags = (text: string) =>
+    [...text.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)]
+      .map((m) => m[1])
+      .filter((f) => f !== '--help')
+
+  it('the README command-line block lists exactly the flags of `julia-sysimage build --help`', () => {
+    const block = /```\njulia-sysimage build \[options\]\n([\s\S]*?)```/.exec(readme)
+    assert.ok(block, 'README has the usage block')
+    assert.deepEqual(flags(block[1]).sort(), flags(buildUsage).sort())
+    assert.ok(flags(buildUsage).includes('--build-timeout'))
+  })
+
+  it('every timeout input of the action has its CLI flag', () => {
+    for (const input of [...actionSection('inputs').keys()].filter((i) => i.endsWith('-timeout')))
+      assert.ok(flags(buildUsage).includes(`--${input}`), input)
   })
 })

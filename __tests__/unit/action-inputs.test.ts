@@ -51,13 +51,29 @@ describe('readActionInputs', () => {
     assert.equal(inputs.artifactName, 'my-image')
     assert.equal(inputs.retentionDays, 7)
   })
+  it('build-timeout: minutes, fractions allowed; empty means the default', () => {
+    assert.equal(read({}).request.buildTimeoutMinutes, undefined)
+    assert.equal(read({ 'build-timeout': '240' }).request.buildTimeoutMinutes, 240)
+    assert.equal(read({ 'build-timeout': '0.5' }).request.buildTimeoutMinutes, 0.5)
+    assert.throws(
+      () => read({ 'build-timeout': '-3' }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /^build-timeout: "-3" is not a number of minutes\. .*empty for the default, 120 minutes/.test(
+          e.message
+        )
+    )
+  })
   it('refuses malformed values, naming the input', () => {
     const cases: [Record<string, string>, string][] = [
       [{ cache: 'yes' }, 'cache'],
       [{ mode: 'fast' }, 'mode'],
       [{ 'image-threads': '0' }, 'image-threads'],
       [{ 'image-threads': 'two' }, 'image-threads'],
-      [{ 'retention-days': '-1' }, 'retention-days']
+      [{ 'retention-days': '-1' }, 'retention-days'],
+      [{ 'workload-timeout': '0' }, 'workload-timeout'],
+      [{ 'build-timeout': '0' }, 'build-timeout'],
+      [{ 'build-timeout': 'two hours' }, 'build-timeout']
     ]
     for (const [inputs, name] of cases) {
       assert.throws(

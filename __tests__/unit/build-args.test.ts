@@ -110,6 +110,19 @@ describe('parseBuildArgs', () => {
     )
     assert.throws(() => parseBuildArgs(['--julia', ''], '/cwd', env, '/ex'), /--julia: is empty/)
   })
+  it('--build-timeout: minutes for the image build; unset, the default applies later', () => {
+    const parse = (argv: string[]) => {
+      const args = parseBuildArgs(argv, '/cwd', env, '/ex')
+      assert.ok(args !== 'help')
+      return args.request.buildTimeoutMinutes
+    }
+    assert.equal(parse([]), undefined)
+    assert.equal(parse(['--build-timeout', '0.05']), 0.05)
+    assert.throws(
+      () => parse(['--build-timeout', 'soon']),
+      (e: unknown) => e instanceof UserError && e.input === 'build-timeout'
+    )
+  })
   it('--help', () => {
     assert.equal(parseBuildArgs(['--help'], '/cwd', env, '/ex'), 'help')
   })

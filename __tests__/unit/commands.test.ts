@@ -191,13 +191,31 @@ describe('setup and check commands', () => {
     assert.equal(cmd.env.JULIA_PKG_PRECOMPILE_AUTO, '0')
     assert.deepEqual(cmd.args.slice(-3), [juliaScript('project'), 'instantiate', 'precompile'])
   })
-  it('a cache hit only instantiates; a build after it only precompiles, with the same flags', () => {
+  it('a cache hit only instantiates; a build after it only precompiles', () => {
     const hit = setupProjectCommand(v110, '/p', ['instantiate'])
     const build = setupProjectCommand(v110, '/p', ['precompile'])
     assert.deepEqual(hit.args.slice(-2), [juliaScript('project'), 'instantiate'])
     assert.deepEqual(build.args.slice(-2), [juliaScript('project'), 'precompile'])
-    assert.deepEqual(hit.args.slice(0, -1), build.args.slice(0, -1))
-    assert.ok(hit.args.includes('--pkgimages=no'))
+  })
+  it('instantiating alone runs without --pkgimages=no, so Julia ≥ 1.11 loads its bundled Pkg cache', () => {
+    for (const version of [v110, parseJuliaVersion('1.11.5'), v112]) {
+      const hit = setupProjectCommand(version, '/p', ['instantiate'])
+      assert.ok(!hit.args.some((a) => a.startsWith('--pkgimages')), hit.args.join(' '))
+      assert.deepEqual(hit.args, [
+        '--startup-file=no',
+        '--history-file=no',
+        '--color=no',
+        '--project=/p',
+        juliaScript('project'),
+        'instantiate'
+      ])
+    }
+  })
+  it('precompiling keeps --pkgimages=no (the caches the image build loads), alone or after instantiating', () => {
+    for (const steps of [['precompile'], ['instantiate', 'precompile']] as const) {
+      assert.ok(setupProjectCommand(v112, '/p', steps).args.includes('--pkgimages=no'))
+      assert.ok(!setupProjectCommand(v15, '/p', steps).args.includes('--pkgimages=no'))
+    }
   })
   it('check loads the given image', () => {
     const cmd = checkImageCommand('/out/img.so', '/p', '/w/pk', '/w/c')

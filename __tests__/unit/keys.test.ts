@@ -6,6 +6,9 @@ import { describe, it } from 'node:test'
 import { collectKeyFiles, pathPackagesOfManifest } from '../../src/key-inputs.js'
 import { compiledCpu, featuresOfCpuinfo, targetsHost } from '../../src/cpu-identity.js'
 import { baseArchiveKey, imageCacheKey, type KeyInputs } from '../../src/keys.js'
+import { readProject } from '../../src/stages/project/project.js'
+import { cacheKeyFor } from '../../src/run-build.js'
+import { juliaInfo } from '../helpers/julia-info.js'
 
 const base: KeyInputs = {
   prefix: '',
@@ -93,6 +96,60 @@ describe('imageCacheKey', () => {
       imageCacheKey({ ...base, files: [...base.files].reverse(), packages: ['Plots', 'Hello'] }),
       key
     )
+  })
+})
+
+describe('keys for every version Julia reports', () => {
+  // what the local cache and the per-key entry folders accept: one safe file name
+  const safeName = /^[A-Za-z0-9._-]+$/
+  const reported = ['1.10.8+RAI', '1.12.0-rc1', '1.13.0-DEV.123', '1.10.8', '1.11.0-beta1+build.7']
+
+  it('are safe file and cache names, spell the version readably, and keep versions apart', () => {
+    const keys = reported.map((version) =>
+      imageCacheKey({ ...base, julia: { version, build: base.julia.build } })
+    )
+    for (const key of keys) {
+      assert.match(key, safeName)
+      assert.ok(!key.includes(','), 'GitHub cache keys take no commas')
+    }
+    assert.match(keys[0], /^julia-sysimage-linux-x86_64-julia-1\.10\.8_RAI-[0-9a-f]{40}$/)
+    assert.match(keys[1], /-julia-1\.12\.0-rc1-[0-9a-f]{40}$/)
+    assert.match(keys[2], /-julia-1\.13\.0-DEV\.123-[0-9a-f]{40}$/)
+    assert.equal(new Set(keys).size, keys.length)
+    const baseKeys = reported.map((version) =>
+      baseArchiveKey({
+        prefix: '',
+        julia: { version, build: 'b' },
+        os: 'linux',
+        arch: 'x86_64',
+        cpuTarget: 'native',
+        flags: [],
+        scriptSha256: 's'
+      })
+    )
+    for (const key of baseKeys) assert.match(key, safeName)
+  })
+
+  it('a version spelled the same in the key is still another key (the digest has it exactly)', () => {
+    const a = imageCacheKey({ ...base, julia: { version: '1.10.8+RAI', build: 'b' } })
+    const b = imageCacheKey({ ...base, julia: { version: '1.10.8 RAI', build: 'b' } })
+    assert.match(b, safeName)
+    assert.notEqual(a, b)
+  })
+
+  it('a cache-key-prefix of any characters is spelled safely, and prefixes stay apart', () => {
+    const keyOf = (prefix: string) => imageCacheKey({ ...base, prefix })
+    assert.match(keyOf('Julia LTS/ubuntu, x64'), /^Julia_LTS_ubuntu__x64-julia-sysimage-linux/)
+    assert.match(keyOf('Julia LTS/ubuntu, x64'), safeName)
+    assert.notEqual(keyOf('a b'), keyOf('a_b'))
+    assert.equal(keyOf(' v2 '), `v2-${imageCacheKey(base)}`, 'a safe prefix keeps its old key')
+  })
+
+  it('stay within GitHub’s 512 characters whatever the version, with room for generations', () => {
+    const version = `1.14.0-DEV.${'x'.repeat(600)}+${'y'.repeat(300)}`
+    const key = imageCacheKey({ ...base, prefix: 'p'.repeat(900), julia: { version, build: 'b' } })
+    assert.match(key, safeName)
+    assert.ok(key.length <= 500, `${key.length} characters`)
   })
 })
 
@@ -325,5 +382,36 @@ describe('the CPU in the key', () => {
       baseArchiveKey({ ...inputs, cpu: 'znver3' }),
       baseArchiveKey({ ...inputs, cpu: 'skylake' })
     )
+  })
+})
+
+describe('cacheKeyFor', () => {
+  it('leaves out the time limits: they stop a build, they do not shape the image', async () => {
+    const projectDir = path.resolve('examples/hello')
+    const project = await readProject(projectDir)
+    const keyOf = (limits: { buildTimeoutMinutes?: number; workloadTimeoutMinutes?: number }) =>
+      cacheKeyFor({
+        request: {
+          projectDir,
+          workloads: [path.join(projectDir, 'workload.jl')],
+          statementFiles: [],
+          cpuTarget: 'native',
+          mode: 'auto',
+          cacheKeyPrefix: '',
+          measure: true,
+          keepWorkDir: false,
+          env: {},
+          ...limits
+        },
+        project: { ...project, manifestFile: path.join(projectDir, 'Manifest.toml') },
+        julia: juliaInfo('linux', '1.10.8'),
+        cpuTarget: 'native',
+        cpu: 'znver3',
+        mode: 'full',
+        output: '/out/img.so'
+      })
+    const plain = await keyOf({})
+    assert.equal(await keyOf({ buildTimeoutMinutes: 0.05 }), plain)
+    assert.equal(await keyOf({ buildTimeoutMinutes: 600, workloadTimeoutMinutes: 3 }), plain)
   })
 })

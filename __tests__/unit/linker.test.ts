@@ -181,15 +181,43 @@ describe('linkCommand on Windows', () => {
     assert.ok(cmd.args.includes('-LC:\\julia\\bin'))
     assert.equal(cmd.env.PATH, 'C:\\julia\\bin;C:\\Windows')
   })
-  it('Julia 1.12 adds the pseudo-relocation flags', () => {
-    const cmd = linkCommand(
-      { kind: 'bundled-lld', path: 'lld.exe' },
-      juliaInfo('windows', '1.12.0'),
-      ['o.a'],
-      'img.dll'
-    )
-    assert.ok(cmd.args.includes('--disable-auto-import'))
-    assert.ok(cmd.args.includes('--disable-runtime-pseudo-reloc'))
+  it('the pseudo-relocation flags from Julia 1.10.5 on (the backport of JuliaLang/julia#54572)', () => {
+    const args = (version: string) =>
+      linkCommand(
+        { kind: 'bundled-lld', path: 'lld.exe' },
+        juliaInfo('windows', version),
+        ['o.a'],
+        'img.dll'
+      ).args
+    for (const version of ['1.10.5', '1.10.8', '1.11.0', '1.12.0', '1.13.0-DEV.123']) {
+      assert.ok(args(version).includes('--disable-auto-import'), version)
+      assert.ok(args(version).includes('--disable-runtime-pseudo-reloc'), version)
+    }
+    for (const version of ['1.9.4', '1.10.4'])
+      assert.ok(!args(version).includes('--disable-auto-import'), version)
+  })
+  it('-lssp up to Julia 1.12 only: from 1.13 Julia links it for debug builds alone', () => {
+    const libraries = (version: string) =>
+      linkCommand(
+        { kind: 'bundled-lld', path: 'lld.exe' },
+        juliaInfo('windows', version),
+        ['o.a'],
+        'img.dll'
+      ).args.slice(-6)
+    assert.deepEqual(libraries('1.12.1'), [
+      '-ljulia-internal',
+      '-lopenlibm',
+      '-lssp',
+      '-lgcc_s',
+      '-lgcc',
+      '-lmsvcrt'
+    ])
+    for (const version of ['1.13.0', '1.13.0-DEV.123', '1.14.0'])
+      assert.deepEqual(
+        libraries(version),
+        ['-ljulia', '-ljulia-internal', '-lopenlibm', '-lgcc_s', '-lgcc', '-lmsvcrt'],
+        version
+      )
   })
 })
 

@@ -37,3 +37,50 @@ describe('run', () => {
     )
   })
 })
+
+describe('run with a time limit', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  it('asks with SIGTERM first: a child that honours it is not SIGKILLed', async () => {
+    const result = await run('sh', ['-c', 'exec sleep 60'], { timeoutMs: 300, killGraceMs: 5000 })
+    assert.equal(result.timedOut, true)
+    assert.equal(result.signal, 'SIGTERM')
+    assert.ok(result.elapsedMs < 4000, `${result.elapsedMs} ms`)
+  })
+
+  it('SIGKILLs a child that ignores SIGTERM once the grace period is over', async () => {
+    const result = await run('sh', ['-c', "trap '' TERM; exec sleep 60"], {
+      timeoutMs: 300,
+      killGraceMs: 1500
+    })
+    assert.equal(result.timedOut, true)
+    assert.equal(result.signal, 'SIGKILL')
+    assert.ok(result.elapsedMs >= 1800, `waited the grace period: ${result.elapsedMs} ms`)
+    assert.ok(result.elapsedMs < 10_000, `${result.elapsedMs} ms`)
+  })
+
+  it('does not wait for a grandchild that keeps the output pipes open after the child is gone', async () => {
+    // sh ignores SIGTERM and forks `sleep`, which inherits that and the pipes: the kill ends sh,
+    // the sleep goes on holding stdout and stderr
+    const result = await run('sh', ['-c', "trap '' TERM; sleep 60 & echo $!; wait"], {
+      timeoutMs: 500,
+      killGraceMs: 500
+    })
+    const grandchild = Number(result.stdout.trim())
+    try {
+      assert.equal(result.timedOut, true)
+      assert.equal(result.signal, 'SIGKILL')
+      assert.ok(result.elapsedMs < 15_000, `${result.elapsedMs} ms`)
+      assert.ok(grandchild > 0 && alive(grandchild), 'the grandchild was still running')
+    } finally {
+      if (grandchild > 0 && alive(grandchild)) process.kill(grandchild, 'SIGKILL')
+    }
+  })
+})

@@ -1,9 +1,22 @@
 import assert from 'node:assert/strict'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, it } from 'node:test'
 import { juliaErrorSummary } from '../../src/julia/process.js'
 import { workloadNote } from '../../src/stages/trace/index.js'
-import { objectBuildError, parseReplayReport } from '../../src/stages/object/object.js'
-import { headlineResidual, parseLoadCheck, residualOf } from '../../src/stages/verify/verify.js'
+import {
+  buildTimeoutError,
+  objectBuildError,
+  parseReplayReport
+} from '../../src/stages/object/object.js'
+import { parseJuliaVersion } from '../../src/julia/version.js'
+import {
+  assertStartedWith,
+  headlineResidual,
+  parseLoadCheck,
+  residualOf
+} from '../../src/stages/verify/verify.js'
 import { setupActivity } from '../../src/stages/project/setup.js'
 import { parseWorkloadTiming, workloadModules } from '../../src/stages/trace/workload.js'
 
@@ -105,18 +118,41 @@ describe('parseReplayReport', () => {
 })
 
 describe('parseLoadCheck', () => {
-  it('splits packages in and not in the image', () => {
+  it('splits packages in and not in the image, and says which image Julia started with', () => {
     const check = parseLoadCheck(
-      'image\t/out/img.so\npackage\tHello\ttrue\npackage\tOther\tfalse\n',
-      '/out/img.so'
+      'image\t/out/img.so\npackage\tHello\ttrue\npackage\tOther\tfalse\n'
     )
-    assert.deepEqual(check, { packagesInImage: ['Hello'], packagesMissing: ['Other'] })
+    assert.deepEqual(check, {
+      image: '/out/img.so',
+      load: { packagesInImage: ['Hello'], packagesMissing: ['Other'] }
+    })
   })
-  it('refuses a run that used another image', () => {
-    assert.throws(
-      () => parseLoadCheck('image\t/usr/lib/julia/sys.so\n', '/out/img.so'),
-      /instead of \/out\/img.so/
-    )
+})
+
+describe('assertStartedWith', () => {
+  it('takes the image Julia names through a symlink as the same image; refuses another one', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-started-'))
+    try {
+      await fs.mkdir(path.join(dir, 'real'))
+      const image = path.join(dir, 'real', 'img.so')
+      await fs.writeFile(image, 'image')
+      await fs.writeFile(path.join(dir, 'real', 'other.so'), 'another image')
+      await fs.symlink(path.join(dir, 'real'), path.join(dir, 'link'))
+      // Julia reports the real path; we know the image by the symlinked one
+      await assertStartedWith(image, path.join(dir, 'link', 'img.so'))
+      await assertStartedWith(path.join(dir, 'link', 'img.so'), image)
+      await assert.rejects(
+        assertStartedWith(path.join(dir, 'real', 'other.so'), path.join(dir, 'link', 'img.so')),
+        /Julia started with image .*other\.so instead of .*link\/img\.so/
+      )
+      await assert.rejects(assertStartedWith(undefined, image), /started with image \(none\)/)
+      await assert.rejects(
+        assertStartedWith('/usr/lib/julia/sys.so', path.join(dir, 'gone.so')),
+        /instead of/
+      )
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+    }
   })
 })
 
@@ -171,6 +207,25 @@ describe('juliaErrorSummary', () => {
       juliaErrorSummary('a\nb\n\nsignal (11): Segmentation fault\n'),
       'a\nb\nsignal (11): Segmentation fault'
     )
+  })
+})
+
+describe('buildTimeoutError', () => {
+  it('names build-timeout and, on Julia ≥ 1.9 (which waits for every task), a task or timer left running', () => {
+    const error = buildTimeoutError(120 * 60_000, { version: parseJuliaVersion('1.10.8+RAI') })
+    assert.equal(error.input, 'build-timeout')
+    assert.match(
+      error.message,
+      /^build-timeout: the image build \(julia --output-o\) did not finish within 120 minutes and was stopped\. Most likely a package left a task or timer running .*jl_generating_output.*raise build-timeout$/
+    )
+  })
+  it('on Julia < 1.9, which writes without waiting for tasks, names only the time', () => {
+    const error = buildTimeoutError(60_000, { version: parseJuliaVersion('1.5.3') })
+    assert.match(
+      error.message,
+      /within 1 minute and was stopped\. If the build just needs more time/
+    )
+    assert.doesNotMatch(error.message, /task or timer/)
   })
 })
 

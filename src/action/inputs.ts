@@ -87,6 +87,7 @@ export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): Act
       imageThreads: parseImageThreads(read('image-threads')),
       cacheKeyPrefix: read('cache-key-prefix'),
       workloadTimeoutMinutes: parseTimeoutMinutes(read('workload-timeout')),
+      buildTimeoutMinutes: parseTimeoutMinutes(read('build-timeout'), 'build-timeout'),
       measure: booleanInput(read, 'measure', true),
       keepWorkDir: false,
       tempDir: env.RUNNER_TEMP || undefined,

@@ -32,7 +32,8 @@ export const buildUsage = `Usage: julia-sysimage build [options]
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
-  --workload-timeout M  stop a workload run after M minutes             default: no limit
+  --workload-timeout M  stop a workload run after M minutes                default: no limit
+  --build-timeout M     stop the image build (--output-o) after M minutes  default: 120
   --no-measure          skip the runs without/with the image
   --keep-work           keep the work folder (traces, object file, reports)
   -h, --help            show this help`
@@ -104,6 +105,7 @@ export function parseBuildArgs(
       'no-cache': { type: 'boolean' },
       'cache-key-prefix': { type: 'string' },
       'workload-timeout': { type: 'string' },
+      'build-timeout': { type: 'string' },
       'no-measure': { type: 'boolean' },
       'keep-work': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
@@ -142,6 +144,7 @@ export function parseBuildArgs(
     imageThreads: parseImageThreads(values['image-threads'] ?? ''),
     cacheKeyPrefix: values['cache-key-prefix'] ?? '',
     workloadTimeoutMinutes: parseTimeoutMinutes(values['workload-timeout'] ?? ''),
+    buildTimeoutMinutes: parseTimeoutMinutes(values['build-timeout'] ?? '', 'build-timeout'),
     measure: !values['no-measure'],
     keepWorkDir: values['keep-work'] ?? false,
     env

@@ -52,6 +52,13 @@ function buildSideFlags(version: JuliaVersion): string[] {
 /** What setting up a project does: download what the manifest names, and precompile it. */
 export type SetupStep = 'instantiate' | 'precompile'
 
+/**
+ * `--pkgimages=no` only when precompiling: those are the caches the image build loads. Instantiate
+ * alone (a cache hit, or the step before keying) compiles nothing and needs no caches, and from
+ * Julia 1.11 Pkg is no longer in the default image (JuliaLang/julia#51189): under
+ * `--pkgimages=no` Julia rejects the package-image caches it ships for Pkg and its dependencies,
+ * so `using Pkg` would precompile them for minutes on every fresh runner.
+ */
 export function setupProjectCommand(
   version: JuliaVersion,
   projectDir: string,
@@ -60,7 +67,7 @@ export function setupProjectCommand(
   return {
     args: [
       ...baseFlags(),
-      ...buildSideFlags(version),
+      ...(steps.includes('precompile') ? buildSideFlags(version) : []),
       `--project=${projectDir}`,
       juliaScript('project'),
       ...steps

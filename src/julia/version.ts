@@ -18,9 +18,11 @@ export function parseJuliaVersion(text: string): JuliaVersion {
 }
 
 /**
- * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
- * (a 1.12.0-rc1 has 1.12's command-line flags).
+ * True when `v` is at least `major.minor[.patch]`. Prereleases count as the release they lead to
+ * (a 1.12.0-rc1 has 1.12's command-line flags; a 1.10.5-rc1 has 1.10.5's backports).
  */
-export function atLeast(v: JuliaVersion, major: number, minor: number): boolean {
-  return v.major > major || (v.major === major && v.minor >= minor)
+export function atLeast(v: JuliaVersion, major: number, minor: number, patch = 0): boolean {
+  if (v.major !== major) return v.major > major
+  if (v.minor !== minor) return v.minor > minor
+  return v.patch >= patch
 }

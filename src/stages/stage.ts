@@ -1,6 +1,6 @@
 import type { JuliaInfo } from '../julia/probe.js'
 import type { Logger } from '../log.js'
-import type { BuildRequest } from '../request.js'
+import { defaultBuildTimeoutMinutes, type BuildRequest } from '../request.js'
 import type { ImageCache } from '../store/types.js'
 import type { BuildMode } from './chained/support.js'
 import type { JuliaProject } from './project/project.js'
@@ -53,4 +53,9 @@ export function workloadTimeoutMs(request: BuildRequest): number | undefined {
   return request.workloadTimeoutMinutes === undefined
     ? undefined
     : request.workloadTimeoutMinutes * 60_000
+}
+
+/** The `--output-o` processes' time limit: `build-timeout`, else the default, in milliseconds. */
+export function buildTimeoutMs(request: BuildRequest): number {
+  return (request.buildTimeoutMinutes ?? defaultBuildTimeoutMinutes) * 60_000
 }

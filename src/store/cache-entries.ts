@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { errorMessage } from '../errors.js'
+import { keyCharacters } from '../keys.js'
 import type { Logger } from '../log.js'
 import { acquireLock } from './entry-lock.js'
 import type { ImageCache } from './types.js'
@@ -51,8 +52,9 @@ export interface RestoreOutcome<T> {
 }
 
 function entryFolder(store: EntryStore, key: string): string {
-  // keys are ours (letters, digits, '.', '-', '_'), but never let one name a path elsewhere
-  if (!/^[A-Za-z0-9._-]+$/.test(key)) throw new Error(`not a cache key: ${key}`)
+  // keys.ts spells every key in these characters; never let one name a path elsewhere
+  if (!keyCharacters.test(key) || key === '.' || key === '..')
+    throw new Error(`not a cache key: ${key}`)
   return path.join(store.entriesDir, key)
 }
 

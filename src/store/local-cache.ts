@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import { keyCharacters } from '../keys.js'
 import { tempPathBeside } from '../util/atomic.js'
 import type { ImageCache, SaveOutcome } from './types.js'
 
@@ -15,8 +16,9 @@ export class LocalImageCache implements ImageCache {
   }
 
   private entry(key: string): string {
-    // keys are ours (no separators), but never let one name a path outside the root
-    if (!/^[A-Za-z0-9._-]+$/.test(key)) throw new Error(`not a cache key: ${key}`)
+    // keys.ts spells every key in these characters; never let one name a path outside the root
+    if (!keyCharacters.test(key) || key === '.' || key === '..')
+      throw new Error(`not a cache key: ${key}`)
     return path.join(this.root, key)
   }
 

@@ -4,8 +4,13 @@ import { closeSync, openSync } from 'node:fs'
 export interface RunOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv
-  /** Kill the process (SIGKILL) after this many milliseconds. */
+  /**
+   * Stop the process after this many milliseconds: SIGTERM, then SIGKILL when it is still alive
+   * `killGraceMs` later.
+   */
   timeoutMs?: number
+  /** How long a process asked to stop (SIGTERM) gets before it is SIGKILLed. Default 30 s. */
+  killGraceMs?: number
   /** Called with each chunk of output as it arrives (for live logs). */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void
   /** Keep at most this many characters of each stream (the tail). Default 1 MiB. */
@@ -83,19 +88,29 @@ export function run(
       stderr = append(stderr, chunk)
       options.onOutput?.(chunk, 'stderr')
     })
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true
-            child.kill('SIGKILL')
-          }, options.timeoutMs)
-    child.on('error', (error) => {
-      if (timer) clearTimeout(timer)
-      reject(error)
-    })
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer)
+    // Stopping asks first: SIGTERM lets Julia print where each thread was (its SIGTERM handler
+    // does) and exit by itself; SIGKILL follows for a process that ignores or outlives the
+    // request. (On Windows both end the process at once.)
+    const timers: NodeJS.Timeout[] = []
+    let exited = false
+    if (options.timeoutMs !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          timedOut = true
+          child.kill('SIGTERM')
+          timers.push(
+            setTimeout(() => {
+              if (!exited) child.kill('SIGKILL')
+            }, options.killGraceMs ?? defaultKillGraceMs)
+          )
+        }, options.timeoutMs)
+      )
+    }
+    let settled = false
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return
+      settled = true
+      for (const timer of timers) clearTimeout(timer)
       resolve({
         code,
         signal,
@@ -105,9 +120,33 @@ export function run(
         elapsedMs: Date.now() - startedAt,
         startedAt
       })
+    }
+    child.on('error', (error) => {
+      for (const timer of timers) clearTimeout(timer)
+      reject(error)
     })
+    child.on('exit', (code, signal) => {
+      exited = true
+      if (!timedOut) return
+      // A stopped process's children (a server the workload started, say) can keep the output
+      // pipes open long after it died; 'close' would wait for them. Take what has arrived.
+      timers.push(
+        setTimeout(() => {
+          child.stdout?.destroy()
+          child.stderr?.destroy()
+          settle(code, signal)
+        }, pipeDrainMs)
+      )
+    })
+    child.on('close', settle)
   })
 }
+
+/** Default time a process asked to stop gets before SIGKILL: Julia's SIGTERM handler prints a backtrace of every thread and runs its exit hooks first. */
+const defaultKillGraceMs = 30_000
+
+/** How long output may still arrive after a stopped process exited. */
+const pipeDrainMs = 2_000
 
 /** The last `count` non-empty lines of some output, for error messages. */
 export function lastLines(text: string, count: number): string {

@@ -46,6 +46,8 @@ export interface BaseArchiveSpec {
   /** Scratch space of this build; a built base lives here until the build ends. */
   workDir: string
   env: NodeJS.ProcessEnv
+  /** The `build-timeout` of its `--output-o` process, in milliseconds. */
+  timeoutMs?: number
 }
 
 export async function baseKeyFor(spec: BaseArchiveSpec): Promise<string> {
@@ -116,7 +118,14 @@ async function buildBase(
     objectFile: archive,
     imageThreads: spec.imageThreads
   })
-  const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line))
+  const built = await runOutputProcess(
+    julia,
+    command,
+    archive,
+    spec.env,
+    (line) => log.info(line),
+    spec.timeoutMs
+  )
   log.info(
     `base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`
   )

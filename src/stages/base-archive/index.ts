@@ -1,4 +1,4 @@
-import type { Stage } from '../stage.js'
+import { buildTimeoutMs, type Stage } from '../stage.js'
 import { provideBaseArchive, type BaseArchive } from './base-archive.js'
 import type { BaseReference } from './record.js'
 
@@ -21,7 +21,8 @@ export const baseArchiveStage: Stage<object, BaseArchive, { base: BaseReference 
         imageThreads: prepared.imageThreads,
         projectDir: prepared.project.dir,
         workDir,
-        env: prepared.request.env
+        env: prepared.request.env,
+        timeoutMs: buildTimeoutMs(prepared.request)
       },
       cache,
       log

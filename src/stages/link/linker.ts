@@ -165,13 +165,19 @@ function mingwArgs(julia: JuliaInfo, objects: string[], output: string): string[
     '--enable-auto-image-base',
     '--allow-multiple-definition'
   ]
-  if (atLeast(julia.version, 1, 12))
+  // Julia's `ld()` passes these since 1.10.5 (the backport of JuliaLang/julia#54572, which marks
+  // Julia's globals dllimport): without them lld resolves such references by auto-import and
+  // runtime pseudo-relocations, which an image linked without the MinGW startup code never runs.
+  if (atLeast(julia.version, 1, 10, 5))
     args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc')
+  // `-lssp` (stack protector) up to 1.12; 1.13's base/linking.jl links it only for debug builds
+  // (release builds have no stack protector), and julia-sysimage links against release builds.
+  const ssp = atLeast(julia.version, 1, 13) ? [] : ['-lssp']
   return [
     ...args,
     ...elfArgs(julia, objects, output),
     '-lopenlibm',
-    '-lssp',
+    ...ssp,
     '-lgcc_s',
     '-lgcc',
     '-lmsvcrt'

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js'
 import { formatBytes } from '../../util/memory.js'
-import type { Stage } from '../stage.js'
+import { buildTimeoutMs, type Stage } from '../stage.js'
 import { buildObject, type ObjectResult, type ReplayReport } from './object.js'
 
 export {
@@ -40,7 +40,8 @@ export const objectStage: Stage<
         reportFile: work('replay.txt')
       },
       request.env,
-      (line) => log.info(line)
+      (line) => log.info(line),
+      buildTimeoutMs(request)
     )
     logObject(result, log)
     return result

@@ -6,6 +6,7 @@ import { exitSignal, juliaExitDetail } from '../../julia/failure.js'
 import { parseKeyValue, parseKeyValueRows } from '../../julia/keyvalue.js'
 import type { JuliaInfo } from '../../julia/probe.js'
 import { runJulia } from '../../julia/process.js'
+import { atLeast } from '../../julia/version.js'
 import { formatBytes, MemoryWatch } from '../../util/memory.js'
 import { lastLines } from '../../util/process.js'
 
@@ -109,6 +110,26 @@ export function objectBuildError(
   )
 }
 
+/**
+ * Pure: the error for an image build stopped by `build-timeout`. Julia ≥ 1.9 writes the image
+ * only once every task has ended (`jl_task_wait_empty` in src/precompile.c, JuliaLang/julia#46571):
+ * a package that starts a Timer, a background Task or a server when it loads keeps the build
+ * waiting forever, which is the likely cause; else the build needed more time.
+ */
+export function buildTimeoutError(timeoutMs: number, julia: Pick<JuliaInfo, 'version'>): UserError {
+  const minutes = timeoutMs / 60_000
+  const waits = atLeast(julia.version, 1, 9)
+  return new UserError(
+    'build-timeout',
+    `the image build (julia --output-o) did not finish within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`,
+    (waits
+      ? 'Most likely a package left a task or timer running when it loaded (a Timer, a background Task or a server started in __init__): Julia writes the image only after every task has ended, so the build waits forever. ' +
+        'Have the package skip that while `ccall(:jl_generating_output, Cint, ()) == 1`, or leave it out of packages. '
+      : '') +
+      'If the build just needs more time (many packages, cpu-target portable, few image-threads), raise build-timeout'
+  )
+}
+
 export interface OutputProcessResult {
   objectSize: number
   /** Highest resident memory seen while building, in bytes (0 where it cannot be read). */
@@ -116,20 +137,29 @@ export interface OutputProcessResult {
 }
 
 /**
- * Runs an `--output-o` process with a memory heartbeat; on failure removes the partial object
- * and explains (out of memory, or Julia's own error).
+ * Runs an `--output-o` process with a memory heartbeat, stopped after `timeoutMs` (the
+ * `build-timeout` input); on failure removes the partial object and explains (out of time, out
+ * of memory, or Julia's own error).
  */
 export async function runOutputProcess(
   julia: JuliaInfo,
   command: JuliaCommand,
   objectFile: string,
   env: NodeJS.ProcessEnv,
-  heartbeat: (line: string) => void
+  heartbeat: (line: string) => void,
+  timeoutMs?: number
 ): Promise<OutputProcessResult> {
   const watch = new MemoryWatch(heartbeat)
   const result = await runJulia(julia, command, env, {
-    onSpawn: (pid) => watch.attach(pid)
+    onSpawn: (pid) => watch.attach(pid),
+    timeoutMs
   }).finally(() => watch.stop())
+  if (result.timedOut) {
+    // stopped with SIGTERM (Julia then writes nothing) or SIGKILL (maybe midway): either way no
+    // object to keep
+    await fs.rm(objectFile, { force: true })
+    throw buildTimeoutError(timeoutMs ?? 0, julia)
+  }
   if (result.code !== 0) {
     await fs.rm(objectFile, { force: true })
     throw objectBuildError(
@@ -148,10 +178,12 @@ export async function buildObject(
   julia: JuliaInfo,
   spec: ObjectBuild,
   env: NodeJS.ProcessEnv,
-  heartbeat: (line: string) => void
+  heartbeat: (line: string) => void,
+  /** The `build-timeout`, in milliseconds. */
+  timeoutMs?: number
 ): Promise<ObjectResult> {
   const command = objectBuildCommand(julia.version, spec)
-  const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat)
+  const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat, timeoutMs)
   const report = parseReplayReport(await fs.readFile(spec.reportFile, 'utf8'))
   return { report, ...built }
 }

@@ -15,18 +15,47 @@ export interface LoadCheck {
   packagesMissing: string[]
 }
 
-/** Pure: the image check's result file. */
-export function parseLoadCheck(text: string, expectedImage: string): LoadCheck {
+/** Pure: the image check's result file: the image Julia says it started with, and the packages. */
+export function parseLoadCheck(text: string): { image?: string; load: LoadCheck } {
   const rows = parseKeyValueRows(text)
   const image = rows.find((row) => row[0] === 'image')?.[1]
-  if (!image || path.resolve(image) !== path.resolve(expectedImage)) {
-    throw new Error(`Julia started with image ${image ?? '(none)'} instead of ${expectedImage}`)
-  }
   const packages = rows.filter((row) => row[0] === 'package')
   return {
-    packagesInImage: packages.filter((row) => row[2] === 'true').map((row) => row[1]),
-    packagesMissing: packages.filter((row) => row[2] !== 'true').map((row) => row[1])
+    image: image || undefined,
+    load: {
+      packagesInImage: packages.filter((row) => row[2] === 'true').map((row) => row[1]),
+      packagesMissing: packages.filter((row) => row[2] !== 'true').map((row) => row[1])
+    }
   }
+}
+
+/**
+ * Whether two paths name the same file (the same device and inode; Node's bigint stat, since
+ * Windows file indexes exceed 2^53). False when either cannot be read.
+ */
+export async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all(
+    [a, b].map((p) => fs.stat(p, { bigint: true }).catch(() => undefined))
+  )
+  if (!x || !y) return false
+  // a file system without inode numbers reports 0: fall back to the resolved paths
+  if (x.ino === 0n || y.ino === 0n) return (await fs.realpath(a)) === (await fs.realpath(b))
+  return x.dev === y.dev && x.ino === y.ino
+}
+
+/**
+ * Checks that Julia started with `expected`. Julia records the image it loads as an absolute path
+ * with symlinks resolved (`jl_options.image_file`, passed through `absrealpath` by its C start-up
+ * code; seen on Julia 1.5.3 and 1.10.8), so it names the image differently from us whenever a
+ * symlink is on the way: macOS's temporary folders (/var → /private/var), an output or cache
+ * folder under a symlink. Hence compared as files, not as path strings.
+ */
+export async function assertStartedWith(
+  reported: string | undefined,
+  expected: string
+): Promise<void> {
+  if (reported !== undefined && (await sameFile(reported, expected))) return
+  throw new Error(`Julia started with image ${reported ?? '(none)'} instead of ${expected}`)
 }
 
 export interface Residual {
@@ -93,7 +122,9 @@ export async function checkImageLoads(
       'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it'
     )
   }
-  return parseLoadCheck(await fs.readFile(checkFile, 'utf8'), image)
+  const parsed = parseLoadCheck(await fs.readFile(checkFile, 'utf8'))
+  await assertStartedWith(parsed.image, image)
+  return parsed.load
 }
 
 /**
