@@ -33527,6 +33527,26 @@ async function collectKeyFiles(sources) {
  * CPU a `native` image is compiled for.
  */
 const keySchema = 2;
+/** The characters a key may hold: it names a folder (local cache, entry folders) and a GitHub cache entry. */
+const keyCharacters = /^[A-Za-z0-9._-]+$/;
+/**
+ * Pure: how a key spells a free-form part: unsafe characters become '_', cut at `max`
+ * characters (so that a key stays far below GitHub's 512).
+ */
+function keySpelling(text, max) {
+    return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, max);
+}
+/**
+ * Pure: the Julia version as a key spells it. `string(VERSION)` follows Base's `VersionNumber`
+ * grammar (base/version.jl): letters, digits, '-', '.', and '+' before build metadata, which
+ * Julia built from source often carries (`1.10.8+RAI`). '+' becomes '_', which that grammar
+ * never produces, so distinct versions keep distinct spellings; anything else outside the safe
+ * characters becomes '_' too, and a spelling is cut at 100 characters. The key's digest covers
+ * the exact version string, so two versions never share a key whatever their spelling.
+ */
+function keyVersionSpelling(version) {
+    return keySpelling(version, 100) || '_';
+}
 /** Pure: `prefix-julia-sysimage[-kind]-os-arch-julia-version-digest` over the lines `write` adds. */
 function digestKey(kind, base, write) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -33537,11 +33557,18 @@ function digestKey(kind, base, write) {
     line('cpu-target', base.cpuTarget);
     if (base.cpu !== undefined)
         line('cpu', base.cpu);
+    // `cache-key-prefix` is spelled by the same rule (at most 200 characters); one that had to be
+    // respelled goes into the digest exactly, so `a b` and `a_b` stay apart. Safe prefixes are not
+    // in it, which keeps the keys they always had.
+    const trimmed = base.prefix.trim();
+    const spelled = keySpelling(trimmed, 200);
+    if (spelled !== trimmed)
+        line('prefix', trimmed);
     write(line);
     const digest = hash.digest('hex').slice(0, 40);
-    const prefix = base.prefix.trim() ? `${base.prefix.trim()}-` : '';
+    const prefix = spelled ? `${spelled}-` : '';
     const name = kind ? `julia-sysimage-${kind}` : 'julia-sysimage';
-    return `${prefix}${name}-${base.os}-${base.arch}-julia-${base.julia.version}-${digest}`;
+    return `${prefix}${name}-${base.os}-${base.arch}-julia-${keyVersionSpelling(base.julia.version)}-${digest}`;
 }
 function imageCacheKey(inputs) {
     return digestKey('', inputs, (line) => {
@@ -33642,19 +33669,27 @@ function run(command, args, options = {}) {
             stderr = append(stderr, chunk);
             options.onOutput?.(chunk, 'stderr');
         });
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
+        // Stopping asks first: SIGTERM lets Julia print where each thread was (its SIGTERM handler
+        // does) and exit by itself; SIGKILL follows for a process that ignores or outlives the
+        // request. (On Windows both end the process at once.)
+        const timers = [];
+        let exited = false;
+        if (options.timeoutMs !== undefined) {
+            timers.push(setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        child.on('error', (error) => {
-            if (timer)
-                clearTimeout(timer);
-            reject(error);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
+                child.kill('SIGTERM');
+                timers.push(setTimeout(() => {
+                    if (!exited)
+                        child.kill('SIGKILL');
+                }, options.killGraceMs ?? defaultKillGraceMs));
+            }, options.timeoutMs));
+        }
+        let settled = false;
+        const settle = (code, signal) => {
+            if (settled)
+                return;
+            settled = true;
+            for (const timer of timers)
                 clearTimeout(timer);
             resolve({
                 code,
@@ -33665,9 +33700,31 @@ function run(command, args, options = {}) {
                 elapsedMs: Date.now() - startedAt,
                 startedAt
             });
+        };
+        child.on('error', (error) => {
+            for (const timer of timers)
+                clearTimeout(timer);
+            reject(error);
         });
+        child.on('exit', (code, signal) => {
+            exited = true;
+            if (!timedOut)
+                return;
+            // A stopped process's children (a server the workload started, say) can keep the output
+            // pipes open long after it died; 'close' would wait for them. Take what has arrived.
+            timers.push(setTimeout(() => {
+                child.stdout?.destroy();
+                child.stderr?.destroy();
+                settle(code, signal);
+            }, pipeDrainMs));
+        });
+        child.on('close', settle);
     });
 }
+/** Default time a process asked to stop gets before SIGKILL: Julia's SIGTERM handler prints a backtrace of every thread and runs its exit hooks first. */
+const defaultKillGraceMs = 30_000;
+/** How long output may still arrive after a stopped process exited. */
+const pipeDrainMs = 2_000;
 /** The last `count` non-empty lines of some output, for error messages. */
 function lastLines(text, count) {
     const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
@@ -33725,12 +33782,211 @@ function juliaErrorSummary(stderr) {
     return [...summary.filter((l) => l.trim()), ...where.slice(0, 1)].join('\n');
 }
 
+;// CONCATENATED MODULE: ./lib/util/memory.js
+
+
+/** Resident and peak memory of a process in bytes, from /proc (Linux); undefined elsewhere. */
+async function processMemory(pid) {
+    try {
+        const status = await external_node_fs_namespaceObject.promises.readFile(`/proc/${pid}/status`, 'utf8');
+        const field = (name) => {
+            const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+            return match ? Number(match[1]) * 1024 : 0;
+        };
+        return { rss: field('VmRSS'), peak: field('VmHWM') };
+    }
+    catch {
+        return undefined;
+    }
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+/**
+ * Samples a child's memory every `sampleMs` and reports a heartbeat every `heartbeatMs`, so a
+ * long silent build shows it is alive and how close it runs to the machine's memory.
+ */
+class MemoryWatch {
+    report;
+    sampleMs;
+    heartbeatMs;
+    peak = 0;
+    pid;
+    started = Date.now();
+    sampler;
+    heartbeat;
+    constructor(report, sampleMs = 1000, heartbeatMs = 30_000) {
+        this.report = report;
+        this.sampleMs = sampleMs;
+        this.heartbeatMs = heartbeatMs;
+    }
+    attach(pid) {
+        this.pid = pid;
+        this.sampler = setInterval(() => void this.sample(), this.sampleMs);
+        this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+    }
+    async sample() {
+        if (this.pid === undefined)
+            return undefined;
+        const memory = await processMemory(this.pid);
+        if (!memory)
+            return undefined;
+        this.peak = Math.max(this.peak, memory.peak, memory.rss);
+        return memory.rss;
+    }
+    async beat() {
+        const rss = await this.sample();
+        const seconds = Math.round((Date.now() - this.started) / 1000);
+        const used = rss === undefined ? '' : `, process ${formatBytes(rss)}`;
+        this.report(`still building: ${seconds} s${used}, machine free ${formatBytes(external_node_os_namespaceObject.freemem())}`);
+    }
+    stop() {
+        clearInterval(this.sampler);
+        clearInterval(this.heartbeat);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/util/files.js
+
+/** The path's stat, or undefined when it does not exist (or cannot be read). */
+function statOrUndefined(file) {
+    return external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
+}
+async function pathExists(file) {
+    return (await statOrUndefined(file)) !== undefined;
+}
+async function isFile(file) {
+    return (await statOrUndefined(file))?.isFile() ?? false;
+}
+async function isDirectory(file) {
+    return (await statOrUndefined(file))?.isDirectory() ?? false;
+}
+
+;// CONCATENATED MODULE: ./lib/request.js
+
+
+
+
+
+
+/** A write probe: a read-only folder should fail now, not after a build of many minutes. */
+async function assertWritable(dir) {
+    const probe = tempPathBeside(external_node_path_namespaceObject.join(dir, 'write-check'));
+    try {
+        await external_node_fs_namespaceObject.promises.writeFile(probe, '');
+    }
+    catch (error) {
+        const code = error.code;
+        throw new UserError('output', `cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : code})`, 'Choose an output path in a writable folder');
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(probe, { force: true });
+    }
+}
+/**
+ * Checks there is room for the image: about the size of Julia's own image (a workload image
+ * is a little smaller than the base or larger by its packages), with a margin.
+ */
+async function assertSpaceFor(output, baseImage) {
+    const [stat, base] = await Promise.all([external_node_fs_namespaceObject.promises.statfs(external_node_path_namespaceObject.dirname(output)), external_node_fs_namespaceObject.promises.stat(baseImage)]);
+    const free = stat.bavail * stat.bsize;
+    const needed = Math.ceil(base.size * 1.5);
+    if (free < needed) {
+        throw new UserError('output', `only ${formatBytes(free)} free in ${external_node_path_namespaceObject.dirname(output)}, and the image needs about ${formatBytes(needed)}`, 'Free some space or choose an output folder on a larger disk');
+    }
+}
+/** Checks that every named input file exists before any slow work starts. */
+async function checkInputFiles(request) {
+    for (const workload of request.workloads) {
+        if (!(await isFile(workload))) {
+            throw new UserError('workload', `file ${workload} does not exist`, 'Pass the path of a Julia script to run');
+        }
+    }
+    for (const file of request.statementFiles) {
+        if (!(await isFile(file))) {
+            throw new UserError('precompile-statements', `file ${file} does not exist`, 'Pass files of precompile(...) lines, e.g. written by julia --trace-compile');
+        }
+    }
+    if (request.output) {
+        const dir = external_node_path_namespaceObject.dirname(request.output);
+        if (request.output.endsWith(external_node_path_namespaceObject.sep) || (await isDirectory(request.output))) {
+            throw new UserError('output', `${request.output} is a folder`, 'Pass a file path for the image, e.g. out/sysimage.so');
+        }
+        await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true }).catch((error) => {
+            throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder');
+        });
+        await assertWritable(dir);
+    }
+}
+/** Pure: the `mode` input. */
+function parseMode(value) {
+    const mode = value.trim() || 'auto';
+    if (mode === 'auto' || mode === 'full' || mode === 'chained')
+        return mode;
+    throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained');
+}
+/** Pure: the `image-threads` input; empty means Julia's own default. */
+function parseImageThreads(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const threads = Number(text);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+        throw new UserError('image-threads', `${JSON.stringify(value)} is not a thread count`, 'Use a whole number from 1 up, or leave it empty for Julia’s default');
+    }
+    return threads;
+}
+/** Pure: a list input (`packages`): names separated by commas, spaces or newlines. */
+function parseNameList(value) {
+    const names = value.split(/[\s,]+/).filter((name) => name !== '');
+    return names.length > 0 ? names : undefined;
+}
+/**
+ * The image build's time limit when none is given. Julia ≥ 1.9 writes the image only after every
+ * task has ended (`jl_task_wait_empty` in src/precompile.c, JuliaLang/julia#46571), so a package
+ * that leaves a task or timer running makes the build wait forever, and a hosted runner would
+ * only cancel the job at its 6-hour limit, without a word about why. Object builds measured here
+ * take 2–6 minutes for small projects on 2 cores; large dependency trees, `portable` (several
+ * CPU targets) or one emission thread take many times that. 120 minutes leaves room for 20× the
+ * measured builds and still ends hours before that limit, with an error that says what to do.
+ */
+const defaultBuildTimeoutMinutes = 120;
+/**
+ * Pure: a timeout input in minutes (`workload-timeout`, `build-timeout`); fractions allowed.
+ * Empty means no limit for the workload and the default for the build.
+ */
+function parseTimeoutMinutes(value, input = 'workload-timeout') {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const minutes = Number(text);
+    if (!Number.isFinite(minutes) || minutes <= 0) {
+        const empty = input === 'build-timeout'
+            ? `for the default, ${defaultBuildTimeoutMinutes} minutes`
+            : 'for no limit';
+        throw new UserError(input, `${JSON.stringify(value)} is not a number of minutes`, `Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty ${empty}`);
+    }
+    return minutes;
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/stage.js
+
 /** The workload time limit of the request, in milliseconds. */
 function workloadTimeoutMs(request) {
     return request.workloadTimeoutMinutes === undefined
         ? undefined
         : request.workloadTimeoutMinutes * 60_000;
+}
+/** The `--output-o` processes' time limit: `build-timeout`, else the default, in milliseconds. */
+function buildTimeoutMs(request) {
+    return (request.buildTimeoutMinutes ?? defaultBuildTimeoutMinutes) * 60_000;
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/version.js
@@ -33746,11 +34002,15 @@ function parseJuliaVersion(text) {
     };
 }
 /**
- * True when `v` is at least `major.minor`. Prereleases count as the release they lead to
- * (a 1.12.0-rc1 has 1.12's command-line flags).
+ * True when `v` is at least `major.minor[.patch]`. Prereleases count as the release they lead to
+ * (a 1.12.0-rc1 has 1.12's command-line flags; a 1.10.5-rc1 has 1.10.5's backports).
  */
-function atLeast(v, major, minor) {
-    return v.major > major || (v.major === major && v.minor >= minor);
+function atLeast(v, major, minor, patch = 0) {
+    if (v.major !== major)
+        return v.major > major;
+    if (v.minor !== minor)
+        return v.minor > minor;
+    return v.patch >= patch;
 }
 
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
@@ -33790,11 +34050,18 @@ function baseFlags() {
 function buildSideFlags(version) {
     return atLeast(version, 1, 9) ? ['--pkgimages=no'] : [];
 }
+/**
+ * `--pkgimages=no` only when precompiling: those are the caches the image build loads. Instantiate
+ * alone (a cache hit, or the step before keying) compiles nothing and needs no caches, and from
+ * Julia 1.11 Pkg is no longer in the default image (JuliaLang/julia#51189): under
+ * `--pkgimages=no` Julia rejects the package-image caches it ships for Pkg and its dependencies,
+ * so `using Pkg` would precompile them for minutes on every fresh runner.
+ */
 function setupProjectCommand(version, projectDir, steps = ['instantiate', 'precompile']) {
     return {
         args: [
             ...baseFlags(),
-            ...buildSideFlags(version),
+            ...(steps.includes('precompile') ? buildSideFlags(version) : []),
             `--project=${projectDir}`,
             juliaScript('project'),
             ...steps
@@ -34162,22 +34429,6 @@ function chooseManifest(version, projectFile, view) {
             return file;
     }
     return undefined;
-}
-
-;// CONCATENATED MODULE: ./lib/util/files.js
-
-/** The path's stat, or undefined when it does not exist (or cannot be read). */
-function statOrUndefined(file) {
-    return external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
-}
-async function pathExists(file) {
-    return (await statOrUndefined(file)) !== undefined;
-}
-async function isFile(file) {
-    return (await statOrUndefined(file))?.isFile() ?? false;
-}
-async function isDirectory(file) {
-    return (await statOrUndefined(file))?.isDirectory() ?? false;
 }
 
 ;// CONCATENATED MODULE: ./lib/util/project-file.js
@@ -34718,18 +34969,43 @@ async function traceWorkloads({ prepared, work }) {
 
 
 
-/** Pure: the image check's result file. */
-function parseLoadCheck(text, expectedImage) {
+/** Pure: the image check's result file: the image Julia says it started with, and the packages. */
+function parseLoadCheck(text) {
     const rows = parseKeyValueRows(text);
     const image = rows.find((row) => row[0] === 'image')?.[1];
-    if (!image || external_node_path_namespaceObject.resolve(image) !== external_node_path_namespaceObject.resolve(expectedImage)) {
-        throw new Error(`Julia started with image ${image ?? '(none)'} instead of ${expectedImage}`);
-    }
     const packages = rows.filter((row) => row[0] === 'package');
     return {
-        packagesInImage: packages.filter((row) => row[2] === 'true').map((row) => row[1]),
-        packagesMissing: packages.filter((row) => row[2] !== 'true').map((row) => row[1])
+        image: image || undefined,
+        load: {
+            packagesInImage: packages.filter((row) => row[2] === 'true').map((row) => row[1]),
+            packagesMissing: packages.filter((row) => row[2] !== 'true').map((row) => row[1])
+        }
     };
+}
+/**
+ * Whether two paths name the same file (the same device and inode; Node's bigint stat, since
+ * Windows file indexes exceed 2^53). False when either cannot be read.
+ */
+async function sameFile(a, b) {
+    const [x, y] = await Promise.all([a, b].map((p) => external_node_fs_namespaceObject.promises.stat(p, { bigint: true }).catch(() => undefined)));
+    if (!x || !y)
+        return false;
+    // a file system without inode numbers reports 0: fall back to the resolved paths
+    if (x.ino === 0n || y.ino === 0n)
+        return (await external_node_fs_namespaceObject.promises.realpath(a)) === (await external_node_fs_namespaceObject.promises.realpath(b));
+    return x.dev === y.dev && x.ino === y.ino;
+}
+/**
+ * Checks that Julia started with `expected`. Julia records the image it loads as an absolute path
+ * with symlinks resolved (`jl_options.image_file`, passed through `absrealpath` by its C start-up
+ * code; seen on Julia 1.5.3 and 1.10.8), so it names the image differently from us whenever a
+ * symlink is on the way: macOS's temporary folders (/var → /private/var), an output or cache
+ * folder under a symlink. Hence compared as files, not as path strings.
+ */
+async function assertStartedWith(reported, expected) {
+    if (reported !== undefined && (await sameFile(reported, expected)))
+        return;
+    throw new Error(`Julia started with image ${reported ?? '(none)'} instead of ${expected}`);
 }
 /** Pure: what the workload still compiled at run time with the image. */
 function residualOf(traceText) {
@@ -34747,7 +35023,9 @@ async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, 
     if (check.code !== 0) {
         throw new UserError('image', `the image does not load ${juliaExitDetail(check, julia)}`, 'Rebuild with --keep-work and report the log; an image must be used with the Julia that built it');
     }
-    return parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'), image);
+    const parsed = parseLoadCheck(await external_node_fs_namespaceObject.promises.readFile(checkFile, 'utf8'));
+    await assertStartedWith(parsed.image, image);
+    return parsed.load;
 }
 /**
  * `checkImageLoads` for an image outside a build (a cache entry, a base): the packages file and
@@ -35022,6 +35300,7 @@ async function acquireLock(file, timeoutMs, onWait) {
 
 
 
+
 /**
  * Restoring and saving cache entries (finished images and base archives alike).
  *
@@ -35044,8 +35323,8 @@ function generationKey(key, n) {
 /** How long a run waits for another run on the same machine to finish with an entry folder. */
 const lockTimeoutMs = 20 * 60_000;
 function entryFolder(store, key) {
-    // keys are ours (letters, digits, '.', '-', '_'), but never let one name a path elsewhere
-    if (!/^[A-Za-z0-9._-]+$/.test(key))
+    // keys.ts spells every key in these characters; never let one name a path elsewhere
+    if (!keyCharacters.test(key) || key === '.' || key === '..')
         throw new Error(`not a cache key: ${key}`);
     return external_node_path_namespaceObject.join(store.entriesDir, key);
 }
@@ -35162,77 +35441,6 @@ function userCacheDir(env, home) {
  */
 function entriesDir(env, home = external_node_os_namespaceObject.homedir()) {
     return external_node_path_namespaceObject.join(userCacheDir(env, home), 'entries');
-}
-
-;// CONCATENATED MODULE: ./lib/util/memory.js
-
-
-/** Resident and peak memory of a process in bytes, from /proc (Linux); undefined elsewhere. */
-async function processMemory(pid) {
-    try {
-        const status = await external_node_fs_namespaceObject.promises.readFile(`/proc/${pid}/status`, 'utf8');
-        const field = (name) => {
-            const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
-            return match ? Number(match[1]) * 1024 : 0;
-        };
-        return { rss: field('VmRSS'), peak: field('VmHWM') };
-    }
-    catch {
-        return undefined;
-    }
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-/**
- * Samples a child's memory every `sampleMs` and reports a heartbeat every `heartbeatMs`, so a
- * long silent build shows it is alive and how close it runs to the machine's memory.
- */
-class MemoryWatch {
-    report;
-    sampleMs;
-    heartbeatMs;
-    peak = 0;
-    pid;
-    started = Date.now();
-    sampler;
-    heartbeat;
-    constructor(report, sampleMs = 1000, heartbeatMs = 30_000) {
-        this.report = report;
-        this.sampleMs = sampleMs;
-        this.heartbeatMs = heartbeatMs;
-    }
-    attach(pid) {
-        this.pid = pid;
-        this.sampler = setInterval(() => void this.sample(), this.sampleMs);
-        this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    }
-    async sample() {
-        if (this.pid === undefined)
-            return undefined;
-        const memory = await processMemory(this.pid);
-        if (!memory)
-            return undefined;
-        this.peak = Math.max(this.peak, memory.peak, memory.rss);
-        return memory.rss;
-    }
-    async beat() {
-        const rss = await this.sample();
-        const seconds = Math.round((Date.now() - this.started) / 1000);
-        const used = rss === undefined ? '' : `, process ${formatBytes(rss)}`;
-        this.report(`still building: ${seconds} s${used}, machine free ${formatBytes(external_node_os_namespaceObject.freemem())}`);
-    }
-    stop() {
-        clearInterval(this.sampler);
-        clearInterval(this.heartbeat);
-    }
 }
 
 // EXTERNAL MODULE: external "assert"
@@ -35821,13 +36029,19 @@ function mingwArgs(julia, objects, output) {
         '--enable-auto-image-base',
         '--allow-multiple-definition'
     ];
-    if (atLeast(julia.version, 1, 12))
+    // Julia's `ld()` passes these since 1.10.5 (the backport of JuliaLang/julia#54572, which marks
+    // Julia's globals dllimport): without them lld resolves such references by auto-import and
+    // runtime pseudo-relocations, which an image linked without the MinGW startup code never runs.
+    if (atLeast(julia.version, 1, 10, 5))
         args.push('--disable-auto-import', '--disable-runtime-pseudo-reloc');
+    // `-lssp` (stack protector) up to 1.12; 1.13's base/linking.jl links it only for debug builds
+    // (release builds have no stack protector), and julia-sysimage links against release builds.
+    const ssp = atLeast(julia.version, 1, 13) ? [] : ['-lssp'];
     return [
         ...args,
         ...elfArgs(julia, objects, output),
         '-lopenlibm',
-        '-lssp',
+        ...ssp,
         '-lgcc_s',
         '-lgcc',
         '-lmsvcrt'
@@ -36010,6 +36224,7 @@ async function linkDone(ctx, linked) {
 
 
 
+
 /** Pure: the build script's report file. */
 function parseReplayReport(text) {
     const values = parseKeyValue(text);
@@ -36061,28 +36276,54 @@ function objectBuildError(signal, code, stderr, peakMemory, julia, stdout = '') 
         : `julia --output-o failed (${signal ?? `exit code ${code}`}):\n${lastLines(stderr, 15) || 'no output'}`, 'Check that every package loads with `using` in this project; rerun with --keep-work to inspect the work folder');
 }
 /**
- * Runs an `--output-o` process with a memory heartbeat; on failure removes the partial object
- * and explains (out of memory, or Julia's own error).
+ * Pure: the error for an image build stopped by `build-timeout`. Julia ≥ 1.9 writes the image
+ * only once every task has ended (`jl_task_wait_empty` in src/precompile.c, JuliaLang/julia#46571):
+ * a package that starts a Timer, a background Task or a server when it loads keeps the build
+ * waiting forever, which is the likely cause; else the build needed more time.
  */
-async function runOutputProcess(julia, command, objectFile, env, heartbeat) {
+function buildTimeoutError(timeoutMs, julia) {
+    const minutes = timeoutMs / 60_000;
+    const waits = atLeast(julia.version, 1, 9);
+    return new UserError('build-timeout', `the image build (julia --output-o) did not finish within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, (waits
+        ? 'Most likely a package left a task or timer running when it loaded (a Timer, a background Task or a server started in __init__): Julia writes the image only after every task has ended, so the build waits forever. ' +
+            'Have the package skip that while `ccall(:jl_generating_output, Cint, ()) == 1`, or leave it out of packages. '
+        : '') +
+        'If the build just needs more time (many packages, cpu-target portable, few image-threads), raise build-timeout');
+}
+/**
+ * Runs an `--output-o` process with a memory heartbeat, stopped after `timeoutMs` (the
+ * `build-timeout` input); on failure removes the partial object and explains (out of time, out
+ * of memory, or Julia's own error).
+ */
+async function runOutputProcess(julia, command, objectFile, env, heartbeat, timeoutMs) {
     const watch = new MemoryWatch(heartbeat);
     const result = await runJulia(julia, command, env, {
-        onSpawn: (pid) => watch.attach(pid)
+        onSpawn: (pid) => watch.attach(pid),
+        timeoutMs
     }).finally(() => watch.stop());
+    if (result.timedOut) {
+        // stopped with SIGTERM (Julia then writes nothing) or SIGKILL (maybe midway): either way no
+        // object to keep
+        await external_node_fs_namespaceObject.promises.rm(objectFile, { force: true });
+        throw buildTimeoutError(timeoutMs ?? 0, julia);
+    }
     if (result.code !== 0) {
         await external_node_fs_namespaceObject.promises.rm(objectFile, { force: true });
         throw objectBuildError(result.signal, result.code, result.stderr, watch.peak, julia, result.stdout);
     }
     return { objectSize: (await external_node_fs_namespaceObject.promises.stat(objectFile)).size, peakMemory: watch.peak };
 }
-async function buildObject(julia, spec, env, heartbeat) {
+async function buildObject(julia, spec, env, heartbeat, 
+/** The `build-timeout`, in milliseconds. */
+timeoutMs) {
     const command = objectBuildCommand(julia.version, spec);
-    const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat);
+    const built = await runOutputProcess(julia, command, spec.objectFile, env, heartbeat, timeoutMs);
     const report = parseReplayReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8'));
     return { report, ...built };
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/object/index.js
+
 
 
 
@@ -36106,7 +36347,7 @@ const objectStage = {
             variantsFile: work('variants.jl'),
             workloadModulesFile: request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
             reportFile: work('replay.txt')
-        }, request.env, (line) => log.info(line));
+        }, request.env, (line) => log.info(line), buildTimeoutMs(request));
         logObject(result, log);
         return result;
     },
@@ -36196,7 +36437,7 @@ async function buildBase(spec, key, dir, log) {
         objectFile: archive,
         imageThreads: spec.imageThreads
     });
-    const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line));
+    const built = await runOutputProcess(julia, command, archive, spec.env, (line) => log.info(line), spec.timeoutMs);
     log.info(`base archive ${formatBytes(built.objectSize)}, peak memory ${formatBytes(built.peakMemory)}`);
     await linkImage(julia, await findLinker(julia), [archive], image, spec.env);
     await checkImageLoadsAlone(julia, image, spec.projectDir, [], spec.workDir, spec.env);
@@ -36259,6 +36500,7 @@ async function provideBaseArchive(spec, cache, log) {
 ;// CONCATENATED MODULE: ./lib/stages/base-archive/index.js
 
 
+
 /**
  * The base a chained image is linked onto: Julia's own image re-emitted as an object archive
  * for the chosen CPU target, restored from the cache or built once.
@@ -36273,7 +36515,8 @@ const baseArchiveStage = {
         imageThreads: prepared.imageThreads,
         projectDir: prepared.project.dir,
         workDir,
-        env: prepared.request.env
+        env: prepared.request.env,
+        timeoutMs: buildTimeoutMs(prepared.request)
     }, cache, log),
     facts: (base) => ({ base: base.reference })
 };
@@ -41390,97 +41633,6 @@ async function probeJulia(executable, env) {
     return cpuOverride ? { ...info, cpuName: cpuOverride } : info;
 }
 
-;// CONCATENATED MODULE: ./lib/request.js
-
-
-
-
-
-
-/** A write probe: a read-only folder should fail now, not after a build of many minutes. */
-async function assertWritable(dir) {
-    const probe = tempPathBeside(external_node_path_namespaceObject.join(dir, 'write-check'));
-    try {
-        await external_node_fs_namespaceObject.promises.writeFile(probe, '');
-    }
-    catch (error) {
-        const code = error.code;
-        throw new UserError('output', `cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : code})`, 'Choose an output path in a writable folder');
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(probe, { force: true });
-    }
-}
-/**
- * Checks there is room for the image: about the size of Julia's own image (a workload image
- * is a little smaller than the base or larger by its packages), with a margin.
- */
-async function assertSpaceFor(output, baseImage) {
-    const [stat, base] = await Promise.all([external_node_fs_namespaceObject.promises.statfs(external_node_path_namespaceObject.dirname(output)), external_node_fs_namespaceObject.promises.stat(baseImage)]);
-    const free = stat.bavail * stat.bsize;
-    const needed = Math.ceil(base.size * 1.5);
-    if (free < needed) {
-        throw new UserError('output', `only ${formatBytes(free)} free in ${external_node_path_namespaceObject.dirname(output)}, and the image needs about ${formatBytes(needed)}`, 'Free some space or choose an output folder on a larger disk');
-    }
-}
-/** Checks that every named input file exists before any slow work starts. */
-async function checkInputFiles(request) {
-    for (const workload of request.workloads) {
-        if (!(await isFile(workload))) {
-            throw new UserError('workload', `file ${workload} does not exist`, 'Pass the path of a Julia script to run');
-        }
-    }
-    for (const file of request.statementFiles) {
-        if (!(await isFile(file))) {
-            throw new UserError('precompile-statements', `file ${file} does not exist`, 'Pass files of precompile(...) lines, e.g. written by julia --trace-compile');
-        }
-    }
-    if (request.output) {
-        const dir = external_node_path_namespaceObject.dirname(request.output);
-        if (request.output.endsWith(external_node_path_namespaceObject.sep) || (await isDirectory(request.output))) {
-            throw new UserError('output', `${request.output} is a folder`, 'Pass a file path for the image, e.g. out/sysimage.so');
-        }
-        await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true }).catch((error) => {
-            throw new UserError('output', `cannot create folder ${dir} (${error.code})`, 'Choose an output path in a writable folder');
-        });
-        await assertWritable(dir);
-    }
-}
-/** Pure: the `mode` input. */
-function parseMode(value) {
-    const mode = value.trim() || 'auto';
-    if (mode === 'auto' || mode === 'full' || mode === 'chained')
-        return mode;
-    throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained');
-}
-/** Pure: the `image-threads` input; empty means Julia's own default. */
-function parseImageThreads(value) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    const threads = Number(text);
-    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
-        throw new UserError('image-threads', `${JSON.stringify(value)} is not a thread count`, 'Use a whole number from 1 up, or leave it empty for Julia’s default');
-    }
-    return threads;
-}
-/** Pure: a list input (`packages`): names separated by commas, spaces or newlines. */
-function parseNameList(value) {
-    const names = value.split(/[\s,]+/).filter((name) => name !== '');
-    return names.length > 0 ? names : undefined;
-}
-/** Pure: the `workload-timeout` input in minutes; empty means no limit. */
-function parseTimeoutMinutes(value) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    const minutes = Number(text);
-    if (!Number.isFinite(minutes) || minutes <= 0) {
-        throw new UserError('workload-timeout', `${JSON.stringify(value)} is not a number of minutes`, 'Use a positive number of minutes (e.g. 30 or 0.5), or leave it empty for no limit');
-    }
-    return minutes;
-}
-
 ;// CONCATENATED MODULE: ./lib/prepare.js
 
 
@@ -41868,6 +42020,7 @@ async function runBuild(request, cache, log) {
 
 
 
+
 /**
  * The cache for the CLI: one folder per key under `root`. An entry appears in one rename, so a
  * reader never sees half of one, and two runs saving the same key at once both succeed.
@@ -41880,8 +42033,8 @@ class LocalImageCache {
         this.description = `local cache ${root}`;
     }
     entry(key) {
-        // keys are ours (no separators), but never let one name a path outside the root
-        if (!/^[A-Za-z0-9._-]+$/.test(key))
+        // keys.ts spells every key in these characters; never let one name a path outside the root
+        if (!keyCharacters.test(key) || key === '.' || key === '..')
             throw new Error(`not a cache key: ${key}`);
         return external_node_path_namespaceObject.join(this.root, key);
     }
@@ -41982,7 +42135,8 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
-  --workload-timeout M  stop a workload run after M minutes             default: no limit
+  --workload-timeout M  stop a workload run after M minutes                default: no limit
+  --build-timeout M     stop the image build (--output-o) after M minutes  default: 120
   --no-measure          skip the runs without/with the image
   --keep-work           keep the work folder (traces, object file, reports)
   -h, --help            show this help`;
@@ -42032,6 +42186,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         'no-cache': { type: 'boolean' },
         'cache-key-prefix': { type: 'string' },
         'workload-timeout': { type: 'string' },
+        'build-timeout': { type: 'string' },
         'no-measure': { type: 'boolean' },
         'keep-work': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
@@ -42062,6 +42217,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         imageThreads: parseImageThreads(values['image-threads'] ?? ''),
         cacheKeyPrefix: values['cache-key-prefix'] ?? '',
         workloadTimeoutMinutes: parseTimeoutMinutes(values['workload-timeout'] ?? ''),
+        buildTimeoutMinutes: parseTimeoutMinutes(values['build-timeout'] ?? '', 'build-timeout'),
         measure: !values['no-measure'],
         keepWorkDir: values['keep-work'] ?? false,
         env
