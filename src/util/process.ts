@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 
 export interface RunOptions {
@@ -47,7 +47,6 @@ export function run(
   args: readonly string[],
   options: RunOptions = {}
 ): Promise<RunResult> {
-  const keep = options.keepChars ?? 1 << 20
   return new Promise((resolve, reject) => {
     let stdoutFd: number | undefined
     try {
@@ -57,7 +56,7 @@ export function run(
       return
     }
     const startedAt = Date.now()
-    let child
+    let child: ChildProcess
     try {
       child = spawn(command, args, {
         cwd: options.cwd,
@@ -71,46 +70,15 @@ export function run(
       if (stdoutFd !== undefined) closeSync(stdoutFd)
     }
     if (child.pid !== undefined) options.onSpawn?.(child.pid)
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    const append = (current: string, chunk: string) => {
-      const next = current + chunk
-      return next.length > keep ? next.slice(next.length - keep) : next
-    }
-    child.stdout?.setEncoding('utf8')
-    child.stderr?.setEncoding('utf8')
-    child.stdout?.on('data', (chunk: string) => {
-      stdout = append(stdout, chunk)
-      options.onOutput?.(chunk, 'stdout')
-    })
-    child.stderr?.on('data', (chunk: string) => {
-      stderr = append(stderr, chunk)
-      options.onOutput?.(chunk, 'stderr')
-    })
-    // Stopping asks first: SIGTERM lets Julia print where each thread was (its SIGTERM handler
-    // does) and exit by itself; SIGKILL follows for a process that ignores or outlives the
-    // request. (On Windows both end the process at once.)
-    const timers: NodeJS.Timeout[] = []
-    let exited = false
-    if (options.timeoutMs !== undefined) {
-      timers.push(
-        setTimeout(() => {
-          timedOut = true
-          child.kill('SIGTERM')
-          timers.push(
-            setTimeout(() => {
-              if (!exited) child.kill('SIGKILL')
-            }, options.killGraceMs ?? defaultKillGraceMs)
-          )
-        }, options.timeoutMs)
-      )
-    }
+    const output = collectOutput(child, options)
+    const stopper = stopOnTimeout(child, options)
     let settled = false
     const settle = (code: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return
       settled = true
-      for (const timer of timers) clearTimeout(timer)
+      stopper.clear()
+      const { stdout, stderr } = output
+      const timedOut = stopper.timedOut
       resolve({
         code,
         signal,
@@ -122,24 +90,72 @@ export function run(
       })
     }
     child.on('error', (error) => {
-      for (const timer of timers) clearTimeout(timer)
+      stopper.clear()
       reject(error)
     })
     child.on('exit', (code, signal) => {
-      exited = true
-      if (!timedOut) return
+      stopper.exited = true
+      if (!stopper.timedOut) return
       // A stopped process's children (a server the workload started, say) can keep the output
       // pipes open long after it died; 'close' would wait for them. Take what has arrived.
-      timers.push(
-        setTimeout(() => {
-          child.stdout?.destroy()
-          child.stderr?.destroy()
-          settle(code, signal)
-        }, pipeDrainMs)
-      )
+      stopper.later(() => {
+        child.stdout?.destroy()
+        child.stderr?.destroy()
+        settle(code, signal)
+      }, pipeDrainMs)
     })
     child.on('close', settle)
   })
+}
+
+/** The tail of each output stream as it arrives, passed on to `onOutput` too. */
+function collectOutput(
+  child: ChildProcess,
+  options: RunOptions
+): { stdout: string; stderr: string } {
+  const keep = options.keepChars ?? 1 << 20
+  const output = { stdout: '', stderr: '' }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream]?.setEncoding('utf8')
+    child[stream]?.on('data', (chunk: string) => {
+      const next = output[stream] + chunk
+      output[stream] = next.length > keep ? next.slice(next.length - keep) : next
+      options.onOutput?.(chunk, stream)
+    })
+  }
+  return output
+}
+
+interface Stopper {
+  timedOut: boolean
+  exited: boolean
+  later(fn: () => void, ms: number): void
+  clear(): void
+}
+
+/**
+ * Stopping asks first: SIGTERM lets Julia print where each thread was (its SIGTERM handler
+ * does) and exit by itself; SIGKILL follows for a process that ignores or outlives the request.
+ * (On Windows both end the process at once.)
+ */
+function stopOnTimeout(child: ChildProcess, options: RunOptions): Stopper {
+  const timers: NodeJS.Timeout[] = []
+  const stopper: Stopper = {
+    timedOut: false,
+    exited: false,
+    later: (fn, ms) => void timers.push(setTimeout(fn, ms)),
+    clear: () => timers.forEach((timer) => clearTimeout(timer))
+  }
+  if (options.timeoutMs !== undefined) {
+    stopper.later(() => {
+      stopper.timedOut = true
+      child.kill('SIGTERM')
+      stopper.later(() => {
+        if (!stopper.exited) child.kill('SIGKILL')
+      }, options.killGraceMs ?? defaultKillGraceMs)
+    }, options.timeoutMs)
+  }
+  return stopper
 }
 
 /** Default time a process asked to stop gets before SIGKILL: Julia's SIGTERM handler prints a backtrace of every thread and runs its exit hooks first. */
