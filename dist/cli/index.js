@@ -33623,7 +33623,6 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
  * cannot be started at all (ENOENT, EACCES).
  */
 function run(command, args, options = {}) {
-    const keep = options.keepChars ?? 1 << 20;
     return new Promise((resolve, reject) => {
         let stdoutFd;
         try {
@@ -33652,45 +33651,16 @@ function run(command, args, options = {}) {
         }
         if (child.pid !== undefined)
             options.onSpawn?.(child.pid);
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const append = (current, chunk) => {
-            const next = current + chunk;
-            return next.length > keep ? next.slice(next.length - keep) : next;
-        };
-        child.stdout?.setEncoding('utf8');
-        child.stderr?.setEncoding('utf8');
-        child.stdout?.on('data', (chunk) => {
-            stdout = append(stdout, chunk);
-            options.onOutput?.(chunk, 'stdout');
-        });
-        child.stderr?.on('data', (chunk) => {
-            stderr = append(stderr, chunk);
-            options.onOutput?.(chunk, 'stderr');
-        });
-        // Stopping asks first: SIGTERM lets Julia print where each thread was (its SIGTERM handler
-        // does) and exit by itself; SIGKILL follows for a process that ignores or outlives the
-        // request. (On Windows both end the process at once.)
-        const timers = [];
-        let exited = false;
-        if (options.timeoutMs !== undefined) {
-            timers.push(setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGTERM');
-                timers.push(setTimeout(() => {
-                    if (!exited)
-                        child.kill('SIGKILL');
-                }, options.killGraceMs ?? defaultKillGraceMs));
-            }, options.timeoutMs));
-        }
+        const output = collectOutput(child, options);
+        const stopper = stopOnTimeout(child, options);
         let settled = false;
         const settle = (code, signal) => {
             if (settled)
                 return;
             settled = true;
-            for (const timer of timers)
-                clearTimeout(timer);
+            stopper.clear();
+            const { stdout, stderr } = output;
+            const timedOut = stopper.timedOut;
             resolve({
                 code,
                 signal,
@@ -33702,24 +33672,62 @@ function run(command, args, options = {}) {
             });
         };
         child.on('error', (error) => {
-            for (const timer of timers)
-                clearTimeout(timer);
+            stopper.clear();
             reject(error);
         });
         child.on('exit', (code, signal) => {
-            exited = true;
-            if (!timedOut)
+            stopper.exited = true;
+            if (!stopper.timedOut)
                 return;
             // A stopped process's children (a server the workload started, say) can keep the output
             // pipes open long after it died; 'close' would wait for them. Take what has arrived.
-            timers.push(setTimeout(() => {
+            stopper.later(() => {
                 child.stdout?.destroy();
                 child.stderr?.destroy();
                 settle(code, signal);
-            }, pipeDrainMs));
+            }, pipeDrainMs);
         });
         child.on('close', settle);
     });
+}
+/** The tail of each output stream as it arrives, passed on to `onOutput` too. */
+function collectOutput(child, options) {
+    const keep = options.keepChars ?? 1 << 20;
+    const output = { stdout: '', stderr: '' };
+    for (const stream of ['stdout', 'stderr']) {
+        child[stream]?.setEncoding('utf8');
+        child[stream]?.on('data', (chunk) => {
+            const next = output[stream] + chunk;
+            output[stream] = next.length > keep ? next.slice(next.length - keep) : next;
+            options.onOutput?.(chunk, stream);
+        });
+    }
+    return output;
+}
+/**
+ * Stopping asks first: SIGTERM lets Julia print where each thread was (its SIGTERM handler
+ * does) and exit by itself; SIGKILL follows for a process that ignores or outlives the request.
+ * (On Windows both end the process at once.)
+ */
+function stopOnTimeout(child, options) {
+    const timers = [];
+    const stopper = {
+        timedOut: false,
+        exited: false,
+        later: (fn, ms) => void timers.push(setTimeout(fn, ms)),
+        clear: () => timers.forEach((timer) => clearTimeout(timer))
+    };
+    if (options.timeoutMs !== undefined) {
+        stopper.later(() => {
+            stopper.timedOut = true;
+            child.kill('SIGTERM');
+            stopper.later(() => {
+                if (!stopper.exited)
+                    child.kill('SIGKILL');
+            }, options.killGraceMs ?? defaultKillGraceMs);
+        }, options.timeoutMs);
+    }
+    return stopper;
 }
 /** Default time a process asked to stop gets before SIGKILL: Julia's SIGTERM handler prints a backtrace of every thread and runs its exit hooks first. */
 const defaultKillGraceMs = 30_000;
