@@ -9,6 +9,10 @@ export interface BenchOptions {
   projects: ProjectName[]
   cpuTarget: 'native' | 'portable'
   jsonFile: string
+  /** The Julia to build with (`build --julia`); undefined: the `julia` on PATH. */
+  julia?: string
+  /** Give every fresh depot a stub General registry (machines without the internet). */
+  offline: boolean
 }
 
 export const benchUsage = `Usage: npm run bench -- [options]
@@ -20,6 +24,9 @@ a fresh Julia depot and cache folder, then a warm run that must restore it from 
   --project P             hello | catalog | all                     default: all
   --cpu-target T          native | portable                         default: native
   --json FILE             raw figures, medians and machine facts    default: bench/results/<time>.json
+  --julia PATH            the Julia to build with                   default: julia on PATH
+  --offline               a stub General registry in each fresh depot (Julia ≥ 1.7 clones the
+                          real one otherwise); enough for the bundled projects' path packages
   -h, --help              show this help`
 
 /** Pure: the options from the command line; throws with a one-line message on a bad value. */
@@ -31,6 +38,8 @@ export function parseBenchArgs(argv: string[], repoRoot: string, now: Date): Ben
       project: { type: 'string', default: 'all' },
       'cpu-target': { type: 'string', default: 'native' },
       json: { type: 'string' },
+      julia: { type: 'string' },
+      offline: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     },
     strict: true,
@@ -54,5 +63,6 @@ export function parseBenchArgs(argv: string[], repoRoot: string, now: Date): Ben
   const jsonFile = path.resolve(
     values.json ?? path.join(repoRoot, 'bench', 'results', `${stamp}.json`)
   )
-  return { runs, projects, cpuTarget, jsonFile }
+  const julia = values.julia === undefined ? undefined : path.resolve(values.julia)
+  return { runs, projects, cpuTarget, jsonFile, julia, offline: values.offline }
 }

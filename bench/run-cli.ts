@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { BenchProject } from './projects.js'
-import { runEnv } from './environment.js'
+import { runEnv, type JuliaChoice } from './environment.js'
 import type { BenchMetadata, RunRecord } from './summary.js'
 
 export interface CliResult {
@@ -71,6 +71,9 @@ export interface RunSpec {
   cpuTarget: string
   /** An empty folder of this run's own: depot, caches, output. */
   root: string
+  choice: JuliaChoice
+  /** What `julia --version` printed (see runEnv). */
+  versionLine: string
 }
 
 /**
@@ -80,7 +83,7 @@ export interface RunSpec {
  */
 export async function benchRun(spec: RunSpec): Promise<RunRecord> {
   const { project, root } = spec
-  const env = runEnv(root)
+  const env = runEnv(root, process.env, spec.choice, spec.versionLine)
   const image = path.join(root, 'out', 'sysimage.so')
   await fs.mkdir(path.dirname(image), { recursive: true })
   const args = [
@@ -94,7 +97,8 @@ export async function benchRun(spec: RunSpec): Promise<RunRecord> {
     '--cpu-target',
     spec.cpuTarget,
     '--cache-dir',
-    path.join(root, 'image-cache')
+    path.join(root, 'image-cache'),
+    ...(spec.choice.julia ? ['--julia', spec.choice.julia] : [])
   ]
   const label = `[${project.name} ${spec.run}]`
   const record: RunRecord = {

@@ -37,7 +37,8 @@ async function noteCliDigest(): Promise<void> {
 
 async function runProject(
   options: BenchOptions,
-  name: BenchOptions['projects'][number]
+  name: BenchOptions['projects'][number],
+  versionLine: string
 ): Promise<RunRecord[]> {
   const project = benchProjects(repoRoot)[name]
   const records: RunRecord[] = []
@@ -45,7 +46,15 @@ async function runProject(
     say(`▸ ${name}: run ${run} of ${options.runs}`)
     const root = await fs.mkdtemp(path.join(os.tmpdir(), `jsi-bench-${name}-`))
     await noteCliDigest()
-    const record = await benchRun({ cliEntry, project, run, cpuTarget: options.cpuTarget, root })
+    const record = await benchRun({
+      cliEntry,
+      project,
+      run,
+      cpuTarget: options.cpuTarget,
+      root,
+      choice: options,
+      versionLine
+    })
     records.push(record)
     const failures = failuresOf(record)
     if (failures.length === 0) {
@@ -81,7 +90,7 @@ async function main(): Promise<number> {
     throw new Error(`${cliEntry} is missing: run npm run package first`)
   })
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-bench-facts-'))
-  const machine = machineFacts(repoRoot, cliEntry, scratch)
+  const machine = machineFacts(repoRoot, cliEntry, scratch, options)
   await fs.rm(scratch, { recursive: true, force: true })
   say(
     `bench: ${options.projects.join(', ')} × ${options.runs} run(s), cpu-target ${options.cpuTarget}; ` +
@@ -90,7 +99,7 @@ async function main(): Promise<number> {
 
   const projects = []
   for (const name of options.projects) {
-    const runs = await runProject(options, name)
+    const runs = await runProject(options, name, machine.julia)
     const summary = summarize(name, runs)
     projects.push({ ...benchProjects(repoRoot)[name], runs, summary })
   }
