@@ -18,7 +18,11 @@ import {
   residualOf
 } from '../../src/stages/verify/verify.js'
 import { setupActivity } from '../../src/stages/project/setup.js'
-import { parseWorkloadTiming, workloadModules } from '../../src/stages/trace/workload.js'
+import {
+  parseWorkloadTiming,
+  workloadFix,
+  workloadModules
+} from '../../src/stages/trace/workload.js'
 
 describe('parseWorkloadTiming', () => {
   it('measures load from the spawn and work from the end of loading', () => {
@@ -272,5 +276,22 @@ describe('objectBuildError on a crash', () => {
     const error = objectBuildError('SIGSEGV', null, 'loading\n', 0, julia, 'replayed 12\n')
     assert.match(error.message, /killed by SIGSEGV, segmentation fault/)
     assert.match(error.message, /stdout:\n {2}replayed 12/)
+  })
+})
+
+describe('workloadFix', () => {
+  const missing =
+    'ERROR: LoadError: ArgumentError: Package Plots not found in current path.\n- Run `import Pkg; Pkg.add("Plots")` to install the Plots package.\n'
+  it('a package the trace cannot find: the trace sees only the project and the stdlibs, add it', () => {
+    const fix = workloadFix(missing, '/p', '/p/w.jl', 'trace')
+    assert.match(fix, /only from the project and the standard library/)
+    assert.match(fix, /add Plots to the project/)
+  })
+  it('any other failure, or the same in a measurement run: make the plain run work', () => {
+    assert.match(
+      workloadFix('ERROR: LoadError: boom', '/p', '/p/w.jl', 'trace'),
+      /^Fix the workload so that `julia --project=\/p \/p\/w\.jl` runs to the end$/
+    )
+    assert.match(workloadFix(missing, '/p', '/p/w.jl', 'measure'), /^Fix the workload/)
   })
 })

@@ -34853,7 +34853,7 @@ async function runWorkloads(julia, spec, purpose, env, label) {
             timeoutMs: spec.timeoutMs,
             stdoutFile: spec.stdoutFile
         });
-        checkWorkloadExit(result, julia, spec, workload, label);
+        checkWorkloadExit(result, julia, spec, workload, label, purpose);
         const resultText = await readResult(run.resultFile, workload, label);
         const timing = parseWorkloadTiming(resultText, result.startedAt);
         total.loadMs += timing.loadMs;
@@ -34869,15 +34869,32 @@ async function runWorkloads(julia, spec, purpose, env, label) {
     }
     return total;
 }
-function checkWorkloadExit(result, julia, spec, workload, label) {
+function checkWorkloadExit(result, julia, spec, workload, label, purpose) {
     const name = external_node_path_namespaceObject.basename(workload);
     if (result.timedOut) {
         const minutes = (spec.timeoutMs ?? 0) / 60_000;
         throw new UserError('workload-timeout', `${name} did not finish ${label} within ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped`, 'A workload should exercise your code and end (not start a server or wait for input); if it needs longer, raise workload-timeout');
     }
     if (result.code !== 0) {
-        throw new UserError('workload', `${name} failed ${label} ${juliaExitDetail(result, julia)}`, `Fix the workload so that \`julia --project=${spec.projectDir} ${workload}\` runs to the end`);
+        throw new UserError('workload', `${name} failed ${label} ${juliaExitDetail(result, julia)}`, workloadFix(result.stderr, spec.projectDir, workload, purpose));
     }
+}
+/**
+ * Pure: how to fix a workload that failed. A package the trace cannot find is most often one of
+ * the user's global environment (`@v#.#`), which the trace leaves out of its load path on
+ * purpose (see `isolatedLoadPath`): the plain run works for the user, so the fix must say why
+ * the trace differs. Julia's message is `Package X not found in current path` on 1.5 through
+ * 1.13 (base/loading.jl `require`).
+ */
+function workloadFix(stderr, projectDir, workload, purpose) {
+    const missing = /Package (\S+?) not found in current path/.exec(stderr)?.[1];
+    if (purpose === 'trace' && missing) {
+        return (`The trace loads packages only from the project and the standard library ` +
+            `(JULIA_LOAD_PATH=@${external_node_path_namespaceObject.delimiter}@stdlib), so that nothing outside the project, whose ` +
+            `manifest is in the cache key, enters the image: add ${missing} to the project ` +
+            `(\`julia --project=${projectDir} -e 'using Pkg; Pkg.add("${missing}")'\`)`);
+    }
+    return `Fix the workload so that \`julia --project=${projectDir} ${workload}\` runs to the end`;
 }
 /**
  * The driver's result, written by its `atexit` hook. A run that ended with exit code 0 but left

@@ -58,7 +58,7 @@ export async function runWorkloads(
       timeoutMs: spec.timeoutMs,
       stdoutFile: spec.stdoutFile
     })
-    checkWorkloadExit(result, julia, spec, workload, label)
+    checkWorkloadExit(result, julia, spec, workload, label, purpose)
     const resultText = await readResult(run.resultFile, workload, label)
     const timing = parseWorkloadTiming(resultText, result.startedAt)
     total.loadMs += timing.loadMs
@@ -79,7 +79,8 @@ function checkWorkloadExit(
   julia: JuliaInfo,
   spec: WorkloadRun,
   workload: string,
-  label: string
+  label: string,
+  purpose: 'trace' | 'measure'
 ): void {
   const name = path.basename(workload)
   if (result.timedOut) {
@@ -94,9 +95,34 @@ function checkWorkloadExit(
     throw new UserError(
       'workload',
       `${name} failed ${label} ${juliaExitDetail(result, julia)}`,
-      `Fix the workload so that \`julia --project=${spec.projectDir} ${workload}\` runs to the end`
+      workloadFix(result.stderr, spec.projectDir, workload, purpose)
     )
   }
+}
+
+/**
+ * Pure: how to fix a workload that failed. A package the trace cannot find is most often one of
+ * the user's global environment (`@v#.#`), which the trace leaves out of its load path on
+ * purpose (see `isolatedLoadPath`): the plain run works for the user, so the fix must say why
+ * the trace differs. Julia's message is `Package X not found in current path` on 1.5 through
+ * 1.13 (base/loading.jl `require`).
+ */
+export function workloadFix(
+  stderr: string,
+  projectDir: string,
+  workload: string,
+  purpose: 'trace' | 'measure'
+): string {
+  const missing = /Package (\S+?) not found in current path/.exec(stderr)?.[1]
+  if (purpose === 'trace' && missing) {
+    return (
+      `The trace loads packages only from the project and the standard library ` +
+      `(JULIA_LOAD_PATH=@${path.delimiter}@stdlib), so that nothing outside the project, whose ` +
+      `manifest is in the cache key, enters the image: add ${missing} to the project ` +
+      `(\`julia --project=${projectDir} -e 'using Pkg; Pkg.add("${missing}")'\`)`
+    )
+  }
+  return `Fix the workload so that \`julia --project=${projectDir} ${workload}\` runs to the end`
 }
 
 /**
