@@ -46,3 +46,7 @@ facts = [
 for (key, value) in facts
     println(key, '\t', value)
 end
+# the depots of this environment, in order (a layered build's checks put a depot before them)
+for depot in DEPOT_PATH
+    println("depot\t", depot)
+end

@@ -124,3 +124,36 @@ export function baseArchiveKey(inputs: BaseKeyInputs): string {
     line('script', inputs.scriptSha256)
   })
 }
+
+/** The layers of a layered build, each a cache entry of its own. */
+export type LayerKind = 'deps' | 'own' | 'workload'
+
+/** What a layer's key covers besides the Julia build, platform and target. */
+export type LayerKeyInputs = Pick<
+  KeyInputs,
+  'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu'
+> & {
+  /** Facts as tab-joined fields: resolved packages, the layer below's identity. */
+  facts: string[][]
+  files: KeyFile[]
+}
+
+/**
+ * Pure: the key of one layer of a layered build.
+ * - `deps` (the dependency image): the resolved `(uuid, name, version, tree hash)` of every package
+ *   in it, the preferences and manifest that select them, the tool's scripts and code. Not the
+ *   statements: an edit of the workload or of own code must never rebuild this image (what it
+ *   misses goes into the workload layer), so its statements are those of the trace it was built
+ *   from, until dependencies change or a re-base rebuilds it.
+ * - `own` (own package images): the dependency image's sha256 (a package image is valid only on
+ *   the exact image it was built on), the own packages' sources, project and manifest.
+ * - `workload` (the workload package): the `own` key, the workloads and statement files.
+ */
+export function layerCacheKey(kind: LayerKind, inputs: LayerKeyInputs): string {
+  return digestKey(kind, inputs, (line) => {
+    line('layer', kind)
+    for (const fact of inputs.facts) line('fact', ...fact)
+    const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort()
+    for (const file of files) line('file', file)
+  })
+}

@@ -39,7 +39,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const juliaDir = path.dirname(result.julia.executable)
     core.addPath(juliaDir)
     core.info(`added ${juliaDir} to PATH for later steps (julia ${result.julia.versionString})`)
-    const launcher = await writeLauncher(result.image, result.julia)
+    const launcher = await writeLauncher(
+      result.image,
+      result.julia,
+      undefined,
+      result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`
+    )
     core.setOutput('launcher', launcher)
 
     const note = skippedStatementsNote(result.metadata)

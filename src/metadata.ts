@@ -1,5 +1,7 @@
+import path from 'node:path'
 import type { BaseReference } from './stages/base-archive/index.js'
-import type { BuildMode } from './stages/chained/index.js'
+import type { BuildMode } from './mode.js'
+import type { LayersMetadata } from './stages/layers/index.js'
 import type { StatementCounts } from './stages/trace/index.js'
 import type { ReplayReport } from './stages/object/index.js'
 import { measurementOf, type Verification } from './stages/verify/index.js'
@@ -18,6 +20,8 @@ export interface ImageMetadata {
   mode: BuildMode
   /** Chained images: the base they were built on (its cache key and the sha256 of its image). */
   base?: BaseReference
+  /** Layered images: the layers beside the image and how this run got each. */
+  layers?: LayersMetadata
   /** Flags the image must be used with (`julia <juliaArgs...>`). */
   juliaArgs: string[]
   project: {
@@ -82,6 +86,7 @@ export interface MetadataParts {
   timings: Record<string, number>
   juliaProcessMs: number
   verification: Verification
+  layers?: LayersMetadata
   now: Date
 }
 
@@ -101,7 +106,14 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     ...(parts.cpu ? { cpu: parts.cpu } : {}),
     mode: parts.mode,
     ...(parts.base ? { base: parts.base } : {}),
-    juliaArgs: [`--sysimage=${parts.imagePath}`],
+    ...(parts.layers ? { layers: parts.layers } : {}),
+    // a layered image's package-image layers load through the hook in the folder beside it
+    juliaArgs: [
+      `--sysimage=${parts.imagePath}`,
+      ...(parts.layers
+        ? ['-L', path.join(path.dirname(parts.imagePath), parts.layers.folder, 'hook.jl')]
+        : [])
+    ],
     project: {
       packages: parts.packages,
       packagesInImage: v.load.packagesInImage,

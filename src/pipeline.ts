@@ -7,13 +7,19 @@ import { juliaProcessMs } from './julia/process.js'
 import type { Logger } from './log.js'
 import { buildMetadata, type ImageMetadata, type MetadataParts } from './metadata.js'
 import { baseArchiveStage, type BaseArchive } from './stages/base-archive/index.js'
-import { chainedLinkStage, type BuildMode } from './stages/chained/index.js'
+import { chainedLinkStage } from './stages/chained/index.js'
 import { linkStage, type LinkOutcome } from './stages/link/index.js'
 import { objectStage, type ObjectResult } from './stages/object/index.js'
 import { packagesFileText, projectStage } from './stages/project/index.js'
 import type { PreparedBuild, Stage, StageContext } from './stages/stage.js'
 import { traceStage, type FilteredStatements } from './stages/trace/index.js'
 import { verifyStage, type Verification } from './stages/verify/index.js'
+import {
+  buildLayers,
+  layerFolderFor,
+  layersMetadata,
+  type LayersMetadata
+} from './stages/layers/index.js'
 import type { ImageCache } from './store/types.js'
 import type { StageTimer } from './timing.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
@@ -80,7 +86,7 @@ function need<K extends keyof Outputs>(outputs: Partial<Outputs>, name: K): Outp
 const none = () => ({})
 
 /** Each build mode as a plan: its stages in the order they run. */
-export const plans: Record<BuildMode, readonly Step[]> = {
+export const plans: Record<'full' | 'chained', readonly Step[]> = {
   full: [
     step('project', projectStage, none),
     step('trace', traceStage, none),
@@ -142,6 +148,7 @@ export async function buildImage(
   const outputs: Partial<Outputs> = {}
   try {
     await fs.writeFile(work('packages.txt'), packagesFileText(project.packages))
+    if (prepared.mode === 'layered') return await buildLayeredImage(ctx, timer)
     const facts = await runPlan(plans[prepared.mode], ctx, timer, outputs)
     return await placeImage(ctx, facts, timer)
   } finally {
@@ -153,11 +160,44 @@ export async function buildImage(
   }
 }
 
+/**
+ * A layered build: its layer folder is built where it stays (beside the output): Julia 1.10
+ * records the absolute path of the workload package's source in its package image, so a folder
+ * built elsewhere and moved would make that image stale. An earlier folder is set aside first and
+ * put back if the build fails, so a failure leaves the output as it was.
+ */
+async function buildLayeredImage(ctx: StageContext, timer: StageTimer): Promise<BuildResult> {
+  const folder = layerFolderFor(ctx.prepared.output)
+  const aside = `${folder.root}.previous-${process.pid}`
+  const hadFolder = await fs.rename(folder.root, aside).then(
+    () => true,
+    () => false
+  )
+  try {
+    const layered = await buildLayers(ctx, timer, folder, hadFolder ? aside : undefined)
+    const facts: StageFacts = {
+      statementCounts: layered.dependencies.facts.statementCounts,
+      replay: layered.dependencies.facts.replay,
+      objectSize: layered.dependencies.facts.objectSize,
+      peakMemory: layered.dependencies.facts.peakMemory,
+      verification: layered.verification
+    }
+    const result = await placeImage(ctx, facts, timer, layersMetadata(layered))
+    if (hadFolder) await fs.rm(aside, { recursive: true, force: true })
+    return result
+  } catch (error) {
+    await fs.rm(folder.root, { recursive: true, force: true })
+    if (hadFolder) await fs.rename(aside, folder.root).catch(() => undefined)
+    throw error
+  }
+}
+
 /** The verified image and its metadata moved into place. */
 async function placeImage(
   { prepared, partialImage }: StageContext,
   facts: StageFacts,
-  timer: StageTimer
+  timer: StageTimer,
+  layers?: LayersMetadata
 ): Promise<BuildResult> {
   const { request, project, julia, output } = prepared
   const stat = await fs.stat(partialImage)
@@ -190,6 +230,7 @@ async function placeImage(
     timings: timer.timings,
     juliaProcessMs: juliaProcessMs(),
     verification: facts.verification,
+    layers,
     now: new Date()
   })
   const metadataFile = metadataPathFor(output)

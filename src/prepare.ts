@@ -8,7 +8,9 @@ import { probeJulia } from './julia/probe.js'
 import { cpuKeyField } from './key-inputs.js'
 import type { Logger } from './log.js'
 import { assertSpaceFor, checkInputFiles, type BuildRequest } from './request.js'
-import { chooseMode, modeReason, probeChainSupport } from './stages/chained/index.js'
+import { chooseMode, modeReason } from './mode.js'
+import { probeChainSupport } from './stages/chained/index.js'
+import { hasOwnCode } from './stages/layers/split.js'
 import { findManifest, readProject, type PackageRef } from './stages/project/index.js'
 import type { PreparedBuild } from './stages/stage.js'
 import type { StageTimer } from './timing.js'
@@ -64,13 +66,17 @@ export async function prepareBuild(
     const julia = await probeJulia(selected.juliaPath, request.env)
     log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`)
     log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`)
-    const support = await probeChainSupport(julia, request.env)
-    const mode = chooseMode(request.mode, julia, support)
-    log.info(`mode: ${mode} (${modeReason(mode, request.mode, julia, support)})`)
+    // which manifest Julia reads depends on its version (versioned names, workspaces)
+    project = { ...project, manifestFile: await findManifest(project, julia.version) }
+    const facts = {
+      julia,
+      chain: await probeChainSupport(julia, request.env),
+      hasOwnCode: await hasOwnCode(project)
+    }
+    const mode = chooseMode(request.mode, facts)
+    log.info(`mode: ${mode} (${modeReason(mode, request.mode, facts)})`)
     return { julia, mode }
   })
-  // which manifest Julia reads depends on its version (versioned names, workspaces)
-  project = { ...project, manifestFile: await findManifest(project, julia.version) }
   const output = path.resolve(request.output ?? `sysimage.${julia.dlext}`)
   await assertSpaceFor(output, julia.baseImage)
   const threads = chooseImageThreads(

@@ -43,6 +43,7 @@ export function summaryTables(facts: RunFacts): Table[] {
       ]
     })
   }
+  if (m.layers) tables.push(layersTable(m))
   tables.push({
     caption: facts.cacheHit ? 'This run (restored from the cache)' : 'Build time per stage',
     rows: [
@@ -82,6 +83,39 @@ export function summaryTables(facts: RunFacts): Table[] {
     ]
   })
   return tables
+}
+
+/** Pure: a layered image's layers as this run got them. */
+export function layersTable(m: ImageMetadata): Table {
+  const l = m.layers!
+  const firstWork = m.measurement ? seconds(m.measurement.with.workMs) : 'not measured'
+  return {
+    caption: `Layers (first work with all three: ${firstWork})`,
+    rows: [
+      ['layer', 'this run', 'time', 'size', 'holds'],
+      [
+        'dependency image',
+        l.dependencies.status,
+        seconds(l.dependencies.ms),
+        formatBytes(l.dependencies.size),
+        `${l.dependencies.packages.join(', ') || 'Base and stdlibs'}; ${l.dependencies.statementsUsed} statements`
+      ],
+      [
+        'own package images',
+        l.own.status,
+        seconds(l.own.ms),
+        formatBytes(l.own.size),
+        l.own.packages.map((p) => `${p.name} (${p.status})`).join(', ') || '(none)'
+      ],
+      [
+        'workload package',
+        l.workload.status,
+        seconds(l.workload.ms),
+        formatBytes(l.workload.size),
+        `${l.workload.used ?? l.workload.statements} of ${l.workload.statements} statements`
+      ]
+    ]
+  }
 }
 
 /** Pure: the residual, per stdout kind when measured so (`3 (stdout a pipe 0, a file 3)`). */

@@ -30,8 +30,8 @@ export interface BuildRequest {
   output?: string
   /** `native`, `portable` or a Julia target string. */
   cpuTarget: string
-  /** `auto` (chained when the Julia can, else full), `full` or `chained`. */
-  mode: 'auto' | 'full' | 'chained'
+  /** `auto` (chained when the Julia can, layered for own code on Julia ≥ 1.9, else full), `full`, `chained` or `layered`. */
+  mode: 'auto' | 'full' | 'chained' | 'layered'
   /** Packages to load, by name; default every direct dependency of the project. */
   packages?: string[]
   /** JULIA_IMAGE_THREADS for the object build (Julia ≥ 1.10); default Julia's own choice. */
@@ -132,8 +132,12 @@ export async function checkInputFiles(request: BuildRequest): Promise<void> {
 /** Pure: the `mode` input. */
 export function parseMode(value: string): BuildRequest['mode'] {
   const mode = value.trim() || 'auto'
-  if (mode === 'auto' || mode === 'full' || mode === 'chained') return mode
-  throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained')
+  if (mode === 'auto' || mode === 'full' || mode === 'chained' || mode === 'layered') return mode
+  throw new UserError(
+    'mode',
+    `${JSON.stringify(value)} is not a mode`,
+    'Use auto, full, chained or layered'
+  )
 }
 
 /** Pure: the `image-threads` input; empty means Julia's own default. */

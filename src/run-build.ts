@@ -167,6 +167,20 @@ export async function runBuild(
     log,
     timer
   )
+  if (prepared.mode === 'layered') {
+    // each layer is a cache entry of its own, restored or built inside the build
+    const built = await buildImage(prepared, log, timer, cache)
+    const layers = built.metadata.layers
+    const hit =
+      layers !== undefined &&
+      [layers.dependencies, layers.own, layers.workload].every((l) => l.status === 'restored')
+    return {
+      ...built,
+      cacheHit: hit,
+      cacheKey: layers?.workload.key ?? cacheKey,
+      timings: timer.timings
+    }
+  }
   const store = cache && { cache, entriesDir: entriesDir(request.env), what: 'image', log }
 
   let saveKey = cacheKey

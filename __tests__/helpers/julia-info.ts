@@ -38,7 +38,8 @@ export function juliaInfo(os: JuliaInfo['os'], version: string, arch = 'x86_64')
       v.minor >= 9 ? (os === 'windows' ? '..\\libexec\\julia' : '../libexec/julia') : '',
     macosVersions: os === 'macos' ? { product: '11.0', platform: '11.0' } : undefined,
     chainedEntryPoint: false,
-    cpuName: 'znver3'
+    cpuName: 'znver3',
+    depotPath: []
   }
 }
 

@@ -1,3 +1,4 @@
+import { atLeast, parseJuliaVersion } from '../../src/julia/version.js'
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -181,4 +182,18 @@ export function withModernLane(julias: TestJulia[]): TestJulia[] {
       env: (depot, base = process.env) => juliaTestEnv(depot, base)
     }
   ]
+}
+
+/** Whether a test Julia caches native code in package images (1.9 and later): it can layer. */
+export function canLayer(julia: Pick<TestJulia, 'version'>): boolean {
+  return julia.version !== undefined && atLeast(parseJuliaVersion(julia.version), 1, 9)
+}
+
+/**
+ * The mode of the suites that test the full image on every Julia. `auto` layers a project with
+ * path packages on Julia ≥ 1.9, so those Julias get `full` explicitly; the others keep `auto`,
+ * which must pick `full` by itself (the suites assert the mode).
+ */
+export function fullImageMode(julia: Pick<TestJulia, 'version'>): 'full' | 'auto' {
+  return canLayer(julia) ? 'full' : 'auto'
 }

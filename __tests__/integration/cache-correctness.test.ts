@@ -9,7 +9,7 @@ import { runCli, type CliRun } from '../helpers/cli.js'
 import { startTestServer, type TestServer } from '../helpers/http-server.js'
 import { writePackageProject, type PackageProject } from '../helpers/package-project.js'
 import { buildFigures } from '../helpers/build-figures.js'
-import { newDepot, testJulias, type TestJulia } from '../helpers/test-julia.js'
+import { fullImageMode, newDepot, testJulias, type TestJulia } from '../helpers/test-julia.js'
 
 /** Runs the workload the way a user does with the image, and returns its stdout. */
 function runWorkload(
@@ -69,6 +69,8 @@ for (const julia of testJulias())
             project.workload,
             '--output',
             path.join(root, output),
+            '--mode',
+            fullImageMode(julia),
             ...extraArgs
           ],
           { ...julia.env(depot), ...extraEnv },

@@ -9,7 +9,7 @@ import type { ImageMetadata } from '../../src/metadata.js'
 import { sha256File } from '../../src/util/hash.js'
 import { runBuild, type RunResult } from '../../src/run-build.js'
 import { buildFigures } from '../helpers/build-figures.js'
-import { fixturesDir, newDepot, testJulias } from '../helpers/test-julia.js'
+import { fixturesDir, fullImageMode, newDepot, testJulias } from '../helpers/test-julia.js'
 import { runAsUser } from '../helpers/user-run.js'
 
 const project = path.join(fixturesDir, 'shapes')
@@ -39,7 +39,7 @@ for (const julia of testJulias())
           statementFiles: [path.join(project, 'extra_statements.jl')],
           output: path.join(outDir, 'shapes.so'),
           cpuTarget: 'native',
-          mode: 'auto',
+          mode: fullImageMode(julia),
           cacheKeyPrefix: '',
           measure: true,
           keepWorkDir: false,
@@ -66,6 +66,8 @@ for (const julia of testJulias())
       const stat = await fs.stat(result.image)
       assert.equal(metadata.image.size, stat.size)
       assert.equal(metadata.image.sha256, await sha256File(result.image))
+      // a project with path packages: auto picks full on a Julia without package images (1.5)
+      assert.equal(metadata.mode, 'full')
     })
 
     it('the image loads and already holds the packages, including the indirect dependency', () => {

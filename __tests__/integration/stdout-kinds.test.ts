@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import type { ImageMetadata } from '../../src/metadata.js'
 import { runCli, type CliRun } from '../helpers/cli.js'
 import { buildFigures } from '../helpers/build-figures.js'
-import { fixturesDir, newDepot, testJulias } from '../helpers/test-julia.js'
+import { fixturesDir, fullImageMode, newDepot, testJulias } from '../helpers/test-julia.js'
 import { runAsUser, shellWord, type StdoutKind } from '../helpers/user-run.js'
 
 const project = path.join(fixturesDir, 'streams')
@@ -45,7 +45,9 @@ for (const julia of testJulias())
             '--workload',
             workload,
             '--output',
-            image
+            image,
+            '--mode',
+            fullImageMode(julia)
           ],
           julia.env(depot),
           dir

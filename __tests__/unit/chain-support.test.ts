@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import {
-  chainedFlagCheckArgs,
-  chainIncapability,
-  chooseMode
-} from '../../src/stages/chained/support.js'
+import { chainedFlagCheckArgs, chainIncapability } from '../../src/stages/chained/support.js'
+import { chooseMode as choose, modeReason } from '../../src/mode.js'
 import { UserError } from '../../src/errors.js'
 import { juliaInfo } from '../helpers/julia-info.js'
 
 const official = juliaInfo('linux', '1.12.1')
 const capable = { entryPoint: true, flag: true }
 const none = { entryPoint: false, flag: false }
+const old = juliaInfo('linux', '1.5.3')
+type Requested = Parameters<typeof choose>[0]
+const chooseMode = (
+  requested: Requested,
+  julia: typeof official,
+  chain: typeof none,
+  hasOwnCode = false
+) => choose(requested, { julia, chain, hasOwnCode })
 
 describe('chooseMode', () => {
   it('auto: full on official Julia, chained on a Julia that can chain', () => {
@@ -37,13 +42,41 @@ describe('chooseMode', () => {
           error.message,
           /Julia 1\.12\.1 does not export jl_precompiles_for_sysimage and does not accept --sysimage-native-code=chained/
         )
-        assert.match(error.message, /mode: auto .* or full, or point julia-path/)
+        assert.match(error.message, /Use mode: auto, full or layered, or point julia-path/)
         return true
       }
     )
   })
   it('chained on a capable Julia', () => {
     assert.equal(chooseMode('chained', official, capable), 'chained')
+  })
+})
+
+describe('chooseMode: layered', () => {
+  it('auto layers a project with own code on Julia ≥ 1.9, and says why', () => {
+    assert.equal(chooseMode('auto', official, none, true), 'layered')
+    assert.match(
+      modeReason('layered', 'auto', { julia: official, chain: none, hasOwnCode: true }),
+      /code of its own/
+    )
+  })
+  it('auto builds a full image without own code, and on Julia 1.5.3 whatever the project', () => {
+    assert.equal(chooseMode('auto', official, none, false), 'full')
+    assert.equal(chooseMode('auto', old, none, true), 'full')
+    assert.match(
+      modeReason('full', 'auto', { julia: old, chain: none, hasOwnCode: true }),
+      /Julia 1\.5\.3 has no native code in package images \(1\.9\+\)/
+    )
+  })
+  it('auto still chains on a Julia that can, own code or not', () => {
+    assert.equal(chooseMode('auto', official, capable, true), 'chained')
+  })
+  it('layered on Julia 1.5.3: one error naming the input and the fix', () => {
+    assert.throws(
+      () => chooseMode('layered', old, none, true),
+      /mode: layered images need Julia 1\.9 or later .* Julia 1\.5\.3\. Use mode: full/
+    )
+    assert.equal(chooseMode('layered', official, none, false), 'layered')
   })
 })
 

@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6430);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1800);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6430:
+/***/ 1800:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31956,7 +31956,14 @@ if [ -z "$julia" ]; then
   echo "$0: no Julia $want found (tried:\${candidates:- none}); this image loads only in Julia $want. Set JULIA to the path of a Julia $want executable" >&2
   exit 1
 fi
-exec "$julia" "--sysimage=$image" "$@"
+${spec.hook
+        ? `hook=$here/${shQuote(spec.hook)}
+if [ ! -f "$hook" ]; then
+  echo "$0: the layer folder's hook $hook is missing: keep the .layers folder beside the image" >&2
+  exit 1
+fi
+exec "$julia" "--sysimage=$image" -L "$hook" "$@"`
+        : 'exec "$julia" "--sysimage=$image" "$@"'}
 `;
 }
 /** Escapes a value for `set "name=value"` in a .cmd file: only % is special inside quotes. */
@@ -31989,7 +31996,9 @@ function cmdLauncher(spec) {
         '  echo %~nx0: "%julia%" is not Julia %want%, and this image loads only in Julia %want%. Set JULIA to the path of a Julia %want% julia.exe 1>&2',
         '  exit /b 1',
         ')',
-        '"%julia%" "--sysimage=%image%" %*',
+        spec.hook
+            ? `"%julia%" "--sysimage=%image%" -L "%~dp0${cmdSetValue(spec.hook.replace(/\//g, '\\'))}" %*`
+            : '"%julia%" "--sysimage=%image%" %*',
         'exit /b %errorlevel%',
         ''
     ].join('\r\n');
@@ -31998,12 +32007,13 @@ function cmdLauncher(spec) {
  * Writes the launcher for a finished image (through a temporary name, executable) and returns
  * its path. Used by the CLI and the action alike, after the image is in place.
  */
-async function writeLauncher(image, julia, windows = process.platform === 'win32') {
+async function writeLauncher(image, julia, windows = process.platform === 'win32', hook) {
     const target = launcherPathFor(image, windows);
     const full = {
         imageName: external_node_path_namespaceObject.basename(image),
         juliaVersion: julia.versionString,
-        juliaExecutable: julia.executable
+        juliaExecutable: julia.executable,
+        hook
     };
     const text = windows ? cmdLauncher(full) : shLauncher(full);
     const temp = tempPathBeside(target);
@@ -33590,6 +33600,27 @@ function baseArchiveKey(inputs) {
         line('script', inputs.scriptSha256);
     });
 }
+/**
+ * Pure: the key of one layer of a layered build.
+ * - `deps` (the dependency image): the resolved `(uuid, name, version, tree hash)` of every package
+ *   in it, the preferences and manifest that select them, the tool's scripts and code. Not the
+ *   statements: an edit of the workload or of own code must never rebuild this image (what it
+ *   misses goes into the workload layer), so its statements are those of the trace it was built
+ *   from, until dependencies change or a re-base rebuilds it.
+ * - `own` (own package images): the dependency image's sha256 (a package image is valid only on
+ *   the exact image it was built on), the own packages' sources, project and manifest.
+ * - `workload` (the workload package): the `own` key, the workloads and statement files.
+ */
+function layerCacheKey(kind, inputs) {
+    return digestKey(kind, inputs, (line) => {
+        line('layer', kind);
+        for (const fact of inputs.facts)
+            line('fact', ...fact);
+        const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort();
+        for (const file of files)
+            line('file', file);
+    });
+}
 
 ;// CONCATENATED MODULE: ./lib/julia/scripts.js
 
@@ -33607,9 +33638,18 @@ function juliaScript(name) {
 const imageShapingScripts = [
     'object',
     'object_steps',
+    'replay',
     'trace',
     'base_archive',
     'link'
+];
+/** The scripts that shape the package-image layers of a layered build (for their cache keys). */
+const layerShapingScripts = [
+    'layers',
+    'layer_hook',
+    'workload_package',
+    'replay',
+    'trace'
 ];
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -33936,9 +33976,9 @@ async function checkInputFiles(request) {
 /** Pure: the `mode` input. */
 function parseMode(value) {
     const mode = value.trim() || 'auto';
-    if (mode === 'auto' || mode === 'full' || mode === 'chained')
+    if (mode === 'auto' || mode === 'full' || mode === 'chained' || mode === 'layered')
         return mode;
-    throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full or chained');
+    throw new UserError('mode', `${JSON.stringify(value)} is not a mode`, 'Use auto, full, chained or layered');
 }
 /** Pure: the `image-threads` input; empty means Julia's own default. */
 function parseImageThreads(value) {
@@ -34101,7 +34141,7 @@ function isolatedLoadPath(delimiter = external_node_path_namespaceObject.delimit
  * (`julia/trace.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
  * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
  * the build-side flags and the isolated load path; measurement runs use what a user has, with
- * or without `-J`.
+ * or without `-J`. A layered image's hook goes first, as its launcher puts it.
  */
 function workloadCommand(version, spec, purpose) {
     const args = [...runFlags()];
@@ -34117,14 +34157,39 @@ function workloadCommand(version, spec, purpose) {
         args.push(`--trace-compile=${spec.traceFile}`);
     // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
     // `exec_options`, Julia 1.5 through 1.13)
+    if (spec.hook)
+        args.push('-L', spec.hook);
     args.push('-L', juliaScript('trace'), spec.workload);
     const env = {
         JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
         JULIA_SYSIMAGE_RESULT: spec.resultFile
     };
-    if (purpose === 'trace')
+    if (purpose !== 'measure')
         env.JULIA_LOAD_PATH = isolatedLoadPath();
     return { args, env };
+}
+/**
+ * Precompiles package images on a dependency image (`julia/layers.jl`), with the flags users run
+ * with: no `--pkgimages=no`, no `--color`, default `-O` and `--check-bounds`, since a package
+ * image is valid only for the flags it was built with (base/loading.jl `CacheFlags`). The load
+ * path is the project's and the stdlibs', as for the dependency image's build.
+ */
+function layersCommand(spec) {
+    return {
+        args: [
+            ...runFlags(),
+            `--sysimage=${spec.image}`,
+            `--project=${spec.projectDir}`,
+            juliaScript('layers'),
+            spec.layersDir,
+            spec.packagesFile,
+            spec.reportFile
+        ],
+        env: {
+            JULIA_LOAD_PATH: isolatedLoadPath(),
+            JULIA_SYSIMAGE_WORKLOAD_REPORT: spec.workloadReportFile
+        }
+    };
 }
 /**
  * The environment of every `--output-o` process: Julia threads pinned to 1 (known hangs
@@ -34846,7 +34911,8 @@ async function runWorkloads(julia, spec, purpose, env, label) {
             resultFile: own(spec.resultFile),
             workload,
             traceFile: spec.traceFile && own(spec.traceFile),
-            image: spec.image
+            image: spec.image,
+            hook: spec.hook
         };
         await external_node_fs_namespaceObject.promises.rm(run.resultFile, { force: true });
         const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
@@ -34946,11 +35012,11 @@ function workloadModules(resultText, known) {
  */
 const traceStage = {
     name: () => 'trace',
-    async run(ctx) {
+    async run(ctx, { hook }) {
         const { request, project } = ctx.prepared;
         const traces = [];
         if (request.workloads.length > 0)
-            traces.push(await traceWorkloads(ctx));
+            traces.push(await traceWorkloads(ctx, hook));
         for (const file of request.statementFiles)
             traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
         const filtered = filterStatements(traces);
@@ -34968,8 +35034,12 @@ const traceStage = {
     facts: (filtered) => ({ statementCounts: filtered.counts })
 };
 const lines = (statements) => statements.map((s) => `${s}\n`).join('');
-/** Runs the workloads with `--trace-compile`; returns the trace, records the modules they loaded. */
-async function traceWorkloads({ prepared, work }) {
+/**
+ * Runs the workloads with `--trace-compile`; returns the trace, records the modules they loaded.
+ * A layered build traces with its start-up hook loaded, so that what the hook compiles goes into
+ * the dependency image too.
+ */
+async function traceWorkloads({ prepared, work }, hook) {
     const { julia, request, project } = prepared;
     await runWorkloads(julia, {
         projectDir: project.dir,
@@ -34977,7 +35047,8 @@ async function traceWorkloads({ prepared, work }) {
         resultFile: work('trace-result.txt'),
         workloads: request.workloads,
         traceFile: work('trace.jl'),
-        timeoutMs: workloadTimeoutMs(request)
+        timeoutMs: workloadTimeoutMs(request),
+        hook
     }, 'trace', request.env, 'while recording statements');
     const modules = workloadModules(await external_node_fs_namespaceObject.promises.readFile(work('trace-result.txt'), 'utf8'), project.packages);
     await external_node_fs_namespaceObject.promises.writeFile(work('workload-modules.txt'), packagesFileText(modules));
@@ -35091,9 +35162,10 @@ async function verifyImage(julia, spec, env) {
             workloads: spec.workloads,
             traceFile,
             image,
+            hook: image ? spec.hook : undefined,
             timeoutMs: spec.timeoutMs,
             stdoutFile
-        }, 'measure', env, image ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
+        }, 'measure', image ? { ...env, ...spec.withImageEnv } : env, image ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
     };
     const without = await run('without');
     // Users run a workload with stdout a pipe (CI, `| tee`) or a file (`> log.txt`, cron): Julia
@@ -35181,6 +35253,7 @@ function logVerification(result, log) {
 
 ;// CONCATENATED MODULE: ./lib/metadata.js
 
+
 const metadata_round = (ms) => Math.round(ms);
 /** Pure: assembles the metadata from what the stages measured. */
 function buildMetadata(parts) {
@@ -35196,7 +35269,14 @@ function buildMetadata(parts) {
         ...(parts.cpu ? { cpu: parts.cpu } : {}),
         mode: parts.mode,
         ...(parts.base ? { base: parts.base } : {}),
-        juliaArgs: [`--sysimage=${parts.imagePath}`],
+        ...(parts.layers ? { layers: parts.layers } : {}),
+        // a layered image's package-image layers load through the hook in the folder beside it
+        juliaArgs: [
+            `--sysimage=${parts.imagePath}`,
+            ...(parts.layers
+                ? ['-L', external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(parts.imagePath), parts.layers.folder, 'hook.jl')]
+                : [])
+        ],
         project: {
             packages: parts.packages,
             packagesInImage: v.load.packagesInImage,
@@ -41391,7 +41471,6 @@ async function findObjcopy(julia, request, log) {
 
 ;// CONCATENATED MODULE: ./lib/stages/chained/support.js
 
-
 /** Pure: the flag test. `--version` after the flag: Julia parses options in order, so a Julia
  * that does not know the value fails before printing its version, and no image is loaded. */
 const chainedFlagCheckArgs = ['--sysimage-native-code=chained', '--version'];
@@ -41402,20 +41481,6 @@ function chainIncapability(julia, support) {
         support.flag ? undefined : 'does not accept --sysimage-native-code=chained'
     ].filter(Boolean);
     return missing.length === 0 ? undefined : `Julia ${julia.versionString} ${missing.join(' and ')}`;
-}
-/**
- * Pure: the mode a build runs in. `auto` chains whenever the Julia can; `chained` insists and
- * says which Julia can do it; `full` always re-emits the whole image.
- */
-function chooseMode(requested, julia, support) {
-    if (requested === 'full')
-        return 'full';
-    const incapable = chainIncapability(julia, support);
-    if (!incapable)
-        return 'chained';
-    if (requested === 'auto')
-        return 'full';
-    throw new UserError('mode', `chained images need a Julia built with the chained-sysimage patch (JuliaLang/julia PR #46045, e.g. the pv/fastsysimg branch); no official release has it, and ${incapable}`, 'Use mode: auto (chained when the Julia can, else full) or full, or point julia-path at a chain-capable Julia build');
 }
 /**
  * Asks the Julia whether it can chain. The flag is tried only when the entry point exists, so
@@ -41429,14 +41494,6 @@ async function probeChainSupport(julia, env) {
         timeoutMs: 60_000
     });
     return { entryPoint: true, flag: result.code === 0 };
-}
-/** For the log: why the build runs in `mode`. */
-function modeReason(mode, requested, julia, support) {
-    return mode === 'chained'
-        ? 'this Julia can chain images: only new code is compiled, onto a cached base archive'
-        : requested === 'full'
-            ? 'as requested'
-            : `${chainIncapability(julia, support)}, so the whole image is compiled`;
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/chained/index.js
@@ -41467,6 +41524,909 @@ const chainedLinkStage = {
         return linkDone(ctx, linked);
     }
 };
+
+;// CONCATENATED MODULE: ./lib/stages/layers/dependency-image.js
+
+
+
+
+
+
+
+const imageName = 'image';
+const factsName = 'facts.json';
+/**
+ * Restores the dependency image of `key` to the build's partial image path. The entry is trusted
+ * only when the image's sha256 is the one its facts record and the image loads its packages.
+ */
+async function restoreDependencyImage(ctx, key, packages) {
+    const { prepared, cache, log } = ctx;
+    if (!cache)
+        return { saveKey: key };
+    const { request, julia, project } = prepared;
+    const store = { cache, entriesDir: entriesDir(request.env), what: 'dependency image', log };
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-deps-'));
+    try {
+        const outcome = await restoreEntry(store, key, scratch, async (dir) => {
+            const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, factsName), 'utf8').catch(() => '{}'));
+            const image = external_node_path_namespaceObject.join(dir, imageName);
+            const sha256 = await sha256File(image).catch(() => undefined);
+            if (sha256 === undefined || sha256 !== facts.sha256)
+                return {
+                    rejection: `the image's sha256 ${sha256 ?? '(missing)'} is not the ${facts.sha256} it records`
+                };
+            const problem = await loadProblem(julia, image, project.dir, packages, request.tempDir ?? external_node_os_namespaceObject.tmpdir(), request.env);
+            if (problem)
+                return { rejection: problem };
+            await external_node_fs_namespaceObject.promises.copyFile(image, ctx.partialImage);
+            return { value: facts };
+        });
+        return { facts: outcome.value, saveKey: outcome.saveKey };
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+/** Saves the freshly built dependency image (at the partial image path) with its facts. */
+async function saveDependencyImage(ctx, key, facts) {
+    const { prepared, cache, log } = ctx;
+    if (!cache)
+        return;
+    const store = {
+        cache,
+        entriesDir: entriesDir(prepared.request.env),
+        what: 'dependency image',
+        log
+    };
+    const factsFile = ctx.work('deps-facts.json');
+    await external_node_fs_namespaceObject.promises.writeFile(factsFile, JSON.stringify(facts));
+    await saveEntry(store, key, [
+        { source: ctx.partialImage, name: imageName },
+        { source: factsFile, name: factsName }
+    ]);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/archive.js
+
+
+
+/**
+ * Layer cache entries are tarballs of parts of the layer folder: a package image is a folder of
+ * files, and a tarball keeps their modification times, which Julia 1.10 checks for the workload
+ * package's sources. `tar` is on every GitHub runner (GNU tar on Linux, bsdtar on macOS and
+ * Windows); both read and write the POSIX format used here.
+ */
+async function packFolders(root, relative, tarball) {
+    const present = [];
+    for (const rel of relative) {
+        if (await external_node_fs_namespaceObject.promises.stat(external_node_path_namespaceObject.join(root, rel)).catch(() => undefined))
+            present.push(rel);
+    }
+    const result = await run('tar', ['-cf', tarball, '-C', root, '--', ...present], {});
+    if (result.code !== 0)
+        throw new Error(`tar could not pack ${root}: ${result.stderr.trim()}`);
+}
+/** Unpacks a layer tarball into `root`, replacing what it holds. */
+async function unpackFolders(tarball, root) {
+    await external_node_fs_namespaceObject.promises.mkdir(root, { recursive: true });
+    const result = await run('tar', ['-xf', tarball, '-C', root], {});
+    if (result.code !== 0)
+        throw new Error(`tar could not unpack ${tarball}: ${result.stderr.trim()}`);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/entries.js
+
+
+
+
+
+
+/**
+ * A layer's cache entry: `layer.tar` (parts of the layer folder) and `facts.json` (what the
+ * layer's build measured, and what a restore needs, such as recorded source times).
+ */
+const tarName = 'layer.tar';
+const entries_factsName = 'facts.json';
+function entryStore(store, what) {
+    return (store.cache && {
+        cache: store.cache,
+        entriesDir: entriesDir(store.env),
+        what,
+        log: store.log
+    });
+}
+/**
+ * Restores the layer entry `key` into the layer folder `root`; returns its facts, or undefined on
+ * a miss (or a cache that failed: a warning). `saveKey` is where a rebuilt entry goes.
+ */
+async function restoreLayer(store, what, key, root) {
+    const entries = entryStore(store, what);
+    if (!entries)
+        return { saveKey: key };
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(store.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-layer-'));
+    try {
+        const outcome = await restoreEntry(entries, key, scratch, async (dir) => {
+            try {
+                const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, entries_factsName), 'utf8'));
+                await unpackFolders(external_node_path_namespaceObject.join(dir, tarName), root);
+                return { value: facts };
+            }
+            catch (error) {
+                return { rejection: `it cannot be unpacked (${error.message})` };
+            }
+        });
+        return { facts: outcome.value, saveKey: outcome.saveKey };
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+/** Saves parts of the layer folder and the layer's facts as the entry `key`. */
+async function saveLayer(store, what, key, root, folders, facts) {
+    const entries = entryStore(store, what);
+    if (!entries)
+        return;
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(store.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-layer-'));
+    try {
+        await packFolders(root, folders, external_node_path_namespaceObject.join(scratch, tarName));
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(scratch, entries_factsName), JSON.stringify(facts));
+        await saveEntry(entries, key, [
+            { source: external_node_path_namespaceObject.join(scratch, tarName), name: tarName },
+            { source: external_node_path_namespaceObject.join(scratch, entries_factsName), name: entries_factsName }
+        ]);
+    }
+    catch (error) {
+        store.log.warning(`saving the ${what} to the cache failed (the layer itself is fine): ${error.message}`);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/folder.js
+
+
+
+/** The generated workload package: one fixed identity, so a stale one is replaced, never duplicated. */
+const workloadPackage = {
+    name: 'JuliaSysimageWorkload',
+    uuid: '5d3c6a52-0f6e-4b8e-9c51-2f1a7e9b0c11'
+};
+/** Pure: the layer folder of an image, named after it so the two travel together. */
+function layerFolderFor(image) {
+    const { dir, name } = external_node_path_namespaceObject.parse(image);
+    return layerFolder(external_node_path_namespaceObject.join(dir, `${name}.layers`));
+}
+function layerFolder(root) {
+    const depot = external_node_path_namespaceObject.join(root, 'depot');
+    return {
+        root,
+        depot,
+        env: external_node_path_namespaceObject.join(root, 'env'),
+        hook: external_node_path_namespaceObject.join(root, 'hook.jl'),
+        config: external_node_path_namespaceObject.join(root, 'layers.txt'),
+        workloadSource: external_node_path_namespaceObject.join(depot, 'dev', workloadPackage.name)
+    };
+}
+/** Pure: the folders (relative to the layer folder) that hold the package images of `names`. */
+function compiledFolders(juliaMinor, names) {
+    return names.map((name) => external_node_path_namespaceObject.join('depot', 'compiled', `v${juliaMinor}`, name));
+}
+/** The workload package's files (relative to the layer folder), for its cache entry. */
+const workloadFiles = ['layers.txt', 'env', external_node_path_namespaceObject.join('depot', 'dev', workloadPackage.name)];
+/** Pure: the hook's configuration: "key<TAB>uuid<TAB>name" lines. */
+function hookConfigText(triggers, workload) {
+    const rows = triggers.map((p) => `trigger\t${p.uuid}\t${p.name}\n`);
+    if (workload)
+        rows.push(`workload\t${workloadPackage.uuid}\t${workloadPackage.name}\n`);
+    return rows.join('');
+}
+/** Copies the hook into the folder and writes its configuration. */
+async function writeHook(folder, triggers, workload) {
+    await external_node_fs_namespaceObject.promises.mkdir(folder.root, { recursive: true });
+    await external_node_fs_namespaceObject.promises.copyFile(juliaScript('layer_hook'), folder.hook);
+    await external_node_fs_namespaceObject.promises.writeFile(folder.config, hookConfigText(triggers, workload));
+}
+const tomlString = (text) => JSON.stringify(text); // TOML basic strings escape as JSON does
+/** Pure: a `[deps]` table of packages. */
+function depsTable(heading, deps) {
+    return `${heading}\n${deps.map((p) => `${tomlString(p.name)} = ${tomlString(p.uuid)}\n`).join('')}`;
+}
+/** Pure: the workload package's Project.toml. */
+function workloadProjectText(deps) {
+    return `name = "${workloadPackage.name}"\nuuid = "${workloadPackage.uuid}"\nversion = "0.0.0"\n\n${depsTable('[deps]', deps)}`;
+}
+/**
+ * Pure: the environment that makes the workload package loadable, stacked after the user's: its
+ * manifest maps the package's dependencies to uuids, which Julia then finds in the user's
+ * environment (base/loading.jl `explicit_manifest_deps_get`, `locate_package`).
+ */
+function workloadEnvironment(deps) {
+    const name = workloadPackage.name;
+    return {
+        project: `[deps]\n${name} = "${workloadPackage.uuid}"\n`,
+        manifest: `manifest_format = "2.0"\n\n[[deps.${name}]]\npath = "../depot/dev/${name}"\nuuid = "${workloadPackage.uuid}"\nversion = "0.0.0"\n\n` +
+            `    [deps.${name}.deps]\n` +
+            deps.map((p) => `    ${tomlString(p.name)} = ${tomlString(p.uuid)}\n`).join('')
+    };
+}
+/**
+ * Pure: `statements.jl` of the workload package: each statement hex-encoded (a traced statement
+ * is text from the user's code: encoded, none of it can become source code).
+ */
+function statementsSourceText(statements) {
+    const hex = statements.map((s) => `    "${Buffer.from(s, 'utf8').toString('hex')}",\n`);
+    return `# Written by julia-sysimage: the statements this package's precompilation replays.\nconst STATEMENTS_HEX = String[\n${hex.join('')}]\n`;
+}
+/** Writes the workload package and its environment into the folder. */
+async function writeWorkloadPackage(folder, deps, statements) {
+    const src = external_node_path_namespaceObject.join(folder.workloadSource, 'src');
+    await external_node_fs_namespaceObject.promises.rm(folder.workloadSource, { recursive: true, force: true });
+    await external_node_fs_namespaceObject.promises.mkdir(src, { recursive: true });
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(folder.workloadSource, 'Project.toml'), workloadProjectText(deps));
+    await external_node_fs_namespaceObject.promises.copyFile(juliaScript('workload_package'), external_node_path_namespaceObject.join(src, `${workloadPackage.name}.jl`));
+    await external_node_fs_namespaceObject.promises.copyFile(juliaScript('replay'), external_node_path_namespaceObject.join(src, 'replay.jl'));
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(src, 'statements.jl'), statementsSourceText(statements));
+    const env = workloadEnvironment(deps);
+    await external_node_fs_namespaceObject.promises.mkdir(folder.env, { recursive: true });
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(folder.env, 'Project.toml'), env.project);
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(folder.env, 'Manifest.toml'), env.manifest);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/layer-keys.js
+
+
+
+
+
+
+/** The key fields every layer shares. */
+async function base(prepared) {
+    return {
+        prefix: prepared.request.cacheKeyPrefix,
+        ...(await juliaKeyFields(prepared.julia)),
+        cpuTarget: prepared.cpuTarget,
+        cpu: prepared.cpu
+    };
+}
+async function scriptFiles(names) {
+    return Promise.all(names.map(async (name) => ({
+        role: 'script',
+        relativePath: `${name}.jl`,
+        sha256: await sha256File(juliaScript(name))
+    })));
+}
+const toolFile = async () => ({
+    role: 'tool',
+    relativePath: '',
+    sha256: await sha256File(runningCodeFile)
+});
+/**
+ * Compile-time preferences of the dependency image's packages: `LocalPreferences.toml` (and
+ * `JuliaLocalPreferences.toml`) beside the project, and the project file's `[preferences]`,
+ * which the project file's own digest covers (base/loading.jl `get_preferences`).
+ */
+async function preferenceFiles(projectDir) {
+    const files = [];
+    for (const name of ['LocalPreferences.toml', 'JuliaLocalPreferences.toml']) {
+        const file = external_node_path_namespaceObject.join(projectDir, name);
+        if (await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined))
+            files.push({ role: 'preferences', relativePath: name, sha256: await sha256File(file) });
+    }
+    return files;
+}
+/**
+ * K1, the dependency image's key: what its packages are (by their resolved content), not which
+ * statements it holds. See `layerCacheKey`.
+ */
+async function dependencyImageKey(prepared, split) {
+    const { project } = prepared;
+    return layerCacheKey('deps', {
+        ...(await base(prepared)),
+        facts: [
+            ['packages', ...split.deps.map((p) => `${p.uuid}:${p.name}`).sort()],
+            ...split.closure.map((e) => [
+                'resolved',
+                e.uuid,
+                e.name,
+                e.version ?? '',
+                e.treeHash ?? (e.path === undefined ? 'stdlib' : `path:${e.path}`)
+            ]),
+            ['manifest-name', project.manifestFile ? external_node_path_namespaceObject.basename(project.manifestFile) : '']
+        ],
+        files: [
+            ...(await preferenceFiles(project.dir)),
+            ...(await scriptFiles(imageShapingScripts)),
+            await toolFile()
+        ]
+    });
+}
+/** K2, the own package images' key: the dependency image they were built on and their sources. */
+async function ownLayerKey(prepared, dependencyImageSha256) {
+    const { project } = prepared;
+    const files = await collectKeyFiles({
+        projectFile: project.projectFile,
+        manifestFile: project.manifestFile,
+        ownPackage: project.ownPackage,
+        workloads: [],
+        statementFiles: [],
+        scripts: [],
+        toolCode: runningCodeFile
+    });
+    return layerCacheKey('own', {
+        ...(await base(prepared)),
+        facts: [['dependency-image', dependencyImageSha256]],
+        files: [
+            ...files,
+            ...(await preferenceFiles(project.dir)),
+            ...(await scriptFiles(layerShapingScripts))
+        ]
+    });
+}
+/** K3, the workload package's key: the own layer's key, the workloads and statement files. */
+async function workloadLayerKey(prepared, ownKey) {
+    const { request, project } = prepared;
+    const files = await collectKeyFiles({
+        projectFile: project.projectFile,
+        workloads: request.workloads,
+        statementFiles: request.statementFiles,
+        scripts: [],
+        toolCode: runningCodeFile
+    });
+    return layerCacheKey('workload', {
+        ...(await base(prepared)),
+        facts: [['own-layer', ownKey]],
+        files: [...files, ...(await scriptFiles(layerShapingScripts))]
+    });
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/mtimes.js
+
+
+
+/** The mtime of `file` as Julia reads it (`jl_stat_mtime`: tv_sec + tv_nsec * 1e-9). */
+async function juliaMtime(file) {
+    const stat = await external_node_fs_namespaceObject.promises.stat(file, { bigint: true });
+    const seconds = stat.mtimeNs / 1000000000n;
+    const nanos = stat.mtimeNs % 1000000000n;
+    return Number(seconds) + Number(nanos) * 1e-9;
+}
+/** Records every file under `roots` (folders or files, relative to `base`). */
+async function recordSourceTimes(base, files) {
+    const record = [];
+    for (const file of files) {
+        const full = external_node_path_namespaceObject.join(base, file);
+        record.push({
+            file: file.split(external_node_path_namespaceObject.sep).join('/'),
+            sha256: await sha256File(full),
+            mtime: await juliaMtime(full)
+        });
+    }
+    return record;
+}
+/** Puts recorded mtimes back on the unchanged files under `base`. */
+async function restoreSourceTimes(base, record) {
+    const result = { restored: [], changed: [] };
+    for (const entry of record) {
+        const full = external_node_path_namespaceObject.join(base, ...entry.file.split('/'));
+        const sha256 = await sha256File(full).catch(() => undefined);
+        if (sha256 !== entry.sha256) {
+            result.changed.push(entry.file);
+            continue;
+        }
+        const now = await juliaMtime(full);
+        const wanted = Math.floor(entry.mtime);
+        if (now === entry.mtime || now === wanted)
+            continue;
+        const stat = await external_node_fs_namespaceObject.promises.stat(full);
+        await external_node_fs_namespaceObject.promises.utimes(full, stat.atime, wanted);
+        result.restored.push(entry.file);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/precompile.js
+
+
+
+
+
+
+
+/** Pure: the report `julia/layers.jl` writes. */
+function parseLayersReport(text) {
+    const rows = parseKeyValueRows(text);
+    const images = rows
+        .filter((row) => row[0] === 'package')
+        .map((row) => ({
+        name: row[1],
+        status: row[2] === 'built' ? 'built' : 'precompiled',
+        seconds: Number(row[3]),
+        cacheFile: row[4] ?? ''
+    }));
+    return { images, failed: rows.find((row) => row[0] === 'failed')?.[1] };
+}
+function parseWorkloadReplay(text) {
+    const values = parseKeyValue(text);
+    const n = (key) => Number(values.get(key) ?? 0);
+    return {
+        statements: n('statements'),
+        used: n('used'),
+        unresolvable: n('unresolvable'),
+        failed: n('failed'),
+        unparsable: n('unparsable')
+    };
+}
+/**
+ * Loads `packages` on the dependency image, dependencies first: Julia checks each package image
+ * and precompiles those it finds stale into the layer's depot. A package that fails to
+ * precompile is one error that names it; Julia's own message is in its detail.
+ */
+async function precompileLayer(julia, spec, env, what) {
+    await external_node_fs_namespaceObject.promises.writeFile(spec.packagesFile, packagesFileText(spec.packages));
+    await external_node_fs_namespaceObject.promises.rm(spec.reportFile, { force: true });
+    const result = await runJulia(julia, layersCommand(spec), env);
+    const report = parseLayersReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8').catch(() => ''));
+    if (report.failed !== undefined) {
+        throw new UserError('project', `${report.failed} (${what}) failed to precompile on the dependency image ${juliaExitDetail(result, julia)}`, `Fix the error above in ${report.failed}; \`julia --project=${spec.projectDir} -e 'using ${report.failed}'\` shows it too`);
+    }
+    if (result.code !== 0) {
+        throw new UserError('project', `precompiling the ${what} on the dependency image failed ${juliaExitDetail(result, julia)}`, 'Rebuild with --keep-work and report the log');
+    }
+    return report.images;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/split.js
+
+
+/** Pure: the entries of a Manifest.toml, old layout (names at the top) or 1.7+ (`[deps]`). */
+function manifestEntries(manifest) {
+    const table = (typeof manifest.manifest_format === 'string' ? manifest.deps : manifest);
+    const raw = [];
+    for (const [name, entries] of Object.entries(table ?? {})) {
+        if (!Array.isArray(entries))
+            continue;
+        for (const entry of entries) {
+            if (entry && typeof entry.uuid === 'string')
+                raw.push({ name, entry: entry });
+        }
+    }
+    // a `deps` list names packages; a name stands for a uuid only when the manifest has it once
+    const byName = new Map();
+    for (const { name, entry } of raw) {
+        const uuid = entry.uuid.toLowerCase();
+        byName.set(name, byName.has(name) && byName.get(name) !== uuid ? undefined : uuid);
+    }
+    return raw.map(({ name, entry }) => {
+        const deps = entry.deps;
+        const resolved = Array.isArray(deps)
+            ? deps.map((d) => byName.get(String(d))).filter((u) => u !== undefined)
+            : deps && typeof deps === 'object'
+                ? Object.values(deps).map((u) => String(u).toLowerCase())
+                : [];
+        return {
+            name,
+            uuid: entry.uuid.toLowerCase(),
+            ...(typeof entry.version === 'string' ? { version: entry.version } : {}),
+            ...(typeof entry['git-tree-sha1'] === 'string' ? { treeHash: entry['git-tree-sha1'] } : {}),
+            ...(typeof entry.path === 'string' ? { path: entry.path } : {}),
+            deps: resolved
+        };
+    });
+}
+/** Pure: splits the project's packages into own code and dependencies. */
+function splitLayers(project, entries) {
+    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
+    const ownUuids = new Set(entries.filter((e) => e.path !== undefined).map((e) => e.uuid));
+    // grow the own set by everything that depends on it, until nothing changes
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const e of entries) {
+            if (!ownUuids.has(e.uuid) && e.deps.some((d) => ownUuids.has(d))) {
+                ownUuids.add(e.uuid);
+                grew = true;
+            }
+        }
+    }
+    const self = project.packages.find((p) => p.name === project.ownPackage);
+    if (self)
+        ownUuids.add(self.uuid);
+    const own = [];
+    const placed = new Set();
+    const place = (uuid, seen) => {
+        if (placed.has(uuid) || seen.has(uuid) || !ownUuids.has(uuid))
+            return;
+        seen.add(uuid);
+        for (const dep of byUuid.get(uuid)?.deps ?? [])
+            place(dep, seen);
+        placed.add(uuid);
+        const entry = byUuid.get(uuid);
+        if (entry)
+            own.push({ name: entry.name, uuid });
+    };
+    for (const uuid of [...ownUuids].sort())
+        place(uuid, new Set());
+    if (self)
+        own.push(self); // the project depends on its packages, nothing depends on it
+    const deps = project.packages.filter((p) => !ownUuids.has(p.uuid));
+    const closure = new Map();
+    const visit = (uuid) => {
+        const entry = byUuid.get(uuid);
+        if (!entry || closure.has(uuid))
+            return;
+        closure.set(uuid, entry);
+        entry.deps.forEach(visit);
+    };
+    deps.forEach((p) => visit(p.uuid));
+    const sorted = [...closure.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
+    return { own, deps, closure: sorted, ownUuids };
+}
+/** The manifest's entries, or none when the project has no manifest yet. */
+async function readManifestEntries(manifestFile) {
+    if (!manifestFile)
+        return [];
+    return manifestEntries(parse(await external_node_fs_namespaceObject.promises.readFile(manifestFile, 'utf8')));
+}
+/** Whether the project has code of its own: it is a package, or its manifest develops one. */
+async function hasOwnCode(project) {
+    if (project.ownPackage)
+        return true;
+    const entries = await readManifestEntries(project.manifestFile).catch(() => []);
+    return entries.some((e) => e.path !== undefined);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/verify.js
+
+
+
+async function filesUnder(dir) {
+    const entries = await external_node_fs_namespaceObject.promises.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries
+        .filter((e) => e.isFile())
+        .map((e) => external_node_path_namespaceObject.relative(dir, external_node_path_namespaceObject.join(e.parentPath, e.name)))
+        .sort();
+}
+/**
+ * Verifies a layered image as users run it (the image, the hook, default flags), with an empty
+ * depot first in the depot path: new package images go to the first depot, so anything Julia
+ * writes under its `compiled/` was precompiled at run time because a layer was stale.
+ */
+async function verifyLayered(julia, spec, env) {
+    const firstDepot = external_node_path_namespaceObject.join(spec.workDir, 'empty-depot');
+    await external_node_fs_namespaceObject.promises.mkdir(firstDepot, { recursive: true });
+    const depots = [firstDepot, ...julia.depotPath].join(external_node_path_namespaceObject.delimiter);
+    const verification = await verifyImage(julia, { ...spec, withImageEnv: { JULIA_DEPOT_PATH: depots } }, env);
+    return {
+        ...verification,
+        precompiledAtRunTime: await filesUnder(external_node_path_namespaceObject.join(firstDepot, 'compiled'))
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/sources.js
+
+
+
+
+async function sources_filesUnder(root, base) {
+    const entries = await external_node_fs_namespaceObject.promises.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries
+        .filter((e) => e.isFile() &&
+        !external_node_path_namespaceObject.relative(base, external_node_path_namespaceObject.join(e.parentPath, e.name))
+            .split(external_node_path_namespaceObject.sep)
+            .some((part) => part.startsWith('.')))
+        .map((e) => external_node_path_namespaceObject.relative(base, external_node_path_namespaceObject.join(e.parentPath, e.name)))
+        .sort();
+}
+/**
+ * The source files of the own packages, relative to the project folder: the project's `src/` and
+ * `ext/` when it is a package, and the folders of its path packages that lie inside the project
+ * (a checkout restores those; a package elsewhere keeps its own times).
+ */
+async function ownSourceFiles(project, split) {
+    const files = [];
+    if (project.ownPackage)
+        for (const folder of ownSourceFolders)
+            files.push(...(await sources_filesUnder(external_node_path_namespaceObject.join(project.dir, folder), project.dir)));
+    const manifestDir = project.manifestFile ? external_node_path_namespaceObject.dirname(project.manifestFile) : project.dir;
+    for (const entry of await readManifestEntries(project.manifestFile)) {
+        if (entry.path === undefined || !split.ownUuids.has(entry.uuid))
+            continue;
+        const root = external_node_path_namespaceObject.resolve(manifestDir, entry.path);
+        if (external_node_path_namespaceObject.relative(project.dir, root).startsWith('..'))
+            continue;
+        files.push(...(await sources_filesUnder(root, project.dir)));
+    }
+    return [...new Set(files)].sort();
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/build.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Layer 3 grows with every statement the dependency image does not hold. Past this share of the
+ * dependency image's replayed statements (or 200 statements, whichever is more) the log suggests
+ * re-basing: building the dependency image again with the fresh trace (see the README's
+ * cache-warming example), since every statement in the workload package costs a little at load.
+ */
+function rebaseBound(dependencyStatements) {
+    return Math.max(200, Math.ceil(dependencyStatements * 0.25));
+}
+async function sizeOf(target) {
+    const stat = await external_node_fs_namespaceObject.promises.stat(target).catch(() => undefined);
+    if (!stat)
+        return 0;
+    if (!stat.isDirectory())
+        return stat.size;
+    let total = 0;
+    for (const name of await external_node_fs_namespaceObject.promises.readdir(target))
+        total += await sizeOf(external_node_path_namespaceObject.join(target, name));
+    return total;
+}
+const juliaMinor = (ctx) => `${ctx.prepared.julia.version.major}.${ctx.prepared.julia.version.minor}`;
+/**
+ * The layered build: the dependency image (restored by its key, or traced, built and linked
+ * without the own packages), the own packages' images and the workload package's image (each
+ * restored, or precompiled on the dependency image), then a verify run as users run it.
+ */
+async function buildLayers(ctx, timer, folder, 
+/** The layer folder of the previous build at this output, set aside while this one builds. */
+previous) {
+    const { prepared, log } = ctx;
+    const { project, request, julia } = prepared;
+    const store = { cache: ctx.cache, env: request.env, tempDir: request.tempDir, log };
+    const split = splitLayers(project, await readManifestEntries(project.manifestFile));
+    log.info(`own code (package images): ${split.own.map((p) => p.name).join(', ') || '(none)'}; ` +
+        `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}`);
+    const triggers = split.own.length > 0 ? split.own : split.deps;
+    await writeHook(folder, triggers, false);
+    // 1. the dependency image
+    const depsKey = await dependencyImageKey(prepared, split);
+    log.info(`dependency image key: ${depsKey}`);
+    const depsStart = performance.now();
+    const restoredDeps = await timer.stage('restore dependency image', () => restoreDependencyImage(ctx, depsKey, split.deps));
+    let depsFacts = restoredDeps.facts;
+    if (!depsFacts) {
+        const buildStart = performance.now();
+        // the trace and the image build run with `--pkgimages=no`: precompile for that first
+        await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}));
+        const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook: folder.hook }));
+        // the image holds the dependencies only: neither own packages nor what loads them
+        await external_node_fs_namespaceObject.promises.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps));
+        await keepModules(ctx.work('workload-modules.txt'), split.ownUuids);
+        const object = await timer.stage('object', () => objectStage.run(ctx, {}));
+        await timer.stage('link', () => linkStage.run(ctx, {}));
+        const stat = await external_node_fs_namespaceObject.promises.stat(ctx.partialImage);
+        depsFacts = {
+            sha256: await sha256File(ctx.partialImage),
+            size: stat.size,
+            statementCounts: trace.counts,
+            replay: object.report,
+            objectSize: object.objectSize,
+            peakMemory: object.peakMemory,
+            buildMs: performance.now() - buildStart
+        };
+        await timer.stage('save dependency image', () => saveDependencyImage(ctx, restoredDeps.saveKey, depsFacts));
+    }
+    const dependencies = {
+        status: (restoredDeps.facts ? 'restored' : 'built'),
+        key: depsKey,
+        ms: performance.now() - depsStart,
+        size: depsFacts.size,
+        facts: depsFacts
+    };
+    // 2. the own packages' images
+    const ownKey = await ownLayerKey(prepared, depsFacts.sha256);
+    const ownStart = performance.now();
+    const ownRestored = await timer.stage('restore own layer', () => restoreLayer(store, 'own package images', ownKey, folder.root));
+    if (!ownRestored.facts && previous)
+        await reusePreviousImages(ctx, previous, folder, split.own, depsFacts.sha256);
+    let restoredTimes;
+    if (ownRestored.facts && !atLeast(julia.version, 1, 11)) {
+        const times = await restoreSourceTimes(project.dir, ownRestored.facts.sourceTimes);
+        restoredTimes = { restored: times.restored.length, changed: times.changed.length };
+        log.info(`source times put back for ${times.restored.length} unchanged own files (Julia 1.10 checks mtimes); ${times.changed.length} changed files left alone`);
+    }
+    const packages = await timer.stage('own packages', () => precompileLayer(julia, {
+        image: ctx.partialImage,
+        projectDir: project.dir,
+        layersDir: folder.root,
+        packages: split.own,
+        packagesFile: ctx.work('own-packages.txt'),
+        reportFile: ctx.work('own-report.txt'),
+        workloadReportFile: ctx.work('workload-replay.txt')
+    }, request.env, 'own package'));
+    const ownBuilt = packages.some((p) => p.status === 'built');
+    if (ownBuilt || !ownRestored.facts) {
+        const sourceTimes = await recordSourceTimes(project.dir, await ownSourceFiles(project, split));
+        await timer.stage('save own layer', () => saveLayer(store, 'own package images', ownRestored.saveKey, folder.root, compiledFolders(juliaMinor(ctx), split.own.map((p) => p.name)), { sourceTimes }));
+    }
+    for (const p of packages)
+        log.info(`own package ${p.name}: ${p.status} (${p.seconds.toFixed(1)} s)`);
+    const own = {
+        status: (ownBuilt || !ownRestored.facts ? 'built' : 'restored'),
+        key: ownKey,
+        ms: performance.now() - ownStart,
+        size: await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled')),
+        packages,
+        restoredTimes
+    };
+    // 3. the workload package
+    const workloadKey = await workloadLayerKey(prepared, ownKey);
+    const workloadStart = performance.now();
+    const workloadRestored = await timer.stage('restore workload layer', () => restoreLayer(store, 'workload package image', workloadKey, folder.root));
+    let workloadFacts = workloadRestored.facts;
+    if (!workloadFacts) {
+        const statements = await timer.stage('retrace', () => residualStatements(ctx, folder));
+        await writeWorkloadPackage(folder, project.packages, statements);
+        workloadFacts = { statements: statements.length };
+    }
+    await writeHook(folder, triggers, true);
+    const workloadImages = await timer.stage('workload package', () => precompileLayer(julia, {
+        image: ctx.partialImage,
+        projectDir: project.dir,
+        layersDir: folder.root,
+        packages: [workloadPackage],
+        packagesFile: ctx.work('workload-packages.txt'),
+        reportFile: ctx.work('workload-report.txt'),
+        workloadReportFile: ctx.work('workload-replay.txt')
+    }, request.env, 'the generated workload package'));
+    const workloadBuilt = workloadImages.some((p) => p.status === 'built');
+    if (workloadBuilt) {
+        const replay = await external_node_fs_namespaceObject.promises.readFile(ctx.work('workload-replay.txt'), 'utf8').catch(() => undefined);
+        if (replay !== undefined)
+            workloadFacts = { ...workloadFacts, replay: parseWorkloadReplay(replay) };
+        await timer.stage('save workload layer', () => saveLayer(store, 'workload package image', workloadRestored.saveKey, folder.root, [...workloadFiles, ...compiledFolders(juliaMinor(ctx), [workloadPackage.name])], workloadFacts));
+    }
+    const workload = {
+        status: (workloadBuilt ? 'built' : 'restored'),
+        key: workloadKey,
+        ms: performance.now() - workloadStart,
+        size: (await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled', `v${juliaMinor(ctx)}`, workloadPackage.name))) + (await sizeOf(folder.workloadSource)),
+        statements: workloadFacts.statements,
+        replay: workloadFacts.replay
+    };
+    const bound = rebaseBound(depsFacts.replay.used);
+    if (dependencies.status === 'restored' && workload.statements > bound)
+        log.warning(`the workload package holds ${workload.statements} statements, more than ${bound} (a quarter of the dependency image's ${depsFacts.replay.used}, at least 200): re-base the dependency image (build it again with a new cache-key-prefix, e.g. from a scheduled job) so that they move into it`);
+    // 4. verify, as users run it
+    await external_node_fs_namespaceObject.promises.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps));
+    const verification = await timer.stage('verify', () => verifyLayered(julia, {
+        image: ctx.partialImage,
+        hook: folder.hook,
+        projectDir: project.dir,
+        packagesFile: ctx.work('deps-packages.txt'),
+        workloads: request.workloads,
+        workDir: ctx.workDir,
+        measure: request.measure,
+        timeoutMs: workloadTimeoutMs(request)
+    }, request.env));
+    logLayers(log, dependencies, own, workload, verification);
+    return { split, folder, dependencies, own, workload, verification };
+}
+/**
+ * Without a cache entry for these sources, the previous build at the same output (the CLI's edit
+ * loop) still holds images of the own packages: when it was built on the same dependency image,
+ * they are copied in, and Julia's own staleness check then rebuilds only the edited packages and
+ * those that depend on them.
+ */
+async function reusePreviousImages(ctx, previous, folder, own, dependencyImageSha256) {
+    const metadataFile = `${ctx.prepared.output}.json`;
+    const old = await external_node_fs_namespaceObject.promises
+        .readFile(metadataFile, 'utf8')
+        .then((text) => JSON.parse(text))
+        .catch(() => undefined);
+    if (old?.image?.sha256 !== dependencyImageSha256)
+        return;
+    const folders = compiledFolders(juliaMinor(ctx), own.map((p) => p.name));
+    for (const rel of folders) {
+        const from = external_node_path_namespaceObject.join(previous, rel);
+        if (await external_node_fs_namespaceObject.promises.stat(from).catch(() => undefined))
+            await external_node_fs_namespaceObject.promises.cp(from, external_node_path_namespaceObject.join(folder.root, rel), { recursive: true, preserveTimestamps: true });
+    }
+    ctx.log.info(`own package images of the previous build at ${ctx.prepared.output} reused where Julia finds them valid`);
+}
+/** Keeps in the workload-modules file only modules that are not own code. */
+async function keepModules(file, ownUuids) {
+    const text = await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return;
+    const kept = text.split('\n').filter((line) => line && !ownUuids.has(line.split(' ')[0]));
+    await external_node_fs_namespaceObject.promises.writeFile(file, kept.map((line) => `${line}\n`).join(''));
+}
+/**
+ * What the workload still compiles with the dependency image and the own package images loaded
+ * (package images on, as users run), plus the statement files and the variants for other kinds
+ * of stdout: the statements of the workload package.
+ */
+async function residualStatements(ctx, folder) {
+    const { prepared } = ctx;
+    const { julia, request, project } = prepared;
+    const traces = [];
+    if (request.workloads.length > 0) {
+        await external_node_fs_namespaceObject.promises.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages));
+        await runWorkloads(julia, {
+            projectDir: project.dir,
+            packagesFile: ctx.work('all-packages.txt'),
+            resultFile: ctx.work('retrace-result.txt'),
+            workloads: request.workloads,
+            traceFile: ctx.work('retrace.jl'),
+            image: ctx.partialImage,
+            hook: folder.hook,
+            timeoutMs: workloadTimeoutMs(request)
+        }, 'retrace', request.env, 'while recording what the layers leave to run time');
+        traces.push(await external_node_fs_namespaceObject.promises.readFile(ctx.work('retrace.jl'), 'utf8'));
+    }
+    for (const file of request.statementFiles)
+        traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
+    const { statements } = filterStatements(traces);
+    return [...statements, ...streamVariants(statements)];
+}
+function logLayers(log, deps, own, workload, v) {
+    const line = (name, r) => `${name}: ${r.status} in ${(r.ms / 1000).toFixed(1)} s, ${formatBytes(r.size)}`;
+    log.info(line('dependency image', deps));
+    log.info(line('own package images', own));
+    log.info(`${line('workload package', workload)}, ${workload.statements} statements`);
+    if (v.precompiledAtRunTime.length > 0)
+        log.warning(`the runs with the layered image precompiled ${v.precompiledAtRunTime.length} files at run time (a layer was not valid): ${v.precompiledAtRunTime.join(', ')}`);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/index.js
+
+
+
+const layers_round = (ms) => Math.round(ms);
+/** Pure: the metadata of the layers. */
+function layersMetadata(layered) {
+    const { dependencies: d, own: o, workload: w, folder } = layered;
+    const folderName = folder.root.split(/[\\/]/).pop() ?? folder.root;
+    return {
+        folder: folderName,
+        juliaArgs: ['-L', `${folderName}/hook.jl`],
+        dependencies: {
+            status: d.status,
+            key: d.key,
+            ms: layers_round(d.ms),
+            size: d.size,
+            packages: layered.split.deps.map((p) => p.name),
+            statementsUsed: d.facts.replay.used
+        },
+        own: {
+            status: o.status,
+            key: o.key,
+            ms: layers_round(o.ms),
+            size: o.size,
+            packages: o.packages.map((p) => ({ name: p.name, status: p.status, seconds: p.seconds })),
+            ...(o.restoredTimes ? { sourceTimesRestored: o.restoredTimes.restored } : {})
+        },
+        workload: {
+            status: w.status,
+            key: w.key,
+            ms: layers_round(w.ms),
+            size: w.size,
+            statements: w.statements,
+            ...(w.replay ? { used: w.replay.used } : {})
+        },
+        precompiledAtRunTime: layered.verification.precompiledAtRunTime
+    };
+}
 
 ;// CONCATENATED MODULE: ./lib/version.js
 /** julia-sysimage's own version (kept equal to package.json's by a unit test). */
@@ -41635,7 +42595,10 @@ function parseProbeOutput(executable, text) {
             ? { product, platform: facts.get('macos_platform_version') || product }
             : undefined,
         chainedEntryPoint: facts.get('chained_entry_point') === 'true',
-        cpuName: facts.get('cpu_name') ?? ''
+        cpuName: facts.get('cpu_name') ?? '',
+        depotPath: parseKeyValueRows(text)
+            .filter((row) => row[0] === 'depot')
+            .map((row) => row.slice(1).join('\t'))
     };
 }
 /** Runs the probe script with the given Julia. */
@@ -41658,7 +42621,54 @@ async function probeJulia(executable, env) {
     return cpuOverride ? { ...info, cpuName: cpuOverride } : info;
 }
 
+;// CONCATENATED MODULE: ./lib/mode.js
+
+
+
+/**
+ * Package images hold native code from Julia 1.9 on (JuliaLang/julia#47184); before, the layers
+ * above the image would hold only inferred code and compile at run time.
+ */
+function canLayer(julia) {
+    return atLeast(julia.version, 1, 9);
+}
+/**
+ * Pure: the mode a build runs in. `auto` chains whenever the Julia can, layers on Julia ≥ 1.9
+ * when the project has code of its own, and builds a full image otherwise; an explicit mode the
+ * Julia cannot do is one clear error.
+ */
+function chooseMode(requested, facts) {
+    if (requested === 'full')
+        return 'full';
+    if (requested === 'layered') {
+        if (canLayer(facts.julia))
+            return 'layered';
+        throw new UserError('mode', `layered images need Julia 1.9 or later (package images with native code), and this is Julia ${facts.julia.versionString}`, 'Use mode: full (or auto), or a Julia from 1.10 on');
+    }
+    const incapable = chainIncapability(facts.julia, facts.chain);
+    if (!incapable)
+        return 'chained';
+    if (requested === 'auto')
+        return canLayer(facts.julia) && facts.hasOwnCode ? 'layered' : 'full';
+    throw new UserError('mode', `chained images need a Julia built with the chained-sysimage patch (JuliaLang/julia PR #46045, e.g. the pv/fastsysimg branch); no official release has it, and ${incapable}`, 'Use mode: auto, full or layered, or point julia-path at a chain-capable Julia build');
+}
+/** Pure: for the log, why the build runs in `mode`. */
+function modeReason(mode, requested, facts) {
+    if (requested === mode)
+        return 'as requested';
+    if (mode === 'chained')
+        return 'this Julia can chain images: only new code is compiled, onto a cached base archive';
+    if (mode === 'layered')
+        return 'the project has code of its own: the registry dependencies go into a cached image, the own packages and the workload into package images that rebuild in seconds after an edit';
+    const why = !canLayer(facts.julia)
+        ? `Julia ${facts.julia.versionString} has no native code in package images (1.9+)`
+        : 'the project has no code of its own (no package, no path packages) to keep out of the image';
+    return `${chainIncapability(facts.julia, facts.chain) ?? 'chaining is not wanted'}; ${why}, so the whole image is compiled`;
+}
+
 ;// CONCATENATED MODULE: ./lib/prepare.js
+
+
 
 
 
@@ -41703,13 +42713,17 @@ async function prepareBuild(request, log, timer) {
         const julia = await probeJulia(selected.juliaPath, request.env);
         log.info(`Julia ${julia.versionString} at ${julia.bindir}; base image ${julia.baseImage}`);
         log.info(`packages: ${project.packages.map((p) => p.name).join(', ') || '(none)'}`);
-        const support = await probeChainSupport(julia, request.env);
-        const mode = chooseMode(request.mode, julia, support);
-        log.info(`mode: ${mode} (${modeReason(mode, request.mode, julia, support)})`);
+        // which manifest Julia reads depends on its version (versioned names, workspaces)
+        project = { ...project, manifestFile: await findManifest(project, julia.version) };
+        const facts = {
+            julia,
+            chain: await probeChainSupport(julia, request.env),
+            hasOwnCode: await hasOwnCode(project)
+        };
+        const mode = chooseMode(request.mode, facts);
+        log.info(`mode: ${mode} (${modeReason(mode, request.mode, facts)})`);
         return { julia, mode };
     });
-    // which manifest Julia reads depends on its version (versioned names, workspaces)
-    project = { ...project, manifestFile: await findManifest(project, julia.version) };
     const output = external_node_path_namespaceObject.resolve(request.output ?? `sysimage.${julia.dlext}`);
     await assertSpaceFor(output, julia.baseImage);
     const threads = chooseImageThreads(request.imageThreads, julia.version, external_node_os_namespaceObject.availableParallelism(), availableMemory(external_node_os_namespaceObject.freemem(), process.constrainedMemory?.()));
@@ -41731,6 +42745,7 @@ async function prepareBuild(request, log, timer) {
 }
 
 ;// CONCATENATED MODULE: ./lib/pipeline.js
+
 
 
 
@@ -41818,6 +42833,8 @@ async function buildImage(prepared, log, timer, cache) {
     const outputs = {};
     try {
         await external_node_fs_namespaceObject.promises.writeFile(work('packages.txt'), packagesFileText(project.packages));
+        if (prepared.mode === 'layered')
+            return await buildLayeredImage(ctx, timer);
         const facts = await runPlan(plans[prepared.mode], ctx, timer, outputs);
         return await placeImage(ctx, facts, timer);
     }
@@ -41832,8 +42849,39 @@ async function buildImage(prepared, log, timer, cache) {
             await external_node_fs_namespaceObject.promises.rm(workDir, { recursive: true, force: true });
     }
 }
+/**
+ * A layered build: its layer folder is built where it stays (beside the output): Julia 1.10
+ * records the absolute path of the workload package's source in its package image, so a folder
+ * built elsewhere and moved would make that image stale. An earlier folder is set aside first and
+ * put back if the build fails, so a failure leaves the output as it was.
+ */
+async function buildLayeredImage(ctx, timer) {
+    const folder = layerFolderFor(ctx.prepared.output);
+    const aside = `${folder.root}.previous-${process.pid}`;
+    const hadFolder = await external_node_fs_namespaceObject.promises.rename(folder.root, aside).then(() => true, () => false);
+    try {
+        const layered = await buildLayers(ctx, timer, folder, hadFolder ? aside : undefined);
+        const facts = {
+            statementCounts: layered.dependencies.facts.statementCounts,
+            replay: layered.dependencies.facts.replay,
+            objectSize: layered.dependencies.facts.objectSize,
+            peakMemory: layered.dependencies.facts.peakMemory,
+            verification: layered.verification
+        };
+        const result = await placeImage(ctx, facts, timer, layersMetadata(layered));
+        if (hadFolder)
+            await external_node_fs_namespaceObject.promises.rm(aside, { recursive: true, force: true });
+        return result;
+    }
+    catch (error) {
+        await external_node_fs_namespaceObject.promises.rm(folder.root, { recursive: true, force: true });
+        if (hadFolder)
+            await external_node_fs_namespaceObject.promises.rename(aside, folder.root).catch(() => undefined);
+        throw error;
+    }
+}
 /** The verified image and its metadata moved into place. */
-async function placeImage({ prepared, partialImage }, facts, timer) {
+async function placeImage({ prepared, partialImage }, facts, timer, layers) {
     const { request, project, julia, output } = prepared;
     const stat = await external_node_fs_namespaceObject.promises.stat(partialImage);
     const metadata = buildMetadata({
@@ -41865,6 +42913,7 @@ async function placeImage({ prepared, partialImage }, facts, timer) {
         timings: timer.timings,
         juliaProcessMs: juliaProcessMs(),
         verification: facts.verification,
+        layers,
         now: new Date()
     });
     const metadataFile = metadataPathFor(output);
@@ -42009,6 +43058,19 @@ async function setUpAndKey(prepared, log, timer) {
 async function runBuild(request, cache, log) {
     const timer = new StageTimer(log);
     const { prepared, cacheKey } = await setUpAndKey(await prepareBuild(request, log, timer), log, timer);
+    if (prepared.mode === 'layered') {
+        // each layer is a cache entry of its own, restored or built inside the build
+        const built = await buildImage(prepared, log, timer, cache);
+        const layers = built.metadata.layers;
+        const hit = layers !== undefined &&
+            [layers.dependencies, layers.own, layers.workload].every((l) => l.status === 'restored');
+        return {
+            ...built,
+            cacheHit: hit,
+            cacheKey: layers?.workload.key ?? cacheKey,
+            timings: timer.timings
+        };
+    }
     const store = cache && { cache, entriesDir: entriesDir(request.env), what: 'image', log };
     let saveKey = cacheKey;
     if (store) {
@@ -42155,7 +43217,7 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --tools-url URL       mirror for the LLVM_full_jll archive (llvm-objcopy) chained builds download
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
-  --mode M              auto | full | chained                              default: auto
+  --mode M              auto | full | chained | layered                    default: auto
   --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: every CPU the free memory allows
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
@@ -42422,7 +43484,7 @@ async function cli(argv, io) {
                 // the toolkit's installer prints to stdout; keep stdout for the result alone
                 const result = await withStdoutOnStderr(() => runBuild(args.request, cache, log), io.env.JULIA_SYSIMAGE_DEBUG === '1');
                 log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)');
-                const launcher = await writeLauncher(result.image, result.julia);
+                const launcher = await writeLauncher(result.image, result.julia, undefined, result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`);
                 log.info(`launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`);
                 io.stdout(result.image);
                 return 0;

@@ -5,8 +5,21 @@ import type { ArtifactStore, ArtifactUpload } from '../store/types.js'
 import { sha256sumsText } from '../store/github-artifact.js'
 import { sha256File } from '../util/hash.js'
 
+/** Every file below `root/folder`, as paths relative to `root` with `/`. */
+async function filesBelow(root: string, folder: string): Promise<string[]> {
+  const entries = await fs.readdir(path.join(root, folder), {
+    recursive: true,
+    withFileTypes: true
+  })
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort()
+}
+
 /**
- * Uploads the image, its metadata, its launcher script and a SHA256SUMS file as one artifact.
+ * Uploads the image, its metadata, its launcher script, a layered image's layer folder and a
+ * SHA256SUMS file as one artifact.
  * The files are staged under their published names in a folder of their own (the image
  * hard-linked where possible: it is hundreds of MB). The launcher finds the image beside itself,
  * so the downloaded files work as they are.
@@ -32,6 +45,15 @@ export async function publishImage(
       { file: imageName, sha256: metadata.image.sha256 },
       { file: metadataName, sha256: await sha256File(path.join(staging, metadataName)) }
     ]
+    if (metadata.layers) {
+      // the layer folder travels with the image: the launcher's hook and the package images
+      const folder = metadata.layers.folder
+      await fs.cp(path.join(path.dirname(image), folder), path.join(staging, folder), {
+        recursive: true
+      })
+      for (const file of await filesBelow(staging, folder))
+        sums.push({ file, sha256: await sha256File(path.join(staging, file)) })
+    }
     if (launcher !== undefined) {
       const launcherName = path.basename(launcher)
       await fs.copyFile(launcher, path.join(staging, launcherName))

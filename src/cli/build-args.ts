@@ -27,7 +27,7 @@ export const buildUsage = `Usage: julia-sysimage build [options]
   --tools-url URL       mirror for the LLVM_full_jll archive (llvm-objcopy) chained builds download
   --output FILE         image path                                         default: ./sysimage.<so|dylib|dll>
   --cpu-target T        native | portable | a Julia target list            default: native
-  --mode M              auto | full | chained                              default: auto
+  --mode M              auto | full | chained | layered                    default: auto
   --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: every CPU the free memory allows
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image

@@ -59,7 +59,12 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
           io.env.JULIA_SYSIMAGE_DEBUG === '1'
         )
         log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)')
-        const launcher = await writeLauncher(result.image, result.julia)
+        const launcher = await writeLauncher(
+          result.image,
+          result.julia,
+          undefined,
+          result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`
+        )
         log.info(
           `launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`
         )

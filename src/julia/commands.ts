@@ -98,6 +98,8 @@ export interface WorkloadRun {
   timeoutMs?: number
   /** Send the workload's stdout to this file instead of a pipe (as `julia … > log.txt` does). */
   stdoutFile?: string
+  /** A layered image's start-up hook, loaded with `-L` as its launcher does. */
+  hook?: string
 }
 
 /** One workload script run in its own process: what `workloadCommand` needs. */
@@ -108,6 +110,7 @@ export interface WorkloadProcess {
   workload: string
   traceFile?: string
   image?: string
+  hook?: string
 }
 
 /**
@@ -123,16 +126,23 @@ export function isolatedLoadPath(delimiter: string = path.delimiter): string {
 }
 
 /**
+ * Why a workload runs: `trace` records the statements of an image build; `retrace` records what a
+ * layered build's package layers still leave to run time (package images on, as users run);
+ * `measure` times the workload and counts what it still compiles.
+ */
+export type WorkloadPurpose = 'trace' | 'retrace' | 'measure'
+
+/**
  * Runs one workload as `julia workload.jl` runs it, with the driver loaded ahead of it by `-L`
  * (`julia/trace.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
  * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
  * the build-side flags and the isolated load path; measurement runs use what a user has, with
- * or without `-J`.
+ * or without `-J`. A layered image's hook goes first, as its launcher puts it.
  */
 export function workloadCommand(
   version: JuliaVersion,
   spec: WorkloadProcess,
-  purpose: 'trace' | 'measure'
+  purpose: WorkloadPurpose
 ): JuliaCommand {
   const args = [...runFlags()]
   // `--pkgimages=no` (Julia ≥ 1.9) changes where native code comes from, not which methods are
@@ -144,13 +154,50 @@ export function workloadCommand(
   if (spec.traceFile) args.push(`--trace-compile=${spec.traceFile}`)
   // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
   // `exec_options`, Julia 1.5 through 1.13)
+  if (spec.hook) args.push('-L', spec.hook)
   args.push('-L', juliaScript('trace'), spec.workload)
   const env: Record<string, string> = {
     JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
     JULIA_SYSIMAGE_RESULT: spec.resultFile
   }
-  if (purpose === 'trace') env.JULIA_LOAD_PATH = isolatedLoadPath()
+  if (purpose !== 'measure') env.JULIA_LOAD_PATH = isolatedLoadPath()
   return { args, env }
+}
+
+export interface LayersBuild {
+  /** The dependency image the package images are built on. */
+  image: string
+  projectDir: string
+  layersDir: string
+  /** "<uuid> <name>" per line, dependencies first. */
+  packagesFile: string
+  reportFile: string
+  /** Where the workload package's precompilation writes its replay counts. */
+  workloadReportFile: string
+}
+
+/**
+ * Precompiles package images on a dependency image (`julia/layers.jl`), with the flags users run
+ * with: no `--pkgimages=no`, no `--color`, default `-O` and `--check-bounds`, since a package
+ * image is valid only for the flags it was built with (base/loading.jl `CacheFlags`). The load
+ * path is the project's and the stdlibs', as for the dependency image's build.
+ */
+export function layersCommand(spec: LayersBuild): JuliaCommand {
+  return {
+    args: [
+      ...runFlags(),
+      `--sysimage=${spec.image}`,
+      `--project=${spec.projectDir}`,
+      juliaScript('layers'),
+      spec.layersDir,
+      spec.packagesFile,
+      spec.reportFile
+    ],
+    env: {
+      JULIA_LOAD_PATH: isolatedLoadPath(),
+      JULIA_SYSIMAGE_WORKLOAD_REPORT: spec.workloadReportFile
+    }
+  }
 }
 
 export interface ObjectBuild {

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { UserError } from '../errors.js'
 import { lastLines } from '../util/process.js'
 import { runJuliaProcess } from './process.js'
-import { parseKeyValue } from './keyvalue.js'
+import { parseKeyValue, parseKeyValueRows } from './keyvalue.js'
 import { juliaScript } from './scripts.js'
 import { parseJuliaVersion, type JuliaVersion } from './version.js'
 
@@ -41,6 +41,8 @@ export interface JuliaInfo {
    * not know the host's model, e.g. Debian's 1.5.3 on an AMD EPYC Milan).
    */
   cpuName: string
+  /** `DEPOT_PATH` in the environment julia-sysimage was started with. */
+  depotPath: string[]
 }
 
 /**
@@ -92,7 +94,10 @@ export function parseProbeOutput(executable: string, text: string): JuliaInfo {
       ? { product, platform: facts.get('macos_platform_version') || product }
       : undefined,
     chainedEntryPoint: facts.get('chained_entry_point') === 'true',
-    cpuName: facts.get('cpu_name') ?? ''
+    cpuName: facts.get('cpu_name') ?? '',
+    depotPath: parseKeyValueRows(text)
+      .filter((row) => row[0] === 'depot')
+      .map((row) => row.slice(1).join('\t'))
   }
 }
 

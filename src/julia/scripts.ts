@@ -9,7 +9,18 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 export const juliaScriptsDir = path.resolve(here, '..', '..', 'julia')
 
 export type JuliaScript =
-  'probe' | 'project' | 'trace' | 'object' | 'object_steps' | 'verify' | 'base_archive' | 'link'
+  | 'probe'
+  | 'project'
+  | 'trace'
+  | 'object'
+  | 'object_steps'
+  | 'replay'
+  | 'verify'
+  | 'base_archive'
+  | 'link'
+  | 'layers'
+  | 'layer_hook'
+  | 'workload_package'
 
 export function juliaScript(name: JuliaScript): string {
   return path.join(juliaScriptsDir, `${name}.jl`)
@@ -19,7 +30,17 @@ export function juliaScript(name: JuliaScript): string {
 export const imageShapingScripts: JuliaScript[] = [
   'object',
   'object_steps',
+  'replay',
   'trace',
   'base_archive',
   'link'
+]
+
+/** The scripts that shape the package-image layers of a layered build (for their cache keys). */
+export const layerShapingScripts: JuliaScript[] = [
+  'layers',
+  'layer_hook',
+  'workload_package',
+  'replay',
+  'trace'
 ]

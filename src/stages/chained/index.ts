@@ -5,14 +5,7 @@ import type { Stage } from '../stage.js'
 import { linkChainedImage } from './chained.js'
 import { findObjcopy } from './llvm-tools.js'
 
-export {
-  chainIncapability,
-  chooseMode,
-  modeReason,
-  probeChainSupport,
-  type BuildMode,
-  type ChainSupport
-} from './support.js'
+export { chainIncapability, probeChainSupport, type ChainSupport } from './support.js'
 
 /**
  * Links a chained image: the new code of the chained object archive onto the base archive's

@@ -1,7 +1,12 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../../errors.js'
-import { workloadCommand, type WorkloadProcess, type WorkloadRun } from '../../julia/commands.js'
+import {
+  workloadCommand,
+  type WorkloadProcess,
+  type WorkloadPurpose,
+  type WorkloadRun
+} from '../../julia/commands.js'
 import { parseKeyValue, parseKeyValueRows } from '../../julia/keyvalue.js'
 import type { PackageRef } from '../project/index.js'
 import type { JuliaInfo } from '../../julia/probe.js'
@@ -36,7 +41,7 @@ export function parseWorkloadTiming(resultText: string, spawnedAtMs: number): Wo
 export async function runWorkloads(
   julia: JuliaInfo,
   spec: WorkloadRun,
-  purpose: 'trace' | 'measure',
+  purpose: WorkloadPurpose,
   env: NodeJS.ProcessEnv,
   label: string
 ): Promise<WorkloadTiming> {
@@ -51,7 +56,8 @@ export async function runWorkloads(
       resultFile: own(spec.resultFile),
       workload,
       traceFile: spec.traceFile && own(spec.traceFile),
-      image: spec.image
+      image: spec.image,
+      hook: spec.hook
     }
     await fs.rm(run.resultFile, { force: true })
     const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
@@ -80,7 +86,7 @@ function checkWorkloadExit(
   spec: WorkloadRun,
   workload: string,
   label: string,
-  purpose: 'trace' | 'measure'
+  purpose: WorkloadPurpose
 ): void {
   const name = path.basename(workload)
   if (result.timedOut) {
@@ -111,7 +117,7 @@ export function workloadFix(
   stderr: string,
   projectDir: string,
   workload: string,
-  purpose: 'trace' | 'measure'
+  purpose: WorkloadPurpose
 ): string {
   const missing = /Package (\S+?) not found in current path/.exec(stderr)?.[1]
   if (purpose === 'trace' && missing) {

@@ -92,6 +92,10 @@ export function headlineResidual(byStdout: Record<StdoutKind, Residual>): Residu
 
 export interface VerifySpec {
   image: string
+  /** A layered image's start-up hook, loaded with `-L` in the runs with the image. */
+  hook?: string
+  /** Variables set only for the runs with the image. */
+  withImageEnv?: NodeJS.ProcessEnv
   projectDir: string
   packagesFile: string
   workloads: string[]
@@ -188,11 +192,12 @@ export async function verifyImage(
         workloads: spec.workloads,
         traceFile,
         image,
+        hook: image ? spec.hook : undefined,
         timeoutMs: spec.timeoutMs,
         stdoutFile
       },
       'measure',
-      env,
+      image ? { ...env, ...spec.withImageEnv } : env,
       image ? 'with the new image' : 'without the image'
     ).then(async (timing) => ({ timing, trace: await fs.readFile(traceFile, 'utf8') }))
   }

@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { ImageMetadata } from '../../src/metadata.js'
+import { sha256File } from '../../src/util/hash.js'
+import { runCli, type CliRun } from '../helpers/cli.js'
+import {
+  layeredRegistryPackages,
+  writeLayeredProject,
+  writeLocalRegistry,
+  type LayeredProject
+} from '../helpers/local-registry.js'
+import { canLayer, newDepot, testJulias, withModernLane } from '../helpers/test-julia.js'
+
+/**
+ * The layered mode on a package project over registry dependencies (a local registry of our own
+ * fixture packages, installed by Pkg as versioned packages with tree hashes): the dependency
+ * image, the own packages' images and the workload package, each cached on its own. One cold
+ * build, then edits: each asserts which layers were built and that the image runs as a user
+ * runs it, through the launcher.
+ */
+const workloadUuid = '5d3c6a52-0f6e-4b8e-9c51-2f1a7e9b0c11'
+
+for (const julia of withModernLane(testJulias().filter((j) => j.skip || canLayer(j))))
+  describe(`layered images (bundled CLI, ${julia.label})`, { skip: julia.skip }, () => {
+    let root: string
+    let depot: string
+    let project: LayeredProject
+    let cacheDir: string
+    let out: string
+    const image = () => path.join(out, 'sysimage.so')
+    const launcher = () => path.join(out, 'sysimage.sh')
+    const wall: Record<string, number> = {}
+
+    const build = async (name: string, mode = 'layered'): Promise<CliRun> => {
+      const started = Date.now()
+      const run = await runCli(
+        [
+          'build',
+          '--julia',
+          julia.executable,
+          '--cache-dir',
+          cacheDir,
+          '--project',
+          project.dir,
+          '--workload',
+          project.workload,
+          '--output',
+          image(),
+          '--mode',
+          mode
+        ],
+        julia.env(depot),
+        root
+      )
+      wall[name] = Date.now() - started
+      return run
+    }
+    const metadata = async () =>
+      JSON.parse(await fs.readFile(`${image()}.json`, 'utf8')) as ImageMetadata
+    const statuses = (m: ImageMetadata) => [
+      m.layers?.dependencies.status,
+      m.layers?.own.status,
+      m.layers?.workload.status
+    ]
+    /** The workload as a user runs it: the launcher, stdout a pipe, an empty depot first. */
+    const runAsUser = async (launcherFile = launcher(), args = [project.workload]) => {
+      const firstDepot = await fs.mkdtemp(path.join(root, 'first-depot-'))
+      const env = julia.env(depot)
+      const result = spawnSync(launcherFile, [`--project=${project.dir}`, ...args], {
+        env: {
+          ...env,
+          JULIA_DEPOT_PATH: [firstDepot, ...(env.JULIA_DEPOT_PATH ?? '').split(path.delimiter)]
+            .filter(Boolean)
+            .join(path.delimiter)
+        },
+        encoding: 'utf8'
+      })
+      const written = await fs
+        .readdir(path.join(firstDepot, 'compiled'), { recursive: true })
+        .catch(() => [])
+      return { ...result, precompiled: written }
+    }
+    const isPrecompiled = async (names: Record<string, string>) => {
+      const code =
+        'for (name, uuid) in (split(l, "=") for l in split(ENV["CHECK_PACKAGES"], ";")); ' +
+        'println(name, "=", Base.isprecompiled(Base.PkgId(Base.UUID(uuid), name))); end'
+      const result = spawnSync(launcher(), [`--project=${project.dir}`, '-e', code], {
+        env: {
+          ...julia.env(depot),
+          CHECK_PACKAGES: Object.entries(names)
+            .map(([n, u]) => `${n}=${u}`)
+            .join(';')
+        },
+        encoding: 'utf8'
+      })
+      assert.equal(result.status, 0, result.stderr)
+      return Object.fromEntries(
+        result.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split('='))
+          .map(([n, v]) => [n, v === 'true'])
+      )
+    }
+    const uuidOf = async (name: string) => {
+      const text = await fs.readFile(project.manifest, 'utf8')
+      const match = new RegExp(`\\[\\[deps\\.${name}\\]\\][^[]*?uuid = "([^"]+)"`, 's').exec(text)
+      if (match) return match[1]
+      return /^uuid = "([^"]+)"/m.exec(
+        await fs.readFile(path.join(project.dir, 'Project.toml'), 'utf8')
+      )![1]
+    }
+
+    let cold: CliRun
+    let coldMetadata: ImageMetadata
+    before(async () => {
+      root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-layered-'))
+      depot = newDepot()
+      cacheDir = path.join(root, 'cache')
+      out = path.join(root, 'out')
+      const env = julia.env(depot)
+      await writeLocalRegistry(depot, path.join(root, 'repos'), layeredRegistryPackages())
+      project = await writeLayeredProject(julia.executable, env, root, { tableKitVersion: '1.0.0' })
+      cold = await build('cold')
+      coldMetadata = await metadata()
+    })
+    after(async () => {
+      process.stderr.write(`# layered wall times (ms): ${JSON.stringify(wall)}\n`)
+      await fs.rm(root, { recursive: true, force: true })
+      await fs.rm(depot, { recursive: true, force: true })
+    })
+
+    it('a cold build makes all three layers; the workload runs through the launcher, compiling nothing', async (t) => {
+      assert.equal(cold.code, 0, cold.stderr)
+      const m = coldMetadata
+      assert.equal(m.mode, 'layered')
+      assert.deepEqual(statuses(m), ['built', 'built', 'built'])
+      const layers = m.layers!
+      t.diagnostic(
+        `cold ${wall.cold} ms; deps ${layers.dependencies.ms} ms ${layers.dependencies.size} B; ` +
+          `own ${layers.own.ms} ms; workload ${layers.workload.ms} ms, ${layers.workload.statements} statements; ` +
+          `first work ${m.measurement?.without.workMs} → ${m.measurement?.with.workMs} ms; ` +
+          `residual pipe ${m.measurement?.residualByStdout?.pipe}, file ${m.measurement?.residualByStdout?.file}`
+      )
+      assert.deepEqual(layers.dependencies.packages.sort(), ['TableKit', 'TextReports'])
+      assert.deepEqual(
+        layers.own.packages.map((p) => [p.name, p.status]),
+        [
+          ['LedgerRules', 'built'],
+          ['Ledger', 'built']
+        ]
+      )
+      assert.ok(layers.workload.statements > 0, 'the workload package holds statements')
+      // the own packages are not in the image; the registry packages are
+      assert.deepEqual(m.project.packagesInImage.sort(), ['TableKit', 'TextReports'])
+      assert.deepEqual(layers.precompiledAtRunTime, [])
+      const used = m.statements.used + (layers.workload.used ?? 0)
+      const bound = Math.max(1, Math.floor(used / 100))
+      assert.ok(m.measurement!.residualByStdout!.pipe <= bound, JSON.stringify(m.measurement))
+      assert.ok(m.measurement!.residualByStdout!.file <= bound, JSON.stringify(m.measurement))
+      assert.ok(m.juliaArgs.includes('-L'), 'julia-args load the hook')
+
+      const run = await runAsUser()
+      assert.equal(run.status, 0, run.stderr)
+      assert.equal(run.stdout.split('\n')[0], 'ledger v1')
+      assert.deepEqual(run.precompiled, [], 'nothing precompiled at run time')
+    })
+
+    it('moved together, the image, its layer folder and the launcher still run the workload', async (t) => {
+      const moved = path.join(root, 'moved', 'elsewhere')
+      await fs.mkdir(path.dirname(moved), { recursive: true })
+      await fs.rename(out, moved)
+      try {
+        const run = await runAsUser(path.join(moved, 'sysimage.sh'))
+        assert.equal(run.status, 0, run.stderr)
+        assert.equal(run.stdout.split('\n')[0], 'ledger v1')
+        // Julia 1.10 records the workload package's source path in its image: moved, that one
+        // package is precompiled once at first use (1.11+ records it relative to the depot)
+        t.diagnostic(
+          `precompiled at first use after the move: ${run.precompiled.join(', ') || 'nothing'}`
+        )
+        assert.ok(
+          run.precompiled.every((f) => String(f).includes('JuliaSysimageWorkload')),
+          `only the workload package may be precompiled again: ${run.precompiled.join(', ')}`
+        )
+      } finally {
+        await fs.rename(moved, out)
+      }
+    })
+
+    let beforeEdit: Record<string, boolean>
+    let editRun: CliRun
+    it('an edit of the own package: exactly it and the workload package go stale; only those layers rebuild', async () => {
+      await project.setGreeting('ledger v2')
+      const uuids = {
+        Ledger: await uuidOf('Ledger'),
+        LedgerRules: await uuidOf('LedgerRules'),
+        JuliaSysimageWorkload: workloadUuid
+      }
+      beforeEdit = await isPrecompiled(uuids)
+      assert.deepEqual(beforeEdit, {
+        Ledger: false,
+        LedgerRules: true,
+        JuliaSysimageWorkload: false
+      })
+      editRun = await build('own edit')
+      assert.equal(editRun.code, 0, editRun.stderr)
+      const m = await metadata()
+      assert.deepEqual(statuses(m), ['restored', 'built', 'built'])
+      // the previous build's images are reused where valid: only the edited package is rebuilt
+      assert.deepEqual(
+        m.layers!.own.packages.map((p) => [p.name, p.status]),
+        [
+          ['LedgerRules', 'precompiled'],
+          ['Ledger', 'built']
+        ]
+      )
+      // the dependency image is the very same file
+      assert.equal(m.image.sha256, coldMetadata.image.sha256)
+      assert.equal(await sha256File(image()), coldMetadata.image.sha256)
+      assert.deepEqual(m.layers!.precompiledAtRunTime, [])
+      assert.ok(wall['own edit'] < wall.cold / 2, JSON.stringify(wall))
+      const run = await runAsUser()
+      assert.equal(run.status, 0, run.stderr)
+      assert.equal(run.stdout.split('\n')[0], 'ledger v2')
+      assert.deepEqual(run.precompiled, [])
+    })
+
+    it('an edit of the workload on a fresh checkout (new mtimes): only the workload package rebuilds; auto picks layered', async () => {
+      // a checkout gives every file a new mtime: Julia 1.10 would call the own images stale
+      const now = Date.now() / 1000 + 5
+      for (const file of [project.ownSource, project.rulesSource]) await fs.utimes(file, now, now)
+      await fs.appendFile(project.workload, 'Ledger.main(; months = 2)\n')
+      const run = await build('workload edit', 'auto')
+      assert.equal(run.code, 0, run.stderr)
+      assert.match(run.stderr, /mode: layered \(the project has code of its own/)
+      const m = await metadata()
+      assert.equal(m.mode, 'layered')
+      assert.deepEqual(statuses(m), ['restored', 'restored', 'built'])
+      assert.ok((m.layers!.own.sourceTimesRestored ?? 0) >= 2, JSON.stringify(m.layers!.own))
+      assert.deepEqual(
+        m.layers!.own.packages.map((p) => p.status),
+        ['precompiled', 'precompiled']
+      )
+      assert.deepEqual(m.layers!.precompiledAtRunTime, [])
+    })
+
+    it('an own package that fails to precompile: one error naming it, the previous image left as it was', async () => {
+      const rules = await fs.readFile(project.rulesSource, 'utf8')
+      const previous = await sha256File(image())
+      await fs.writeFile(project.rulesSource, `${rules}\nfunction broken(\n`)
+      try {
+        const run = await build('broken')
+        assert.notEqual(run.code, 0)
+        const errors = run.stderr.split('\n').filter((line) => /^error: /.test(line))
+        assert.equal(errors.length, 1, run.stderr)
+        assert.match(errors[0], /error: project: LedgerRules \(own package\) failed to precompile/)
+        assert.equal(await sha256File(image()), previous)
+        const left = (await fs.readdir(out)).sort()
+        assert.deepEqual(left, [
+          'sysimage.layers',
+          'sysimage.sh',
+          'sysimage.so',
+          'sysimage.so.json'
+        ])
+        assert.ok((await fs.stat(path.join(out, 'sysimage.layers', 'hook.jl'))).isFile())
+      } finally {
+        await fs.writeFile(project.rulesSource, rules)
+      }
+      // the previous layers are back in place, whole
+      const run = await runAsUser()
+      assert.equal(run.status, 0, run.stderr)
+      assert.equal(run.stdout.split('\n')[0], 'ledger v2')
+    })
+
+    it('a dependency version change rebuilds the dependency image', async () => {
+      await project.setTableKitVersion('1.1.0')
+      const run = await build('dependency change')
+      assert.equal(run.code, 0, run.stderr)
+      const m = await metadata()
+      assert.deepEqual(statuses(m), ['built', 'built', 'built'])
+      assert.notEqual(m.layers!.dependencies.key, coldMetadata.layers!.dependencies.key)
+      const user = await runAsUser()
+      assert.equal(user.status, 0, user.stderr)
+      assert.equal(user.stdout.split('\n')[0], 'ledger v2')
+    })
+  })

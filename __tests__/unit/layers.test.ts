@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { layerCacheKey } from '../../src/keys.js'
+import {
+  hookConfigText,
+  statementsSourceText,
+  workloadEnvironment,
+  workloadPackage
+} from '../../src/stages/layers/folder.js'
+import { recordSourceTimes, restoreSourceTimes } from '../../src/stages/layers/mtimes.js'
+import { parseLayersReport } from '../../src/stages/layers/precompile.js'
+import { manifestEntries, splitLayers } from '../../src/stages/layers/split.js'
+import { rebaseBound } from '../../src/stages/layers/build.js'
+import { parse as parseToml } from 'smol-toml'
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
+
+// A project package App: a path package Rules (depends on the registry package Table), a
+// registry package Report that depends on Rules (so it is own code too), Table and its stdlib.
+const manifest = {
+  manifest_format: '2.0',
+  deps: {
+    Rules: [{ uuid: uuid(2), path: 'Rules', version: '0.1.0', deps: ['Table'] }],
+    Report: [
+      { uuid: uuid(3), version: '1.2.0', 'git-tree-sha1': 'b'.repeat(40), deps: ['Rules', 'Table'] }
+    ],
+    Table: [{ uuid: uuid(4), version: '1.0.0', 'git-tree-sha1': 'a'.repeat(40), deps: ['Printf'] }],
+    Printf: [{ uuid: uuid(5), deps: [] }],
+    Other: [
+      {
+        uuid: uuid(6),
+        version: '2.0.0',
+        'git-tree-sha1': 'c'.repeat(40),
+        deps: { Printf: uuid(5) }
+      }
+    ]
+  }
+}
+const project = {
+  ownPackage: 'App',
+  packages: [
+    { name: 'App', uuid: uuid(1) },
+    { name: 'Other', uuid: uuid(6) },
+    { name: 'Report', uuid: uuid(3) },
+    { name: 'Rules', uuid: uuid(2) },
+    { name: 'Table', uuid: uuid(4) }
+  ]
+}
+
+describe('splitLayers', () => {
+  const split = splitLayers(project, manifestEntries(manifest))
+  it('own code: path packages, what depends on them, the project itself; dependencies first', () => {
+    assert.deepEqual(
+      split.own.map((p) => p.name),
+      ['Rules', 'Report', 'App']
+    )
+  })
+  it('the dependency image takes every other package and its closure, keyed by version and tree hash', () => {
+    assert.deepEqual(
+      split.deps.map((p) => p.name),
+      ['Other', 'Table']
+    )
+    assert.deepEqual(
+      split.closure.map((e) => [e.name, e.version, e.treeHash]),
+      [
+        ['Table', '1.0.0', 'a'.repeat(40)],
+        ['Printf', undefined, undefined],
+        ['Other', '2.0.0', 'c'.repeat(40)]
+      ]
+    )
+  })
+  it('a project without own code keeps everything in the dependency image', () => {
+    const plain = splitLayers(
+      { packages: [{ name: 'Table', uuid: uuid(4) }] },
+      manifestEntries({ Table: [{ uuid: uuid(4), version: '1.0.0', deps: [] }] })
+    )
+    assert.deepEqual(plain.own, [])
+    assert.deepEqual(
+      plain.deps.map((p) => p.name),
+      ['Table']
+    )
+  })
+})
+
+describe('layer keys', () => {
+  const base = {
+    prefix: '',
+    julia: { version: '1.10.8', build: 'commit:abc' },
+    os: 'linux',
+    arch: 'x86_64',
+    cpuTarget: 'native',
+    files: []
+  }
+  it('each kind has its own key, and every fact changes it', () => {
+    const facts = [['resolved', uuid(4), 'Table', '1.0.0', 'a'.repeat(40)]]
+    const deps = layerCacheKey('deps', { ...base, facts })
+    assert.match(deps, /^julia-sysimage-deps-linux-x86_64-julia-1\.10\.8-[0-9a-f]{40}$/)
+    assert.notEqual(deps, layerCacheKey('own', { ...base, facts }))
+    assert.notEqual(
+      deps,
+      layerCacheKey('deps', {
+        ...base,
+        facts: [['resolved', uuid(4), 'Table', '1.1.0', 'd'.repeat(40)]]
+      })
+    )
+    assert.notEqual(
+      deps,
+      layerCacheKey('deps', {
+        ...base,
+        facts,
+        files: [{ role: 'preferences', relativePath: 'LocalPreferences.toml', sha256: '1' }]
+      })
+    )
+  })
+})
+
+describe('the workload package', () => {
+  it('statements are hex-encoded, so no traced text becomes source code', () => {
+    const text = statementsSourceText(['precompile(Tuple{typeof(f), Val{"a\\"$(x)"}})'])
+    assert.doesNotMatch(text, /precompile|\$\(x\)/)
+    const hex = /"([0-9a-f]+)"/.exec(text)![1]
+    assert.equal(
+      Buffer.from(hex, 'hex').toString('utf8'),
+      'precompile(Tuple{typeof(f), Val{"a\\"$(x)"}})'
+    )
+  })
+  it('its environment maps its dependencies by uuid and points at its source', () => {
+    const env = workloadEnvironment([{ name: 'App', uuid: uuid(1) }])
+    const parsed = parseToml(env.manifest) as {
+      deps: Record<string, { path: string; uuid: string; deps: Record<string, string> }[]>
+    }
+    const entry = parsed.deps[workloadPackage.name][0]
+    assert.equal(entry.uuid, workloadPackage.uuid)
+    assert.equal(entry.path, `../depot/dev/${workloadPackage.name}`)
+    assert.deepEqual({ ...entry.deps }, { App: uuid(1) })
+  })
+  it('the hook configuration names triggers and the workload package', () => {
+    assert.equal(
+      hookConfigText([{ name: 'App', uuid: uuid(1) }], true),
+      `trigger\t${uuid(1)}\tApp\nworkload\t${workloadPackage.uuid}\t${workloadPackage.name}\n`
+    )
+  })
+  it('re-basing is suggested past a quarter of the dependency image, at least 200', () => {
+    assert.equal(rebaseBound(100), 200)
+    assert.equal(rebaseBound(2000), 500)
+  })
+})
+
+describe('parseLayersReport', () => {
+  it('reads each package and a failure', () => {
+    const report = parseLayersReport(
+      'package\tA\tprecompiled\t0.5\t/d/A.ji\npackage\tB\tbuilt\t2\t/d/B.ji\nfailed\tC\n'
+    )
+    assert.deepEqual(
+      report.images.map((i) => [i.name, i.status, i.seconds]),
+      [
+        ['A', 'precompiled', 0.5],
+        ['B', 'built', 2]
+      ]
+    )
+    assert.equal(report.failed, 'C')
+  })
+})
+
+describe('source times (Julia 1.10)', () => {
+  it('an unchanged file gets its recorded time back in whole seconds; a changed file is never touched', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'layers-mtimes-'))
+    try {
+      await fs.mkdir(path.join(dir, 'src'))
+      const same = path.join(dir, 'src', 'Same.jl')
+      const edited = path.join(dir, 'src', 'Edited.jl')
+      await fs.writeFile(same, 'module Same end\n')
+      await fs.writeFile(edited, 'module Edited end\n')
+      await fs.utimes(same, 1_700_000_000.25, 1_700_000_000.75)
+      await fs.utimes(edited, 1_700_000_000.25, 1_700_000_000.75)
+      const record = await recordSourceTimes(dir, ['src/Same.jl', 'src/Edited.jl'])
+      // a fresh checkout: new times everywhere, one file's content changed
+      await fs.utimes(same, 1_800_000_000, 1_800_000_000)
+      await fs.writeFile(edited, 'module Edited; x = 1; end\n')
+      const editedTime = (await fs.stat(edited)).mtimeMs
+      const result = await restoreSourceTimes(dir, record)
+      assert.deepEqual(result, { restored: ['src/Same.jl'], changed: ['src/Edited.jl'] })
+      assert.equal((await fs.stat(same)).mtimeMs, 1_700_000_000_000)
+      assert.equal((await fs.stat(edited)).mtimeMs, editedTime)
+      // a second pass finds nothing to do
+      assert.deepEqual(await restoreSourceTimes(dir, record), {
+        restored: [],
+        changed: ['src/Edited.jl']
+      })
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+    }
+  })
+})

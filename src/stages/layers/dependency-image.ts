@@ -1,0 +1,93 @@
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { restoreEntry, saveEntry } from '../../store/cache-entries.js'
+import { entriesDir } from '../../util/user-cache.js'
+import { sha256File } from '../../util/hash.js'
+import type { StatementCounts } from '../trace/index.js'
+import type { ReplayReport } from '../object/index.js'
+import type { StageContext } from '../stage.js'
+import { loadProblem } from '../verify/index.js'
+import type { PackageRef } from '../project/index.js'
+
+/** What the dependency image's build measured, kept in its cache entry for later metadata. */
+export interface DependencyImageFacts {
+  sha256: string
+  size: number
+  statementCounts: StatementCounts
+  replay: ReplayReport
+  objectSize: number
+  peakMemory: number
+  /** Wall time of its trace, object build and link, in ms. */
+  buildMs: number
+}
+
+const imageName = 'image'
+const factsName = 'facts.json'
+
+/**
+ * Restores the dependency image of `key` to the build's partial image path. The entry is trusted
+ * only when the image's sha256 is the one its facts record and the image loads its packages.
+ */
+export async function restoreDependencyImage(
+  ctx: StageContext,
+  key: string,
+  packages: PackageRef[]
+): Promise<{ facts?: DependencyImageFacts; saveKey: string }> {
+  const { prepared, cache, log } = ctx
+  if (!cache) return { saveKey: key }
+  const { request, julia, project } = prepared
+  const store = { cache, entriesDir: entriesDir(request.env), what: 'dependency image', log }
+  const scratch = await fs.mkdtemp(
+    path.join(request.tempDir ?? os.tmpdir(), 'julia-sysimage-deps-')
+  )
+  try {
+    const outcome = await restoreEntry(store, key, scratch, async (dir) => {
+      const facts = JSON.parse(
+        await fs.readFile(path.join(dir, factsName), 'utf8').catch(() => '{}')
+      ) as DependencyImageFacts
+      const image = path.join(dir, imageName)
+      const sha256 = await sha256File(image).catch(() => undefined)
+      if (sha256 === undefined || sha256 !== facts.sha256)
+        return {
+          rejection: `the image's sha256 ${sha256 ?? '(missing)'} is not the ${facts.sha256} it records`
+        }
+      const problem = await loadProblem(
+        julia,
+        image,
+        project.dir,
+        packages,
+        request.tempDir ?? os.tmpdir(),
+        request.env
+      )
+      if (problem) return { rejection: problem }
+      await fs.copyFile(image, ctx.partialImage)
+      return { value: facts }
+    })
+    return { facts: outcome.value, saveKey: outcome.saveKey }
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true })
+  }
+}
+
+/** Saves the freshly built dependency image (at the partial image path) with its facts. */
+export async function saveDependencyImage(
+  ctx: StageContext,
+  key: string,
+  facts: DependencyImageFacts
+): Promise<void> {
+  const { prepared, cache, log } = ctx
+  if (!cache) return
+  const store = {
+    cache,
+    entriesDir: entriesDir(prepared.request.env),
+    what: 'dependency image',
+    log
+  }
+  const factsFile = ctx.work('deps-facts.json')
+  await fs.writeFile(factsFile, JSON.stringify(facts))
+  await saveEntry(store, key, [
+    { source: ctx.partialImage, name: imageName },
+    { source: factsFile, name: factsName }
+  ])
+}

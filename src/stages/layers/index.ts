@@ -1,0 +1,76 @@
+import type { LayeredResult } from './build.js'
+
+export { buildLayers, rebaseBound, type LayeredResult, type LayerStatus } from './build.js'
+export { layerFolderFor, workloadPackage } from './folder.js'
+export { hasOwnCode, splitLayers, manifestEntries } from './split.js'
+
+/** The `layers` section of a layered image's metadata: each layer as this run got it. */
+export interface LayersMetadata {
+  /** The folder beside the image with the package-image layers and the start-up hook. */
+  folder: string
+  /** Flags that start Julia with all three layers (the launcher passes them). */
+  juliaArgs: string[]
+  dependencies: {
+    status: string
+    key: string
+    ms: number
+    size: number
+    packages: string[]
+    statementsUsed: number
+  }
+  own: {
+    status: string
+    key: string
+    ms: number
+    size: number
+    packages: { name: string; status: string; seconds: number }[]
+    sourceTimesRestored?: number
+  }
+  workload: {
+    status: string
+    key: string
+    ms: number
+    size: number
+    statements: number
+    used?: number
+  }
+  /** Files precompiled at run time in the verify runs (none when every layer was valid). */
+  precompiledAtRunTime: string[]
+}
+
+const round = (ms: number) => Math.round(ms)
+
+/** Pure: the metadata of the layers. */
+export function layersMetadata(layered: LayeredResult): LayersMetadata {
+  const { dependencies: d, own: o, workload: w, folder } = layered
+  const folderName = folder.root.split(/[\\/]/).pop() ?? folder.root
+  return {
+    folder: folderName,
+    juliaArgs: ['-L', `${folderName}/hook.jl`],
+    dependencies: {
+      status: d.status,
+      key: d.key,
+      ms: round(d.ms),
+      size: d.size,
+      packages: layered.split.deps.map((p) => p.name),
+      statementsUsed: d.facts.replay.used
+    },
+    own: {
+      status: o.status,
+      key: o.key,
+      ms: round(o.ms),
+      size: o.size,
+      packages: o.packages.map((p) => ({ name: p.name, status: p.status, seconds: p.seconds })),
+      ...(o.restoredTimes ? { sourceTimesRestored: o.restoredTimes.restored } : {})
+    },
+    workload: {
+      status: w.status,
+      key: w.key,
+      ms: round(w.ms),
+      size: w.size,
+      statements: w.statements,
+      ...(w.replay ? { used: w.replay.used } : {})
+    },
+    precompiledAtRunTime: layered.verification.precompiledAtRunTime
+  }
+}

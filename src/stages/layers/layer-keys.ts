@@ -1,0 +1,124 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { collectKeyFiles, juliaKeyFields, runningCodeFile } from '../../key-inputs.js'
+import { layerCacheKey, type KeyFile } from '../../keys.js'
+import { imageShapingScripts, juliaScript, layerShapingScripts } from '../../julia/scripts.js'
+import type { PreparedBuild } from '../stage.js'
+import type { LayerSplit } from './split.js'
+import { sha256File } from '../../util/hash.js'
+
+/** The key fields every layer shares. */
+async function base(prepared: PreparedBuild) {
+  return {
+    prefix: prepared.request.cacheKeyPrefix,
+    ...(await juliaKeyFields(prepared.julia)),
+    cpuTarget: prepared.cpuTarget,
+    cpu: prepared.cpu
+  }
+}
+
+async function scriptFiles(
+  names: readonly Parameters<typeof juliaScript>[0][]
+): Promise<KeyFile[]> {
+  return Promise.all(
+    names.map(async (name) => ({
+      role: 'script',
+      relativePath: `${name}.jl`,
+      sha256: await sha256File(juliaScript(name))
+    }))
+  )
+}
+
+const toolFile = async (): Promise<KeyFile> => ({
+  role: 'tool',
+  relativePath: '',
+  sha256: await sha256File(runningCodeFile)
+})
+
+/**
+ * Compile-time preferences of the dependency image's packages: `LocalPreferences.toml` (and
+ * `JuliaLocalPreferences.toml`) beside the project, and the project file's `[preferences]`,
+ * which the project file's own digest covers (base/loading.jl `get_preferences`).
+ */
+async function preferenceFiles(projectDir: string): Promise<KeyFile[]> {
+  const files: KeyFile[] = []
+  for (const name of ['LocalPreferences.toml', 'JuliaLocalPreferences.toml']) {
+    const file = path.join(projectDir, name)
+    if (await fs.stat(file).catch(() => undefined))
+      files.push({ role: 'preferences', relativePath: name, sha256: await sha256File(file) })
+  }
+  return files
+}
+
+/**
+ * K1, the dependency image's key: what its packages are (by their resolved content), not which
+ * statements it holds. See `layerCacheKey`.
+ */
+export async function dependencyImageKey(
+  prepared: PreparedBuild,
+  split: LayerSplit
+): Promise<string> {
+  const { project } = prepared
+  return layerCacheKey('deps', {
+    ...(await base(prepared)),
+    facts: [
+      ['packages', ...split.deps.map((p) => `${p.uuid}:${p.name}`).sort()],
+      ...split.closure.map((e) => [
+        'resolved',
+        e.uuid,
+        e.name,
+        e.version ?? '',
+        e.treeHash ?? (e.path === undefined ? 'stdlib' : `path:${e.path}`)
+      ]),
+      ['manifest-name', project.manifestFile ? path.basename(project.manifestFile) : '']
+    ],
+    files: [
+      ...(await preferenceFiles(project.dir)),
+      ...(await scriptFiles(imageShapingScripts)),
+      await toolFile()
+    ]
+  })
+}
+
+/** K2, the own package images' key: the dependency image they were built on and their sources. */
+export async function ownLayerKey(
+  prepared: PreparedBuild,
+  dependencyImageSha256: string
+): Promise<string> {
+  const { project } = prepared
+  const files = await collectKeyFiles({
+    projectFile: project.projectFile,
+    manifestFile: project.manifestFile,
+    ownPackage: project.ownPackage,
+    workloads: [],
+    statementFiles: [],
+    scripts: [],
+    toolCode: runningCodeFile
+  })
+  return layerCacheKey('own', {
+    ...(await base(prepared)),
+    facts: [['dependency-image', dependencyImageSha256]],
+    files: [
+      ...files,
+      ...(await preferenceFiles(project.dir)),
+      ...(await scriptFiles(layerShapingScripts))
+    ]
+  })
+}
+
+/** K3, the workload package's key: the own layer's key, the workloads and statement files. */
+export async function workloadLayerKey(prepared: PreparedBuild, ownKey: string): Promise<string> {
+  const { request, project } = prepared
+  const files = await collectKeyFiles({
+    projectFile: project.projectFile,
+    workloads: request.workloads,
+    statementFiles: request.statementFiles,
+    scripts: [],
+    toolCode: runningCodeFile
+  })
+  return layerCacheKey('workload', {
+    ...(await base(prepared)),
+    facts: [['own-layer', ownKey]],
+    files: [...files, ...(await scriptFiles(layerShapingScripts))]
+  })
+}
