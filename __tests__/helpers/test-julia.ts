@@ -111,6 +111,13 @@ function minorOf(version: string | undefined): [number, number] | undefined {
   return match ? [Number(match[1]), Number(match[2])] : undefined
 }
 
+/** True when `julia` runs and is at least `major.minor`. */
+export function juliaAtLeast(julia: TestJulia, major: number, minor: number): boolean {
+  const version = minorOf(julia.version)
+  if (!version) return false
+  return version[0] > major || (version[0] === major && version[1] >= minor)
+}
+
 function describeTestJulia(named: string): TestJulia {
   const executable = onPath(named)
   // Debian's 1.5 package needs bullseye's libunwind (see juliaTestEnv); official builds carry
