@@ -35,10 +35,20 @@ let layers = @__DIR__
     end
     if workload !== nothing && ccall(:jl_generating_output, Cint, ()) == 0
         wanted = workload
-        pending = Ref(true)
+        state = Ref(:waiting)  # :waiting → :triggered (a trigger loaded) → :done
         push!(Base.package_callbacks, function (id)
-            (pending[] && id in triggers) || return
-            pending[] = false
+            state[] === :done && return
+            id in triggers && (state[] = :triggered)
+            state[] === :triggered || return
+            # The workload package depends on the triggers: it may load only once no package is
+            # being loaded, or Julia reports a cycle ("deadlock detected in loading"). A trigger
+            # loaded as a dependency of another package gets here while that one is still
+            # loading; the callback of the outermost package, which Julia runs after its load has
+            # ended, finds none in progress (base/loading.jl `package_locks`, Julia 1.9 to 1.13;
+            # Julia defers package extensions by the same test).
+            loading = isdefined(Base, :package_locks) && !isempty(Base.package_locks)
+            loading && return
+            state[] = :done
             try
                 Base.require(wanted)
             catch err

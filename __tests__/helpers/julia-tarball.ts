@@ -136,7 +136,7 @@ async function sh(command: string, args: string[]): Promise<string> {
 }
 
 /**
- * Debian spreads Julia over /usr (DESIGN.md §6). Copy its parts into one prefix in the same
+ * Debian spreads Julia over /usr (binary, lib/, share/julia). Copy its parts into one prefix in the same
  * relative layout, which its RUNPATHs (`$ORIGIN/../lib/<multiarch>`, libjulia's `$ORIGIN` and
  * `$ORIGIN/julia`) resolve from wherever the prefix lands. Then add every shared library the
  * loader would take from the system (ldd), except glibc's, so the copy runs on its own.

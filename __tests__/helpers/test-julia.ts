@@ -5,7 +5,7 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 
 /**
- * The real Julia on the test machine (Debian's 1.5.3, see DESIGN.md §6). It must run with
+ * The real Julia on the test machine (Debian's 1.5.3, installed by .ci/setup-julia.sh). It must run with
  * bullseye's libunwind 1.3.2, which `.ci/setup-julia.sh` extracts to a fixed folder; a newer
  * libunwind kills Julia on the first exception.
  */
@@ -109,13 +109,6 @@ export function writeStubRegistry(depot: string): void {
 function minorOf(version: string | undefined): [number, number] | undefined {
   const match = /^(\d+)\.(\d+)/.exec(version ?? '')
   return match ? [Number(match[1]), Number(match[2])] : undefined
-}
-
-/** True when `julia` runs and is at least `major.minor`. */
-export function juliaAtLeast(julia: TestJulia, major: number, minor: number): boolean {
-  const version = minorOf(julia.version)
-  if (!version) return false
-  return version[0] > major || (version[0] === major && version[1] >= minor)
 }
 
 function describeTestJulia(named: string): TestJulia {

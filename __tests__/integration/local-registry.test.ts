@@ -13,7 +13,7 @@ import {
   type LayeredProject,
   type RegistryInfo
 } from '../helpers/local-registry.js'
-import { juliaAtLeast, newDepot, testJulias, type TestJulia } from '../helpers/test-julia.js'
+import { canLayer, newDepot, testJulias, type TestJulia } from '../helpers/test-julia.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -54,7 +54,7 @@ async function runJulia(julia: TestJulia, depot: string, project: LayeredProject
 for (const julia of testJulias()) {
   const skip =
     julia.skip ??
-    (juliaAtLeast(julia, 1, 9)
+    (canLayer(julia)
       ? undefined
       : `${julia.label}: the layered fixture is for Julia ≥ 1.9 (package images)`)
   describe(`a project on a local registry (${julia.label})`, { skip }, () => {

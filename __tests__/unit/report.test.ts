@@ -35,6 +35,49 @@ const metadata: ImageMetadata = {
 }
 
 describe('summaryTables', () => {
+  it('a layered image: one row per layer, as this run got it', () => {
+    const layered: ImageMetadata = {
+      ...metadata,
+      mode: 'layered',
+      layers: {
+        folder: 'sysimage.layers',
+        juliaArgs: ['-L', 'sysimage.layers/hook.jl'],
+        dependencies: {
+          status: 'restored',
+          key: 'k1',
+          ms: 1500,
+          size: 190e6,
+          packages: ['TableKit'],
+          statementsUsed: 300
+        },
+        own: {
+          status: 'built',
+          key: 'k2',
+          ms: 4200,
+          size: 170e3,
+          packages: [
+            { name: 'Ledger', status: 'built', seconds: 3.1 },
+            { name: 'Rules', status: 'precompiled', seconds: 0 }
+          ]
+        },
+        workload: { status: 'built', key: 'k3', ms: 9000, size: 4e6, statements: 68, used: 66 },
+        precompiledAtRunTime: []
+      }
+    }
+    const tables = summaryTables({
+      metadata: layered,
+      cacheHit: false,
+      cacheKey: 'k3',
+      timings: {}
+    })
+    const layers = tables.find((t) => t.caption.startsWith('Layers'))!
+    assert.equal(layers.caption, 'Layers (first work with all three: 0.02 s)')
+    assert.deepEqual(layers.rows.slice(1), [
+      ['dependency image', 'restored', '1.50 s', '181.2 MB', 'TableKit; 300 statements'],
+      ['own package images', 'built', '4.20 s', '166.0 KB', 'Ledger (built), Rules (precompiled)'],
+      ['workload package', 'built', '9.00 s', '3.8 MB', '66 of 68 statements']
+    ])
+  })
   it('shows before/after, the stages of this run and the image facts', () => {
     const tables = summaryTables({
       metadata,

@@ -42197,7 +42197,31 @@ previous) {
         `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}`);
     const triggers = split.own.length > 0 ? split.own : split.deps;
     await writeHook(folder, triggers, false);
-    // 1. the dependency image
+    const dependencies = await dependencyLayer(ctx, timer, split, folder);
+    const own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous);
+    const workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers);
+    const depsFacts = dependencies.facts;
+    const bound = rebaseBound(depsFacts.replay.used);
+    if (dependencies.status === 'restored' && workload.statements > bound)
+        log.warning(`the workload package holds ${workload.statements} statements, more than ${bound} (a quarter of the dependency image's ${depsFacts.replay.used}, at least 200): re-base the dependency image (build it again with a new cache-key-prefix, e.g. from a scheduled job) so that they move into it`);
+    // verify, as users run it: image, hook, default flags
+    await external_node_fs_namespaceObject.promises.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps));
+    const verification = await timer.stage('verify', () => verifyLayered(julia, {
+        image: ctx.partialImage,
+        hook: folder.hook,
+        projectDir: project.dir,
+        packagesFile: ctx.work('deps-packages.txt'),
+        workloads: request.workloads,
+        workDir: ctx.workDir,
+        measure: request.measure,
+        timeoutMs: workloadTimeoutMs(request)
+    }, request.env));
+    logLayers(log, dependencies, own, workload, verification);
+    return { split, folder, dependencies, own, workload, verification };
+}
+/** The dependency image: restored by its key, or traced, built and linked without the own code. */
+async function dependencyLayer(ctx, timer, split, folder) {
+    const { prepared, log } = ctx;
     const depsKey = await dependencyImageKey(prepared, split);
     log.info(`dependency image key: ${depsKey}`);
     const depsStart = performance.now();
@@ -42225,34 +42249,33 @@ previous) {
         };
         await timer.stage('save dependency image', () => saveDependencyImage(ctx, restoredDeps.saveKey, depsFacts));
     }
-    const dependencies = {
-        status: (restoredDeps.facts ? 'restored' : 'built'),
+    return {
+        status: restoredDeps.facts ? 'restored' : 'built',
         key: depsKey,
         ms: performance.now() - depsStart,
         size: depsFacts.size,
         facts: depsFacts
     };
-    // 2. the own packages' images
-    const ownKey = await ownLayerKey(prepared, depsFacts.sha256);
+}
+/**
+ * The own packages' images: restored (with their source times put back on Julia 1.10), then
+ * loaded on the dependency image, which precompiles what Julia finds stale.
+ */
+async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256, previous) {
+    const { prepared, log } = ctx;
+    const { project, julia } = prepared;
+    const ownKey = await ownLayerKey(prepared, dependencyImageSha256);
     const ownStart = performance.now();
     const ownRestored = await timer.stage('restore own layer', () => restoreLayer(store, 'own package images', ownKey, folder.root));
     if (!ownRestored.facts && previous)
-        await reusePreviousImages(ctx, previous, folder, split.own, depsFacts.sha256);
+        await reusePreviousImages(ctx, previous, folder, split.own, dependencyImageSha256);
     let restoredTimes;
     if (ownRestored.facts && !atLeast(julia.version, 1, 11)) {
         const times = await restoreSourceTimes(project.dir, ownRestored.facts.sourceTimes);
         restoredTimes = { restored: times.restored.length, changed: times.changed.length };
         log.info(`source times put back for ${times.restored.length} unchanged own files (Julia 1.10 checks mtimes); ${times.changed.length} changed files left alone`);
     }
-    const packages = await timer.stage('own packages', () => precompileLayer(julia, {
-        image: ctx.partialImage,
-        projectDir: project.dir,
-        layersDir: folder.root,
-        packages: split.own,
-        packagesFile: ctx.work('own-packages.txt'),
-        reportFile: ctx.work('own-report.txt'),
-        workloadReportFile: ctx.work('workload-replay.txt')
-    }, request.env, 'own package'));
+    const packages = await timer.stage('own packages', () => precompileOn(ctx, folder, 'own', split.own, 'own package'));
     const ownBuilt = packages.some((p) => p.status === 'built');
     if (ownBuilt || !ownRestored.facts) {
         const sourceTimes = await recordSourceTimes(project.dir, await ownSourceFiles(project, split));
@@ -42260,15 +42283,22 @@ previous) {
     }
     for (const p of packages)
         log.info(`own package ${p.name}: ${p.status} (${p.seconds.toFixed(1)} s)`);
-    const own = {
-        status: (ownBuilt || !ownRestored.facts ? 'built' : 'restored'),
+    return {
+        status: ownBuilt || !ownRestored.facts ? 'built' : 'restored',
         key: ownKey,
         ms: performance.now() - ownStart,
         size: await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled')),
         packages,
         restoredTimes
     };
-    // 3. the workload package
+}
+/**
+ * The workload package: restored, or generated from what the workload still compiles on the two
+ * layers below; then loaded on the dependency image, which precompiles it when Julia finds it stale.
+ */
+async function workloadLayer(ctx, timer, store, folder, ownKey, triggers) {
+    const { prepared } = ctx;
+    const { project } = prepared;
     const workloadKey = await workloadLayerKey(prepared, ownKey);
     const workloadStart = performance.now();
     const workloadRestored = await timer.stage('restore workload layer', () => restoreLayer(store, 'workload package image', workloadKey, folder.root));
@@ -42279,15 +42309,7 @@ previous) {
         workloadFacts = { statements: statements.length };
     }
     await writeHook(folder, triggers, true);
-    const workloadImages = await timer.stage('workload package', () => precompileLayer(julia, {
-        image: ctx.partialImage,
-        projectDir: project.dir,
-        layersDir: folder.root,
-        packages: [workloadPackage],
-        packagesFile: ctx.work('workload-packages.txt'),
-        reportFile: ctx.work('workload-report.txt'),
-        workloadReportFile: ctx.work('workload-replay.txt')
-    }, request.env, 'the generated workload package'));
+    const workloadImages = await timer.stage('workload package', () => precompileOn(ctx, folder, 'workload', [workloadPackage], 'the generated workload package'));
     const workloadBuilt = workloadImages.some((p) => p.status === 'built');
     if (workloadBuilt) {
         const replay = await external_node_fs_namespaceObject.promises.readFile(ctx.work('workload-replay.txt'), 'utf8').catch(() => undefined);
@@ -42295,31 +42317,14 @@ previous) {
             workloadFacts = { ...workloadFacts, replay: parseWorkloadReplay(replay) };
         await timer.stage('save workload layer', () => saveLayer(store, 'workload package image', workloadRestored.saveKey, folder.root, [...workloadFiles, ...compiledFolders(juliaMinor(ctx), [workloadPackage.name])], workloadFacts));
     }
-    const workload = {
-        status: (workloadBuilt ? 'built' : 'restored'),
+    return {
+        status: workloadBuilt ? 'built' : 'restored',
         key: workloadKey,
         ms: performance.now() - workloadStart,
         size: (await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled', `v${juliaMinor(ctx)}`, workloadPackage.name))) + (await sizeOf(folder.workloadSource)),
         statements: workloadFacts.statements,
         replay: workloadFacts.replay
     };
-    const bound = rebaseBound(depsFacts.replay.used);
-    if (dependencies.status === 'restored' && workload.statements > bound)
-        log.warning(`the workload package holds ${workload.statements} statements, more than ${bound} (a quarter of the dependency image's ${depsFacts.replay.used}, at least 200): re-base the dependency image (build it again with a new cache-key-prefix, e.g. from a scheduled job) so that they move into it`);
-    // 4. verify, as users run it
-    await external_node_fs_namespaceObject.promises.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps));
-    const verification = await timer.stage('verify', () => verifyLayered(julia, {
-        image: ctx.partialImage,
-        hook: folder.hook,
-        projectDir: project.dir,
-        packagesFile: ctx.work('deps-packages.txt'),
-        workloads: request.workloads,
-        workDir: ctx.workDir,
-        measure: request.measure,
-        timeoutMs: workloadTimeoutMs(request)
-    }, request.env));
-    logLayers(log, dependencies, own, workload, verification);
-    return { split, folder, dependencies, own, workload, verification };
 }
 /**
  * Without a cache entry for these sources, the previous build at the same output (the CLI's edit
@@ -42342,6 +42347,33 @@ async function reusePreviousImages(ctx, previous, folder, own, dependencyImageSh
             await external_node_fs_namespaceObject.promises.cp(from, external_node_path_namespaceObject.join(folder.root, rel), { recursive: true, preserveTimestamps: true });
     }
     ctx.log.info(`own package images of the previous build at ${ctx.prepared.output} reused where Julia finds them valid`);
+}
+/**
+ * Precompiles a layer's packages on the dependency image (at the partial image path), then drops
+ * the images Julia did not choose (stale ones reused from a previous build), so the layer and its
+ * cache entry hold one image per package.
+ */
+async function precompileOn(ctx, folder, layer, packages, what) {
+    const { julia, project, request } = ctx.prepared;
+    const images = await precompileLayer(julia, {
+        image: ctx.partialImage,
+        projectDir: project.dir,
+        layersDir: folder.root,
+        packages,
+        packagesFile: ctx.work(`${layer}-packages.txt`),
+        reportFile: ctx.work(`${layer}-report.txt`),
+        workloadReportFile: ctx.work('workload-replay.txt')
+    }, request.env, what);
+    for (const image of images) {
+        if (external_node_path_namespaceObject.relative(folder.depot, image.cacheFile).startsWith('..'))
+            continue;
+        const dir = external_node_path_namespaceObject.dirname(image.cacheFile);
+        const chosen = external_node_path_namespaceObject.basename(image.cacheFile, external_node_path_namespaceObject.extname(image.cacheFile));
+        for (const name of await external_node_fs_namespaceObject.promises.readdir(dir))
+            if (name.split('.')[0] !== chosen)
+                await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(dir, name), { recursive: true, force: true });
+    }
+    return images;
 }
 /** Keeps in the workload-modules file only modules that are not own code. */
 async function keepModules(file, ownUuids) {
