@@ -140,6 +140,9 @@ describe('sh launcher', { skip: process.platform === 'win32' }, () => {
     await fs.rm(path.join(moved, 'my image.layers'), { recursive: true })
     const missing = launch(path.join(moved, 'my image.sh'), {})
     assert.equal(missing.status, 1)
-    assert.match(missing.stderr, /hook .*hook\.jl is missing: keep the \.layers folder beside the image/)
+    assert.match(
+      missing.stderr,
+      /hook .*hook\.jl is missing: keep the \.layers folder beside the image/
+    )
   })
 })
