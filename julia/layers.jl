@@ -11,7 +11,7 @@
 #   REPORT    written here, "key<TAB>..." lines:
 #               package <name> <precompiled|built> <seconds> <cache file>
 #               failed <name>   (then the process exits with 2; Julia printed the error)
-# Julia ≥ 1.10 (`Base.isprecompiled`).
+# Julia ≥ 1.9; `Base.isprecompiled` is there from 1.10 on, so on 1.9 every package reports `built`.
 layers, packages_file, report_file = ARGS
 const layer_depot = joinpath(layers, "depot")
 pushfirst!(DEPOT_PATH, layer_depot)
@@ -27,7 +27,7 @@ in_layer(file) = startswith(file, layer_depot * Base.Filesystem.path_separator)
 
 open(report_file, "w") do io
     for id in ids
-        valid_before = Base.isprecompiled(id)
+        valid_before = isdefined(Base, :isprecompiled) && Base.isprecompiled(id)
         seconds = @elapsed try
             Base.require(id)
         catch err

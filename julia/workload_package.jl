@@ -18,35 +18,42 @@ module JuliaSysimageWorkload
 # precompilation evaluate into.
 module Staging end
 
-if ccall(:jl_generating_output, Cint, ()) == 1
-    let project = Base.parsed_toml(joinpath(dirname(@__DIR__), "Project.toml"))
-        for name in sort!(collect(keys(get(project, "deps", Dict{String,Any}()))))
-            Base.require(@__MODULE__, Symbol(name))
-        end
+# Precompilation only: each step a top-level statement of its own, so that what one defines is
+# visible to the next (Julia ≥ 1.12 runs a top-level statement in the world it started in).
+const generating = ccall(:jl_generating_output, Cint, ()) == 1
+
+function load_dependencies()
+    project = Base.parsed_toml(joinpath(dirname(@__DIR__), "Project.toml"))
+    for name in sort!(collect(keys(get(project, "deps", Dict{String,Any}()))))
+        Base.require(@__MODULE__, Symbol(name))
     end
-    include("replay.jl")
-    include("statements.jl")
-    let counts = Dict("statements" => 0, "used" => 0, "unparsable" => 0, "unresolvable" => 0, "failed" => 0)
-        for hex in STATEMENTS_HEX
-            counts["statements"] += 1
-            outcome = try
-                replay_statement(String(hex2bytes(hex)))[1]
-            catch
-                "failed"
-            end
-            counts[outcome] += 1
+end
+
+function replay_all()
+    counts = Dict("statements" => 0, "used" => 0, "unparsable" => 0, "unresolvable" => 0, "failed" => 0)
+    for hex in STATEMENTS_HEX
+        counts["statements"] += 1
+        outcome = try
+            replay_statement(String(hex2bytes(hex)))[1]
+        catch
+            "failed"
         end
-        # julia-sysimage asks for the counts through ENV; a precompilation Julia starts by itself
-        # (a stale layer at run time) has no such variable and writes nothing
-        report = get(ENV, "JULIA_SYSIMAGE_WORKLOAD_REPORT", "")
-        if !isempty(report)
-            open(report, "w") do io
-                for (key, value) in sort!(collect(counts))
-                    println(io, key, '\t', value)
-                end
-            end
+        counts[outcome] += 1
+    end
+    # julia-sysimage asks for the counts through ENV; a precompilation Julia starts by itself
+    # (a stale layer at run time) has no such variable and writes nothing
+    report = get(ENV, "JULIA_SYSIMAGE_WORKLOAD_REPORT", "")
+    isempty(report) && return
+    open(report, "w") do io
+        for (key, value) in sort!(collect(counts))
+            println(io, key, '\t', value)
         end
     end
 end
+
+generating && load_dependencies()
+generating && include("replay.jl")
+generating && include("statements.jl")
+generating && replay_all()
 
 end

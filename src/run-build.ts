@@ -173,7 +173,7 @@ export async function runBuild(
     const layers = built.metadata.layers
     const hit =
       layers !== undefined &&
-      [layers.dependencies, layers.own, layers.workload].every((l) => l.status === 'restored')
+      [layers.dependencies, layers.own, layers.workload].every((l) => l.status !== 'built')
     return {
       ...built,
       cacheHit: hit,

@@ -13,7 +13,8 @@ import {
 import { recordSourceTimes, restoreSourceTimes } from '../../src/stages/layers/mtimes.js'
 import { parseLayersReport } from '../../src/stages/layers/precompile.js'
 import { manifestEntries, splitLayers } from '../../src/stages/layers/split.js'
-import { rebaseBound } from '../../src/stages/layers/build.js'
+import { namesAny, rebaseBound } from '../../src/stages/layers/build.js'
+import { nextGenerationKey } from '../../src/store/cache-entries.js'
 import { parse as parseToml } from 'smol-toml'
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
@@ -146,6 +147,19 @@ describe('the workload package', () => {
   it('re-basing is suggested past a quarter of the dependency image, at least 200', () => {
     assert.equal(rebaseBound(100), 200)
     assert.equal(rebaseBound(2000), 500)
+  })
+  it('a statement names an own package only by its whole module name', () => {
+    const own = [{ name: 'Ledger', uuid: uuid(1) }]
+    assert.ok(namesAny('precompile(Tuple{typeof(Ledger.main), Int64})', own))
+    assert.ok(namesAny('precompile(Tuple{Base.Generator{Ledger.var"#3#4"}})', own))
+    assert.ok(!namesAny('precompile(Tuple{typeof(LedgerRules.check)})', own))
+    assert.ok(!namesAny('precompile(Tuple{typeof(MyLedger.main)})', own))
+    assert.ok(!namesAny('precompile(Tuple{typeof(Base.sum), Array{Int64, 1}})', own))
+  })
+  it('a re-based dependency image goes to the generation after the one restored', () => {
+    assert.equal(nextGenerationKey('k-abc', 'k-abc'), 'k-abc-2')
+    assert.equal(nextGenerationKey('k-abc', 'k-abc-2'), 'k-abc-3')
+    assert.equal(nextGenerationKey('k-abc', 'k-abc-9'), 'k-abc-10')
   })
 })
 

@@ -27,6 +27,15 @@ export function generationKey(key: string, n: number): string {
   return n <= 1 ? key : `${key}-${n}`
 }
 
+/**
+ * Pure: the generation after `entryKey`, an entry restored for `key` (`key`, or `key-N`). A
+ * re-based dependency image is saved there: later runs restore the newest generation.
+ */
+export function nextGenerationKey(key: string, entryKey: string): string {
+  const n = entryKey === key ? 1 : Number(entryKey.slice(key.length + 1))
+  return generationKey(key, (Number.isInteger(n) && n >= 1 ? n : 1) + 1)
+}
+
 /** How long a run waits for another run on the same machine to finish with an entry folder. */
 const lockTimeoutMs = 20 * 60_000
 

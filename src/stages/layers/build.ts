@@ -17,6 +17,7 @@ import {
   type DependencyImageFacts
 } from './dependency-image.js'
 import { restoreLayer, saveLayer, type LayerStore } from './entries.js'
+import { nextGenerationKey } from '../../store/cache-entries.js'
 import {
   compiledFolders,
   workloadFiles,
@@ -37,8 +38,8 @@ import { readManifestEntries, splitLayers, type LayerSplit } from './split.js'
 import { verifyLayered, type LayeredVerification } from './verify.js'
 import { ownSourceFiles } from './sources.js'
 
-/** How a layer came to be in this run. */
-export type LayerStatus = 'built' | 'restored'
+/** How a layer came to be in this run; `empty`: a project without own packages has no own layer. */
+export type LayerStatus = 'built' | 'restored' | 'empty'
 
 export interface LayerReport {
   status: LayerStatus
@@ -52,12 +53,23 @@ export interface LayerReport {
 export interface LayeredResult {
   split: LayerSplit
   folder: LayerFolder
-  dependencies: LayerReport & { facts: DependencyImageFacts }
+  dependencies: LayerReport & {
+    facts: DependencyImageFacts
+    /** The cache entry it was restored from (a generation of `key`). */
+    entryKey?: string
+    /** Built again with this run's trace because the workload package outgrew its bound. */
+    rebased?: boolean
+  }
   own: LayerReport & {
     packages: PackageImage[]
     restoredTimes?: { restored: number; changed: number }
   }
-  workload: LayerReport & { statements: number; replay?: WorkloadReplay }
+  workload: LayerReport & {
+    statements: number
+    /** Of those, the ones that name no own package: a dependency image could hold them. */
+    dependencyOnly: number
+    replay?: WorkloadReplay
+  }
   verification: LayeredVerification
 }
 
@@ -69,6 +81,7 @@ interface OwnFacts {
 /** Facts kept with the workload layer's entry. */
 interface WorkloadFacts {
   statements: number
+  dependencyOnly?: number
   replay?: WorkloadReplay
 }
 
@@ -118,15 +131,27 @@ export async function buildLayers(
   const triggers = split.own.length > 0 ? split.own : split.deps
   await writeHook(folder, triggers, false)
 
-  const dependencies = await dependencyLayer(ctx, timer, split, folder)
-  const own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous)
-  const workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers)
-  const depsFacts = dependencies.facts
-  const bound = rebaseBound(depsFacts.replay.used)
-  if (dependencies.status === 'restored' && workload.statements > bound)
+  let dependencies = await dependencyLayer(ctx, timer, split, folder)
+  let own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous)
+  let workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own)
+  // statements the dependency image could hold, beyond those it could not take when it was
+  // last re-based (invalidated by own code, say): a re-base would not move those, so they never
+  // trigger another
+  const bound = rebaseBound(dependencies.facts.replay.used)
+  const growth = workload.dependencyOnly - (dependencies.facts.rebasedWith ?? 0)
+  if (dependencies.entryKey !== undefined && growth > bound) {
+    // re-base: the statements move into a dependency image built with this run's trace
+    const next = nextGenerationKey(dependencies.key, dependencies.entryKey)
     log.warning(
-      `the workload package holds ${workload.statements} statements, more than ${bound} (a quarter of the dependency image's ${depsFacts.replay.used}, at least 200): re-base the dependency image (build it again with a new cache-key-prefix, e.g. from a scheduled job) so that they move into it`
+      `re-basing the dependency image: the workload package holds ${workload.dependencyOnly} statements that name no own package, ${growth} more than when the image was built, and the bound is ${bound} (a quarter of the ${dependencies.facts.replay.used} statements the dependency image replayed, at least 200); it is built again with this run's trace and saved as ${next}, which later runs restore`
     )
+    dependencies = await dependencyLayer(ctx, timer, split, folder, {
+      key: next,
+      dependencyOnly: workload.dependencyOnly
+    })
+    own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256)
+    workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own)
+  }
 
   // verify, as users run it: image, hook, default flags
   await fs.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps))
@@ -155,15 +180,19 @@ async function dependencyLayer(
   ctx: StageContext,
   timer: StageTimer,
   split: LayerSplit,
-  folder: LayerFolder
+  folder: LayerFolder,
+  /** Re-base: build it even though an entry exists, save it under `key`, remember the count. */
+  rebase?: { key: string; dependencyOnly: number }
 ): Promise<LayeredResult['dependencies']> {
   const { prepared, log } = ctx
   const depsKey = await dependencyImageKey(prepared, split)
   log.info(`dependency image key: ${depsKey}`)
   const depsStart = performance.now()
-  const restoredDeps = await timer.stage('restore dependency image', () =>
-    restoreDependencyImage(ctx, depsKey, split.deps)
-  )
+  const restoredDeps = rebase
+    ? { facts: undefined, saveKey: rebase.key }
+    : await timer.stage('restore dependency image', () =>
+        restoreDependencyImage(ctx, depsKey, split.deps)
+      )
   let depsFacts = restoredDeps.facts
   if (!depsFacts) {
     const buildStart = performance.now()
@@ -183,7 +212,8 @@ async function dependencyLayer(
       replay: object.report,
       objectSize: object.objectSize,
       peakMemory: object.peakMemory,
-      buildMs: performance.now() - buildStart
+      buildMs: performance.now() - buildStart,
+      ...(rebase ? { rebasedWith: rebase.dependencyOnly } : {})
     }
     await timer.stage('save dependency image', () =>
       saveDependencyImage(ctx, restoredDeps.saveKey, depsFacts!)
@@ -191,6 +221,8 @@ async function dependencyLayer(
   }
   return {
     status: restoredDeps.facts ? 'restored' : 'built',
+    ...(restoredDeps.facts ? { entryKey: restoredDeps.saveKey } : {}),
+    ...(rebase ? { rebased: true } : {}),
     key: depsKey,
     ms: performance.now() - depsStart,
     size: depsFacts.size,
@@ -214,6 +246,7 @@ async function ownLayer(
   const { prepared, log } = ctx
   const { project, julia } = prepared
   const ownKey = await ownLayerKey(prepared, dependencyImageSha256)
+  if (split.own.length === 0) return { status: 'empty', key: ownKey, ms: 0, size: 0, packages: [] }
   const ownStart = performance.now()
   const ownRestored = await timer.stage('restore own layer', () =>
     restoreLayer<OwnFacts>(store, 'own package images', ownKey, folder.root)
@@ -270,7 +303,8 @@ async function workloadLayer(
   store: LayerStore,
   folder: LayerFolder,
   ownKey: string,
-  triggers: PackageRef[]
+  triggers: PackageRef[],
+  own: PackageRef[]
 ): Promise<LayeredResult['workload']> {
   const { prepared } = ctx
   const { project } = prepared
@@ -283,7 +317,10 @@ async function workloadLayer(
   if (!workloadFacts) {
     const statements = await timer.stage('retrace', () => residualStatements(ctx, folder))
     await writeWorkloadPackage(folder, project.packages, statements)
-    workloadFacts = { statements: statements.length }
+    workloadFacts = {
+      statements: statements.length,
+      dependencyOnly: statements.filter((s) => !namesAny(s, own)).length
+    }
   }
   await writeHook(folder, triggers, true)
   const workloadImages = await timer.stage('workload package', () =>
@@ -314,6 +351,7 @@ async function workloadLayer(
         path.join(folder.depot, 'compiled', `v${juliaMinor(ctx)}`, workloadPackage.name)
       )) + (await sizeOf(folder.workloadSource)),
     statements: workloadFacts.statements,
+    dependencyOnly: workloadFacts.dependencyOnly ?? 0,
     replay: workloadFacts.replay
   }
 }
@@ -387,6 +425,11 @@ async function precompileOn(
         await fs.rm(path.join(dir, name), { recursive: true, force: true })
   }
   return images
+}
+
+/** Pure: whether a statement names one of the packages (`Name.` as a whole module name). */
+export function namesAny(statement: string, packages: PackageRef[]): boolean {
+  return packages.some((p) => new RegExp(`(?<![A-Za-z0-9_.!])${p.name}\\.`).test(statement))
 }
 
 /** Keeps in the workload-modules file only modules that are not own code. */

@@ -20,6 +20,8 @@ export interface DependencyImageFacts {
   peakMemory: number
   /** Wall time of its trace, object build and link, in ms. */
   buildMs: number
+  /** A re-based image: the workload package's dependency-only statements it was built for. */
+  rebasedWith?: number
 }
 
 const imageName = 'image'

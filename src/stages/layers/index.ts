@@ -17,6 +17,8 @@ export interface LayersMetadata {
     size: number
     packages: string[]
     statementsUsed: number
+    /** Built again with this run's trace: the workload package had outgrown its bound. */
+    rebased?: boolean
   }
   own: {
     status: string
@@ -53,7 +55,8 @@ export function layersMetadata(layered: LayeredResult): LayersMetadata {
       ms: round(d.ms),
       size: d.size,
       packages: layered.split.deps.map((p) => p.name),
-      statementsUsed: d.facts.replay.used
+      statementsUsed: d.facts.replay.used,
+      ...(d.rebased ? { rebased: true } : {})
     },
     own: {
       status: o.status,
