@@ -35157,7 +35157,7 @@ async function verifyImage(julia, spec, env) {
         const traceFile = external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.trace.jl`);
         return runWorkloads(julia, {
             projectDir: spec.projectDir,
-            packagesFile: spec.packagesFile,
+            packagesFile: spec.measurePackagesFile ?? spec.packagesFile,
             resultFile: external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.txt`),
             workloads: spec.workloads,
             traceFile,
@@ -35424,6 +35424,14 @@ async function acquireLock(file, timeoutMs, onWait) {
 /** Pure: the key of generation `n` (1 is the plain key). */
 function generationKey(key, n) {
     return n <= 1 ? key : `${key}-${n}`;
+}
+/**
+ * Pure: the generation after `entryKey`, an entry restored for `key` (`key`, or `key-N`). A
+ * re-based dependency image is saved there: later runs restore the newest generation.
+ */
+function nextGenerationKey(key, entryKey) {
+    const n = entryKey === key ? 1 : Number(entryKey.slice(key.length + 1));
+    return generationKey(key, (Number.isInteger(n) && n >= 1 ? n : 1) + 1);
 }
 /** How long a run waits for another run on the same machine to finish with an entry folder. */
 const lockTimeoutMs = 20 * 60_000;
@@ -42160,6 +42168,7 @@ async function ownSourceFiles(project, split) {
 
 
 
+
 /**
  * Layer 3 grows with every statement the dependency image does not hold. Past this share of the
  * dependency image's replayed statements (or 200 statements, whichever is more) the log suggests
@@ -42197,13 +42206,27 @@ previous) {
         `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}`);
     const triggers = split.own.length > 0 ? split.own : split.deps;
     await writeHook(folder, triggers, false);
-    const dependencies = await dependencyLayer(ctx, timer, split, folder);
-    const own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous);
-    const workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers);
-    const depsFacts = dependencies.facts;
-    const bound = rebaseBound(depsFacts.replay.used);
-    if (dependencies.status === 'restored' && workload.statements > bound)
-        log.warning(`the workload package holds ${workload.statements} statements, more than ${bound} (a quarter of the dependency image's ${depsFacts.replay.used}, at least 200): re-base the dependency image (build it again with a new cache-key-prefix, e.g. from a scheduled job) so that they move into it`);
+    // the runs on the finished layers (re-trace, measure) load every package first, own ones too
+    await external_node_fs_namespaceObject.promises.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages));
+    let dependencies = await dependencyLayer(ctx, timer, split, folder);
+    let own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous);
+    let workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own);
+    // statements the dependency image could hold, beyond those it could not take when it was
+    // last re-based (invalidated by own code, say): a re-base would not move those, so they never
+    // trigger another
+    const bound = rebaseBound(dependencies.facts.replay.used);
+    const growth = workload.dependencyOnly - (dependencies.facts.rebasedWith ?? 0);
+    if (dependencies.entryKey !== undefined && growth > bound) {
+        // re-base: the statements move into a dependency image built with this run's trace
+        const next = nextGenerationKey(dependencies.key, dependencies.entryKey);
+        log.warning(`re-basing the dependency image: the workload package holds ${workload.dependencyOnly} statements that name no own package, ${growth} more than when the image was built, and the bound is ${bound} (a quarter of the ${dependencies.facts.replay.used} statements the dependency image replayed, at least 200); it is built again with this run's trace and saved as ${next}, which later runs restore`);
+        dependencies = await dependencyLayer(ctx, timer, split, folder, {
+            key: next,
+            dependencyOnly: workload.dependencyOnly
+        });
+        own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256);
+        workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own);
+    }
     // verify, as users run it: image, hook, default flags
     await external_node_fs_namespaceObject.promises.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps));
     const verification = await timer.stage('verify', () => verifyLayered(julia, {
@@ -42211,6 +42234,7 @@ previous) {
         hook: folder.hook,
         projectDir: project.dir,
         packagesFile: ctx.work('deps-packages.txt'),
+        measurePackagesFile: ctx.work('all-packages.txt'),
         workloads: request.workloads,
         workDir: ctx.workDir,
         measure: request.measure,
@@ -42220,12 +42244,16 @@ previous) {
     return { split, folder, dependencies, own, workload, verification };
 }
 /** The dependency image: restored by its key, or traced, built and linked without the own code. */
-async function dependencyLayer(ctx, timer, split, folder) {
+async function dependencyLayer(ctx, timer, split, folder, 
+/** Re-base: build it even though an entry exists, save it under `key`, remember the count. */
+rebase) {
     const { prepared, log } = ctx;
     const depsKey = await dependencyImageKey(prepared, split);
     log.info(`dependency image key: ${depsKey}`);
     const depsStart = performance.now();
-    const restoredDeps = await timer.stage('restore dependency image', () => restoreDependencyImage(ctx, depsKey, split.deps));
+    const restoredDeps = rebase
+        ? { facts: undefined, saveKey: rebase.key }
+        : await timer.stage('restore dependency image', () => restoreDependencyImage(ctx, depsKey, split.deps));
     let depsFacts = restoredDeps.facts;
     if (!depsFacts) {
         const buildStart = performance.now();
@@ -42245,12 +42273,15 @@ async function dependencyLayer(ctx, timer, split, folder) {
             replay: object.report,
             objectSize: object.objectSize,
             peakMemory: object.peakMemory,
-            buildMs: performance.now() - buildStart
+            buildMs: performance.now() - buildStart,
+            ...(rebase ? { rebasedWith: rebase.dependencyOnly } : {})
         };
         await timer.stage('save dependency image', () => saveDependencyImage(ctx, restoredDeps.saveKey, depsFacts));
     }
     return {
         status: restoredDeps.facts ? 'restored' : 'built',
+        ...(restoredDeps.facts ? { entryKey: restoredDeps.saveKey } : {}),
+        ...(rebase ? { rebased: true } : {}),
         key: depsKey,
         ms: performance.now() - depsStart,
         size: depsFacts.size,
@@ -42265,6 +42296,8 @@ async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256,
     const { prepared, log } = ctx;
     const { project, julia } = prepared;
     const ownKey = await ownLayerKey(prepared, dependencyImageSha256);
+    if (split.own.length === 0)
+        return { status: 'empty', key: ownKey, ms: 0, size: 0, packages: [] };
     const ownStart = performance.now();
     const ownRestored = await timer.stage('restore own layer', () => restoreLayer(store, 'own package images', ownKey, folder.root));
     if (!ownRestored.facts && previous)
@@ -42296,7 +42329,7 @@ async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256,
  * The workload package: restored, or generated from what the workload still compiles on the two
  * layers below; then loaded on the dependency image, which precompiles it when Julia finds it stale.
  */
-async function workloadLayer(ctx, timer, store, folder, ownKey, triggers) {
+async function workloadLayer(ctx, timer, store, folder, ownKey, triggers, own) {
     const { prepared } = ctx;
     const { project } = prepared;
     const workloadKey = await workloadLayerKey(prepared, ownKey);
@@ -42306,7 +42339,10 @@ async function workloadLayer(ctx, timer, store, folder, ownKey, triggers) {
     if (!workloadFacts) {
         const statements = await timer.stage('retrace', () => residualStatements(ctx, folder));
         await writeWorkloadPackage(folder, project.packages, statements);
-        workloadFacts = { statements: statements.length };
+        workloadFacts = {
+            statements: statements.length,
+            dependencyOnly: statements.filter((s) => !namesAny(s, own)).length
+        };
     }
     await writeHook(folder, triggers, true);
     const workloadImages = await timer.stage('workload package', () => precompileOn(ctx, folder, 'workload', [workloadPackage], 'the generated workload package'));
@@ -42323,6 +42359,7 @@ async function workloadLayer(ctx, timer, store, folder, ownKey, triggers) {
         ms: performance.now() - workloadStart,
         size: (await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled', `v${juliaMinor(ctx)}`, workloadPackage.name))) + (await sizeOf(folder.workloadSource)),
         statements: workloadFacts.statements,
+        dependencyOnly: workloadFacts.dependencyOnly ?? 0,
         replay: workloadFacts.replay
     };
 }
@@ -42375,6 +42412,10 @@ async function precompileOn(ctx, folder, layer, packages, what) {
     }
     return images;
 }
+/** Pure: whether a statement names one of the packages (`Name.` as a whole module name). */
+function namesAny(statement, packages) {
+    return packages.some((p) => new RegExp(`(?<![A-Za-z0-9_.!])${p.name}\\.`).test(statement));
+}
 /** Keeps in the workload-modules file only modules that are not own code. */
 async function keepModules(file, ownUuids) {
     const text = await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => undefined);
@@ -42393,7 +42434,6 @@ async function residualStatements(ctx, folder) {
     const { julia, request, project } = prepared;
     const traces = [];
     if (request.workloads.length > 0) {
-        await external_node_fs_namespaceObject.promises.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages));
         await runWorkloads(julia, {
             projectDir: project.dir,
             packagesFile: ctx.work('all-packages.txt'),
@@ -42438,7 +42478,8 @@ function layersMetadata(layered) {
             ms: layers_round(d.ms),
             size: d.size,
             packages: layered.split.deps.map((p) => p.name),
-            statementsUsed: d.facts.replay.used
+            statementsUsed: d.facts.replay.used,
+            ...(d.rebased ? { rebased: true } : {})
         },
         own: {
             status: o.status,
@@ -43095,7 +43136,7 @@ async function runBuild(request, cache, log) {
         const built = await buildImage(prepared, log, timer, cache);
         const layers = built.metadata.layers;
         const hit = layers !== undefined &&
-            [layers.dependencies, layers.own, layers.workload].every((l) => l.status === 'restored');
+            [layers.dependencies, layers.own, layers.workload].every((l) => l.status !== 'built');
         return {
             ...built,
             cacheHit: hit,

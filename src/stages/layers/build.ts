@@ -130,6 +130,8 @@ export async function buildLayers(
   )
   const triggers = split.own.length > 0 ? split.own : split.deps
   await writeHook(folder, triggers, false)
+  // the runs on the finished layers (re-trace, measure) load every package first, own ones too
+  await fs.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages))
 
   let dependencies = await dependencyLayer(ctx, timer, split, folder)
   let own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous)
@@ -163,6 +165,7 @@ export async function buildLayers(
         hook: folder.hook,
         projectDir: project.dir,
         packagesFile: ctx.work('deps-packages.txt'),
+        measurePackagesFile: ctx.work('all-packages.txt'),
         workloads: request.workloads,
         workDir: ctx.workDir,
         measure: request.measure,
@@ -450,7 +453,6 @@ async function residualStatements(ctx: StageContext, folder: LayerFolder): Promi
   const { julia, request, project } = prepared
   const traces: string[] = []
   if (request.workloads.length > 0) {
-    await fs.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages))
     await runWorkloads(
       julia,
       {

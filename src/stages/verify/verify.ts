@@ -96,6 +96,12 @@ export interface VerifySpec {
   hook?: string
   /** Variables set only for the runs with the image. */
   withImageEnv?: NodeJS.ProcessEnv
+  /**
+   * The packages the measuring runs load before the workload, when they are not those the image
+   * holds (a layered image: the own packages come from its package images), so that "load"
+   * covers every package and "first work" only the workload, as for a full image.
+   */
+  measurePackagesFile?: string
   projectDir: string
   packagesFile: string
   workloads: string[]
@@ -187,7 +193,7 @@ export async function verifyImage(
       julia,
       {
         projectDir: spec.projectDir,
-        packagesFile: spec.packagesFile,
+        packagesFile: spec.measurePackagesFile ?? spec.packagesFile,
         resultFile: path.join(spec.workDir, `verify-${name}.txt`),
         workloads: spec.workloads,
         traceFile,
