@@ -60,7 +60,7 @@ export function pathPackagesOfManifest(manifest: Record<string, unknown>): Map<s
 }
 
 /** Every file below `root`, as paths relative to it (with `/`), skipping VCS and hidden folders. */
-async function treeFiles(root: string): Promise<string[]> {
+export async function treeFiles(root: string): Promise<string[]> {
   const found: string[] = []
   if (!(await fs.stat(root).catch(() => undefined))?.isDirectory()) return found
   const walk = async (dir: string, rel: string) => {

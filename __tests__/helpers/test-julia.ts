@@ -105,12 +105,6 @@ export function writeStubRegistry(depot: string): void {
   )
 }
 
-/** Pure: "1.10.8+RAI" → [1, 10]. */
-function minorOf(version: string | undefined): [number, number] | undefined {
-  const match = /^(\d+)\.(\d+)/.exec(version ?? '')
-  return match ? [Number(match[1]), Number(match[2])] : undefined
-}
-
 function describeTestJulia(named: string): TestJulia {
   const executable = onPath(named)
   // Debian's 1.5 package needs bullseye's libunwind (see juliaTestEnv); official builds carry
@@ -120,9 +114,8 @@ function describeTestJulia(named: string): TestJulia {
     env: juliaTestEnv(os.tmpdir())
   })
   const version = /julia version (\S+)/.exec(plain.stdout ?? '')?.[1]
-  const minor = minorOf(version)
   const needsLibunwind = version?.startsWith('1.5.') ?? false
-  const modern = minor !== undefined && (minor[0] > 1 || minor[1] >= 7)
+  const modern = version !== undefined && atLeast(parseJuliaVersion(version), 1, 7)
   const env = (depot: string, base: NodeJS.ProcessEnv = process.env) => {
     if (needsLibunwind) return juliaTestEnv(depot, base)
     if (modern) writeStubRegistry(depot)
@@ -168,10 +161,7 @@ export function testJulias(): TestJulia[] {
  * up as skipped, with the reason, instead of silently running on 1.5 alone.
  */
 export function withModernLane(julias: TestJulia[]): TestJulia[] {
-  const hasModern = julias.some((julia) => {
-    const minor = minorOf(julia.version)
-    return !julia.skip && minor !== undefined && (minor[0] > 1 || minor[1] >= 9)
-  })
+  const hasModern = julias.some((julia) => !julia.skip && canLayer(julia))
   if (hasModern) return julias
   return [
     ...julias,

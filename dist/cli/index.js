@@ -41533,67 +41533,6 @@ const chainedLinkStage = {
     }
 };
 
-;// CONCATENATED MODULE: ./lib/stages/layers/dependency-image.js
-
-
-
-
-
-
-
-const imageName = 'image';
-const factsName = 'facts.json';
-/**
- * Restores the dependency image of `key` to the build's partial image path. The entry is trusted
- * only when the image's sha256 is the one its facts record and the image loads its packages.
- */
-async function restoreDependencyImage(ctx, key, packages) {
-    const { prepared, cache, log } = ctx;
-    if (!cache)
-        return { saveKey: key };
-    const { request, julia, project } = prepared;
-    const store = { cache, entriesDir: entriesDir(request.env), what: 'dependency image', log };
-    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-deps-'));
-    try {
-        const outcome = await restoreEntry(store, key, scratch, async (dir) => {
-            const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, factsName), 'utf8').catch(() => '{}'));
-            const image = external_node_path_namespaceObject.join(dir, imageName);
-            const sha256 = await sha256File(image).catch(() => undefined);
-            if (sha256 === undefined || sha256 !== facts.sha256)
-                return {
-                    rejection: `the image's sha256 ${sha256 ?? '(missing)'} is not the ${facts.sha256} it records`
-                };
-            const problem = await loadProblem(julia, image, project.dir, packages, request.tempDir ?? external_node_os_namespaceObject.tmpdir(), request.env);
-            if (problem)
-                return { rejection: problem };
-            await external_node_fs_namespaceObject.promises.copyFile(image, ctx.partialImage);
-            return { value: facts };
-        });
-        return { facts: outcome.value, saveKey: outcome.saveKey };
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
-    }
-}
-/** Saves the freshly built dependency image (at the partial image path) with its facts. */
-async function saveDependencyImage(ctx, key, facts) {
-    const { prepared, cache, log } = ctx;
-    if (!cache)
-        return;
-    const store = {
-        cache,
-        entriesDir: entriesDir(prepared.request.env),
-        what: 'dependency image',
-        log
-    };
-    const factsFile = ctx.work('deps-facts.json');
-    await external_node_fs_namespaceObject.promises.writeFile(factsFile, JSON.stringify(facts));
-    await saveEntry(store, key, [
-        { source: ctx.partialImage, name: imageName },
-        { source: factsFile, name: factsName }
-    ]);
-}
-
 ;// CONCATENATED MODULE: ./lib/stages/layers/archive.js
 
 
@@ -41634,7 +41573,13 @@ async function unpackFolders(tarball, root) {
  * layer's build measured, and what a restore needs, such as recorded source times).
  */
 const tarName = 'layer.tar';
-const entries_factsName = 'facts.json';
+const factsName = 'facts.json';
+/** The cache, environment and log of a build, as the layer entries use them. */
+function layerStore(ctx) {
+    const { request } = ctx.prepared;
+    return { cache: ctx.cache, env: request.env, tempDir: request.tempDir, log: ctx.log };
+}
+/** The cache entry store of a layer, or undefined without a cache. */
 function entryStore(store, what) {
     return (store.cache && {
         cache: store.cache,
@@ -41655,7 +41600,7 @@ async function restoreLayer(store, what, key, root) {
     try {
         const outcome = await restoreEntry(entries, key, scratch, async (dir) => {
             try {
-                const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, entries_factsName), 'utf8'));
+                const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, factsName), 'utf8'));
                 await unpackFolders(external_node_path_namespaceObject.join(dir, tarName), root);
                 return { value: facts };
             }
@@ -41677,10 +41622,10 @@ async function saveLayer(store, what, key, root, folders, facts) {
     const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(store.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-layer-'));
     try {
         await packFolders(root, folders, external_node_path_namespaceObject.join(scratch, tarName));
-        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(scratch, entries_factsName), JSON.stringify(facts));
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(scratch, factsName), JSON.stringify(facts));
         await saveEntry(entries, key, [
             { source: external_node_path_namespaceObject.join(scratch, tarName), name: tarName },
-            { source: external_node_path_namespaceObject.join(scratch, entries_factsName), name: entries_factsName }
+            { source: external_node_path_namespaceObject.join(scratch, factsName), name: factsName }
         ]);
     }
     catch (error) {
@@ -41689,6 +41634,60 @@ async function saveLayer(store, what, key, root, folders, facts) {
     finally {
         await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
     }
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/dependency-image.js
+
+
+
+
+
+
+
+const imageName = 'image';
+const dependency_image_factsName = 'facts.json';
+/**
+ * Restores the dependency image of `key` to the build's partial image path. The entry is trusted
+ * only when the image's sha256 is the one its facts record and the image loads its packages.
+ */
+async function restoreDependencyImage(ctx, key, packages) {
+    const { request, julia, project } = ctx.prepared;
+    const store = entryStore(layerStore(ctx), 'dependency image');
+    if (!store)
+        return { saveKey: key };
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-deps-'));
+    try {
+        const outcome = await restoreEntry(store, key, scratch, async (dir) => {
+            const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, dependency_image_factsName), 'utf8').catch(() => '{}'));
+            const image = external_node_path_namespaceObject.join(dir, imageName);
+            const sha256 = await sha256File(image).catch(() => undefined);
+            if (sha256 === undefined || sha256 !== facts.sha256)
+                return {
+                    rejection: `the image's sha256 ${sha256 ?? '(missing)'} is not the ${facts.sha256} it records`
+                };
+            const problem = await loadProblem(julia, image, project.dir, packages, request.tempDir ?? external_node_os_namespaceObject.tmpdir(), request.env);
+            if (problem)
+                return { rejection: problem };
+            await external_node_fs_namespaceObject.promises.copyFile(image, ctx.partialImage);
+            return { value: facts };
+        });
+        return { facts: outcome.value, saveKey: outcome.saveKey };
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+/** Saves the freshly built dependency image (at the partial image path) with its facts. */
+async function saveDependencyImage(ctx, key, facts) {
+    const store = entryStore(layerStore(ctx), 'dependency image');
+    if (!store)
+        return;
+    const factsFile = ctx.work('deps-facts.json');
+    await external_node_fs_namespaceObject.promises.writeFile(factsFile, JSON.stringify(facts));
+    await saveEntry(store, key, [
+        { source: ctx.partialImage, name: imageName },
+        { source: factsFile, name: dependency_image_factsName }
+    ]);
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/layers/folder.js
@@ -42114,16 +42113,9 @@ async function verifyLayered(julia, spec, env) {
 
 
 
-
+/** The files below `root` (as the cache key walks them), relative to `base`. */
 async function sources_filesUnder(root, base) {
-    const entries = await external_node_fs_namespaceObject.promises.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-    return entries
-        .filter((e) => e.isFile() &&
-        !external_node_path_namespaceObject.relative(base, external_node_path_namespaceObject.join(e.parentPath, e.name))
-            .split(external_node_path_namespaceObject.sep)
-            .some((part) => part.startsWith('.')))
-        .map((e) => external_node_path_namespaceObject.relative(base, external_node_path_namespaceObject.join(e.parentPath, e.name)))
-        .sort();
+    return (await treeFiles(root)).map((rel) => external_node_path_namespaceObject.relative(base, external_node_path_namespaceObject.join(root, rel)));
 }
 /**
  * The source files of the own packages, relative to the project folder: the project's `src/` and
@@ -42200,7 +42192,7 @@ async function buildLayers(ctx, timer, folder,
 previous) {
     const { prepared, log } = ctx;
     const { project, request, julia } = prepared;
-    const store = { cache: ctx.cache, env: request.env, tempDir: request.tempDir, log };
+    const store = layerStore(ctx);
     const split = splitLayers(project, await readManifestEntries(project.manifestFile));
     log.info(`own code (package images): ${split.own.map((p) => p.name).join(', ') || '(none)'}; ` +
         `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}`);

@@ -16,7 +16,7 @@ import {
   saveDependencyImage,
   type DependencyImageFacts
 } from './dependency-image.js'
-import { restoreLayer, saveLayer, type LayerStore } from './entries.js'
+import { layerStore, restoreLayer, saveLayer, type LayerStore } from './entries.js'
 import { nextGenerationKey } from '../../store/cache-entries.js'
 import {
   compiledFolders,
@@ -121,7 +121,7 @@ export async function buildLayers(
 ): Promise<LayeredResult> {
   const { prepared, log } = ctx
   const { project, request, julia } = prepared
-  const store: LayerStore = { cache: ctx.cache, env: request.env, tempDir: request.tempDir, log }
+  const store = layerStore(ctx)
 
   const split = splitLayers(project, await readManifestEntries(project.manifestFile))
   log.info(

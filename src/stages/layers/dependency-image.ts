@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { restoreEntry, saveEntry } from '../../store/cache-entries.js'
-import { entriesDir } from '../../util/user-cache.js'
+import { entryStore, layerStore } from './entries.js'
 import { sha256File } from '../../util/hash.js'
 import type { StatementCounts } from '../trace/index.js'
 import type { ReplayReport } from '../object/index.js'
@@ -36,10 +36,9 @@ export async function restoreDependencyImage(
   key: string,
   packages: PackageRef[]
 ): Promise<{ facts?: DependencyImageFacts; saveKey: string }> {
-  const { prepared, cache, log } = ctx
-  if (!cache) return { saveKey: key }
-  const { request, julia, project } = prepared
-  const store = { cache, entriesDir: entriesDir(request.env), what: 'dependency image', log }
+  const { request, julia, project } = ctx.prepared
+  const store = entryStore(layerStore(ctx), 'dependency image')
+  if (!store) return { saveKey: key }
   const scratch = await fs.mkdtemp(
     path.join(request.tempDir ?? os.tmpdir(), 'julia-sysimage-deps-')
   )
@@ -78,14 +77,8 @@ export async function saveDependencyImage(
   key: string,
   facts: DependencyImageFacts
 ): Promise<void> {
-  const { prepared, cache, log } = ctx
-  if (!cache) return
-  const store = {
-    cache,
-    entriesDir: entriesDir(prepared.request.env),
-    what: 'dependency image',
-    log
-  }
+  const store = entryStore(layerStore(ctx), 'dependency image')
+  if (!store) return
   const factsFile = ctx.work('deps-facts.json')
   await fs.writeFile(factsFile, JSON.stringify(facts))
   await saveEntry(store, key, [

@@ -10,6 +10,7 @@ import {
 } from '../../store/cache-entries.js'
 import type { ImageCache } from '../../store/types.js'
 import { entriesDir } from '../../util/user-cache.js'
+import type { StageContext } from '../stage.js'
 import { packFolders, unpackFolders } from './archive.js'
 
 /**
@@ -26,7 +27,14 @@ export interface LayerStore {
   log: Logger
 }
 
-function entryStore(store: LayerStore, what: string): EntryStore | undefined {
+/** The cache, environment and log of a build, as the layer entries use them. */
+export function layerStore(ctx: StageContext): LayerStore {
+  const { request } = ctx.prepared
+  return { cache: ctx.cache, env: request.env, tempDir: request.tempDir, log: ctx.log }
+}
+
+/** The cache entry store of a layer, or undefined without a cache. */
+export function entryStore(store: LayerStore, what: string): EntryStore | undefined {
   return (
     store.cache && {
       cache: store.cache,

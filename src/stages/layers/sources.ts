@@ -1,22 +1,11 @@
-import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { ownSourceFolders } from '../../key-inputs.js'
+import { ownSourceFolders, treeFiles } from '../../key-inputs.js'
 import type { JuliaProject } from '../project/index.js'
 import { readManifestEntries, type LayerSplit } from './split.js'
 
+/** The files below `root` (as the cache key walks them), relative to `base`. */
 async function filesUnder(root: string, base: string): Promise<string[]> {
-  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries
-    .filter(
-      (e) =>
-        e.isFile() &&
-        !path
-          .relative(base, path.join(e.parentPath, e.name))
-          .split(path.sep)
-          .some((part) => part.startsWith('.'))
-    )
-    .map((e) => path.relative(base, path.join(e.parentPath, e.name)))
-    .sort()
+  return (await treeFiles(root)).map((rel) => path.relative(base, path.join(root, rel)))
 }
 
 /**
