@@ -4,8 +4,18 @@
 # bullseye), LLVM's lld for linking, and bullseye's libunwind 1.3.2 unpacked into a private
 # folder: Julia 1.5.3 dies on any exception with bookworm's libunwind (1.6), so it must run with
 # LD_LIBRARY_PATH pointing there. A `julia` launcher in /usr/local/bin (ahead of /usr/bin on
-# PATH) does that, so a plain `julia` works for people and tools alike. Idempotent; needs root.
+# PATH) does that, so a plain `julia` works for people and tools alike. Idempotent. It needs root:
+# run as root (containers, many CI images have no sudo) it goes on; run as another user it starts
+# itself again through sudo.
 set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || {
+    echo "setup-julia.sh: needs root: run it as root, or install sudo" >&2
+    exit 1
+  }
+  exec sudo bash "$0" "$@"
+fi
 
 LIBUNWIND_DIR=${JULIA_SYSIMAGE_TEST_LIBUNWIND:-/opt/julia-sysimage-ci/libunwind}
 LAUNCHER=${JULIA_SYSIMAGE_LAUNCHER:-/usr/local/bin/julia}

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { writeStubRegistry } from '../__tests__/helpers/test-julia.js'
+import { atLeast, parseJuliaVersion } from '../src/julia/version.js'
 
 /**
  * Debian's Julia 1.5.3 on bookworm dies on its first exception unless it runs with bullseye's
@@ -24,8 +26,8 @@ export interface JuliaChoice {
 
 /** Pure: "julia version 1.10.8+RAI" → true for Julia ≥ 1.7. */
 export function hasDepotDefaults(versionLine: string | undefined): boolean {
-  const match = /(\d+)\.(\d+)\./.exec(versionLine ?? '')
-  return match !== null && (Number(match[1]) > 1 || Number(match[2]) >= 7)
+  const version = /\d+\.\d+\.\d+\S*/.exec(versionLine ?? '')?.[0]
+  return version !== undefined && atLeast(parseJuliaVersion(version), 1, 7)
 }
 
 /**
@@ -56,12 +58,7 @@ export function runEnv(
   if (choice.offline) {
     // no package server either: nothing to reach
     env.JULIA_PKG_SERVER = ''
-    const registry = path.join(depot, 'registries', 'General')
-    mkdirSync(registry, { recursive: true })
-    writeFileSync(
-      path.join(registry, 'Registry.toml'),
-      'name = "General"\nuuid = "23338594-aafe-5451-b93e-139f81909106"\nrepo = ""\n\n[packages]\n'
-    )
+    writeStubRegistry(depot)
   }
   return env
 }

@@ -16,7 +16,12 @@
 # checked with `isdefined` before a statement is evaluated (Debian's 1.5.3 dies on
 # any exception when run against a newer libunwind).
 
-Base.reinit_stdio()   # must come first: printing before it crashes the output process
+# Stdio must be set up first in output mode: printing before it crashes the output process. In
+# a plain process (the replay tests run this script without --output-o) Julia has set it up
+# already, and doing it again leaves two libuv handles on each of fds 0-2: seen on Julia 1.12.6
+# here with stdio sockets (as Node gives a child), the old handles' finalizers and the exit
+# hook's close then corrupt the heap and the process hangs at exit.
+ccall(:jl_generating_output, Cint, ()) == 1 && Base.reinit_stdio()
 Sys.__init__()        # Sys.BINDIR, Sys.STDLIB, CPU info
 Base.init_depot_path()
 Base.init_load_path()

@@ -4,6 +4,37 @@ import { repoRoot } from './test-julia.js'
 
 export const cliEntry = path.join(repoRoot, 'dist', 'cli', 'index.js')
 
+/** What a test's `julia-sysimage build` is given; everything but the project is optional. */
+export interface BuildArgs {
+  julia?: string
+  project: string
+  workloads?: string[]
+  statements?: string[]
+  output?: string
+  mode?: string
+  /** A cache folder, or false for `--no-cache`; unset, the CLI's default. */
+  cache?: string | false
+  /** Any further flags, as given. */
+  extra?: string[]
+}
+
+/** Pure: the command line `julia-sysimage build …` for `args`. The one place tests spell it. */
+export function buildArgs(args: BuildArgs): string[] {
+  const option = (flag: string, value: string | undefined) => (value ? [flag, value] : [])
+  return [
+    'build',
+    ...option('--julia', args.julia),
+    ...(args.cache === false ? ['--no-cache'] : option('--cache-dir', args.cache)),
+    '--project',
+    args.project,
+    ...(args.workloads ?? []).flatMap((w) => ['--workload', w]),
+    ...(args.statements ?? []).flatMap((s) => ['--statements', s]),
+    ...option('--output', args.output),
+    ...option('--mode', args.mode),
+    ...(args.extra ?? [])
+  ]
+}
+
 export interface CliRun {
   code: number | null
   stdout: string

@@ -93,15 +93,19 @@ function onPath(command: string): string {
 /**
  * Julia ≥ 1.7's Pkg clones the General registry before it instantiates, even a manifest of path
  * packages and stdlibs, when the depot holds no registry; the test machines are offline. A stub
- * registry (its name and uuid, no packages) is enough for projects whose packages are all local.
+ * registry (its name and uuid, no packages) is enough for projects whose packages are all local,
+ * and lets Pkg resolve a project of stdlibs that are not upgradable (from Julia 1.11 Statistics
+ * and DelimitedFiles are resolved through the registry, so a stub cannot serve them). `repo` is
+ * the URL the registry says it comes from (the real one makes Pkg's messages read as usual).
+ * The one writer of it, for tests and the benchmark.
  */
-export function writeStubRegistry(depot: string): void {
+export function writeStubRegistry(depot: string, repo = ''): void {
   const dir = path.join(depot, 'registries', 'General')
   if (existsSync(path.join(dir, 'Registry.toml'))) return
   mkdirSync(dir, { recursive: true })
   writeFileSync(
     path.join(dir, 'Registry.toml'),
-    'name = "General"\nuuid = "23338594-aafe-5451-b93e-139f81909106"\nrepo = ""\n\n[packages]\n'
+    `name = "General"\nuuid = "23338594-aafe-5451-b93e-139f81909106"\nrepo = ${JSON.stringify(repo)}\n\n[packages]\n`
   )
 }
 
@@ -160,23 +164,55 @@ export function testJulias(): TestJulia[] {
  * (≥ 1.9, what users have): when none is listed, a stand-in entry makes each such suite show
  * up as skipped, with the reason, instead of silently running on 1.5 alone.
  */
+const noModernJulia: TestJulia = {
+  label: 'Julia ≥ 1.9 (none listed)',
+  executable: 'julia',
+  skip: 'no Julia ≥ 1.9 is listed in JULIA_SYSIMAGE_TEST_JULIAS (PATH-separated julia executables; .ci/run adds the Julias 1.10 and 1.12 it installs when their toolchains are at hand)',
+  env: (depot, base = process.env) => juliaTestEnv(depot, base)
+}
+
 export function withModernLane(julias: TestJulia[]): TestJulia[] {
   const hasModern = julias.some((julia) => !julia.skip && canLayer(julia))
-  if (hasModern) return julias
-  return [
-    ...julias,
-    {
-      label: 'Julia ≥ 1.9 (none listed)',
-      executable: 'julia',
-      skip: 'no Julia ≥ 1.9 is listed in JULIA_SYSIMAGE_TEST_JULIAS (PATH-separated julia executables; .ci/run adds the Julia 1.10 it installs when the toolchain is at hand)',
-      env: (depot, base = process.env) => juliaTestEnv(depot, base)
-    }
-  ]
+  return hasModern ? julias : [...julias, noModernJulia]
+}
+
+/**
+ * The Julias users run (≥ 1.9: package images, `Base.Linking`, parallel emission), for every
+ * suite whose behaviour depends on the Julia version; Debian's 1.5.3 keeps only what only it
+ * shows (the path before package images, the chained stand-in, the README's first contact). When
+ * none is listed, one skipped entry says so.
+ */
+export function modernJulias(): TestJulia[] {
+  const modern = testJulias().filter(canLayer)
+  return modern.length > 0 ? modern : testJulias().filter((julia) => julia === noModernJulia)
+}
+
+/**
+ * The newest Julia users run that is listed (the current release), for the suites that test the
+ * tool's front ends (CLI, action, failure handling) once rather than per Julia version; the
+ * skipped entry when none is listed.
+ */
+export function newestJulia(): TestJulia {
+  const modern = modernJulias()
+  const rank = (julia: TestJulia) => {
+    const v = parseJuliaVersion(julia.version ?? '0.0.0')
+    return (julia.skip ? 0 : 1e9) + v.major * 1e6 + v.minor * 1e3 + v.patch
+  }
+  return modern.reduce((best, julia) => (rank(julia) > rank(best) ? julia : best))
+}
+
+/** Whether a test Julia is at least `major.minor` (false when its version is unknown). */
+export function juliaAtLeast(
+  julia: Pick<TestJulia, 'version'>,
+  major: number,
+  minor: number
+): boolean {
+  return julia.version !== undefined && atLeast(parseJuliaVersion(julia.version), major, minor)
 }
 
 /** Whether a test Julia caches native code in package images (1.9 and later): it can layer. */
 export function canLayer(julia: Pick<TestJulia, 'version'>): boolean {
-  return julia.version !== undefined && atLeast(parseJuliaVersion(julia.version), 1, 9)
+  return juliaAtLeast(julia, 1, 9)
 }
 
 /**

@@ -1,71 +1,46 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import { silentLogger } from '../../src/log.js'
+import { before, describe, it } from 'node:test'
 import type { ImageMetadata } from '../../src/metadata.js'
 import { sha256File } from '../../src/util/hash.js'
-import { runBuild, type RunResult } from '../../src/run-build.js'
 import { buildFigures } from '../helpers/build-figures.js'
-import { fixturesDir, fullImageMode, newDepot, testJulias } from '../helpers/test-julia.js'
+import { shapesBuild, shapesProject, type FixtureBuild } from '../helpers/fixture-build.js'
+import { testJulias } from '../helpers/test-julia.js'
 import { runAsUser } from '../helpers/user-run.js'
 
-const project = path.join(fixturesDir, 'shapes')
-
+/**
+ * The full image of the shapes fixture, once per test Julia (Debian's 1.5.3 included: it is the
+ * path for Julia before package images, with an external lld, where `auto` must pick `full`).
+ * The build is shared with stdout-kinds.test.ts (helpers/fixture-build.ts).
+ */
 for (const julia of testJulias())
   describe(`full build of the shapes project with ${julia.label}`, { skip: julia.skip }, () => {
+    let build: FixtureBuild
     let outDir: string
     let buildTemp: string
     let depot: string
-    let result: RunResult
     let metadata: ImageMetadata
+    const project = shapesProject
 
     before(async () => {
-      outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-out-'))
-      // the build's work folders go here, so the test can look for their path in the image
-      buildTemp = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi build temp '))
-      depot = newDepot()
-      result = await runBuild(
-        {
-          juliaPath: julia.executable,
-          tempDir: buildTemp,
-          projectDir: project,
-          workloads: [
-            path.join(project, 'workload_tables.jl'),
-            path.join(project, 'workload_scaling.jl')
-          ],
-          statementFiles: [path.join(project, 'extra_statements.jl')],
-          output: path.join(outDir, 'shapes.so'),
-          cpuTarget: 'native',
-          mode: fullImageMode(julia),
-          cacheKeyPrefix: '',
-          measure: true,
-          keepWorkDir: false,
-          env: julia.env(depot)
-        },
-        undefined,
-        silentLogger
-      )
-      metadata = JSON.parse(await fs.readFile(result.metadataFile, 'utf8')) as ImageMetadata
-    })
-
-    after(async () => {
-      await fs.rm(outDir, { recursive: true, force: true })
-      await fs.rm(buildTemp, { recursive: true, force: true })
-      await fs.rm(depot, { recursive: true, force: true })
+      build = await shapesBuild(julia)
+      assert.equal(build.run.code, 0, build.run.stderr)
+      assert.ok(build.metadata)
+      ;({ out: outDir, buildTemp, depot, metadata } = build)
     })
 
     it('writes the image and its metadata and nothing else', async () => {
-      assert.equal(result.image, path.join(outDir, 'shapes.so'))
+      assert.equal(build.image, path.join(outDir, 'shapes.so'))
       assert.deepEqual((await fs.readdir(outDir)).filter((f) => !f.startsWith('user-')).sort(), [
+        'shapes.sh',
         'shapes.so',
         'shapes.so.json'
       ])
-      const stat = await fs.stat(result.image)
+      const stat = await fs.stat(build.image)
       assert.equal(metadata.image.size, stat.size)
-      assert.equal(metadata.image.sha256, await sha256File(result.image))
+      assert.equal(metadata.image.sha256, await sha256File(build.image))
       // a project with path packages: auto picks full on a Julia without package images (1.5)
       assert.equal(metadata.mode, 'full')
     })
@@ -74,7 +49,7 @@ for (const julia of testJulias())
       const check = spawnSync(
         julia.executable,
         [
-          `--sysimage=${result.image}`,
+          `--sysimage=${build.image}`,
           '--startup-file=no',
           '-e',
           'print(join(sort([m.name for m in keys(Base.loaded_modules)]), ","))'
@@ -85,11 +60,12 @@ for (const julia of testJulias())
       const loaded = check.stdout.split(',')
       assert.ok(loaded.includes('Reports'), check.stdout)
       assert.ok(loaded.includes('Geometry'), check.stdout)
-      assert.deepEqual(metadata.project.packagesInImage, ['Reports'])
+      assert.ok(loaded.includes('Printer'), check.stdout)
+      assert.deepEqual([...metadata.project.packagesInImage].sort(), ['Printer', 'Reports'])
     })
 
     it("holds no path of the build machine's work folders (its arguments, files and load path were reset)", async () => {
-      const bytes = await fs.readFile(result.image)
+      const bytes = await fs.readFile(build.image)
       for (const needle of [buildTemp, path.basename(buildTemp).trim()]) {
         assert.equal(bytes.indexOf(Buffer.from(needle)), -1, `${needle} is in the image`)
       }
@@ -111,7 +87,7 @@ for (const julia of testJulias())
         assert.equal(run.status, 0, run.stderr)
         return run.stdout
       }
-      assert.equal(mainNames(result.image), mainNames())
+      assert.equal(mainNames(build.image), mainNames())
     })
 
     it('counts every kind of skipped statement from the hand-kept file', () => {
@@ -136,9 +112,10 @@ for (const julia of testJulias())
       // verify measured stdout a pipe and a file; a terminal is the third kind users have
       const bound = Math.max(1, metadata.statements.used / 100)
       for (const workload of ['workload_tables.jl', 'workload_scaling.jl']) {
+        // (workload_streams.jl: stdout-kinds.test.ts runs it with all three kinds)
         const run = await runAsUser(
           'terminal',
-          result.image,
+          build.image,
           project,
           path.join(project, workload),
           outDir,

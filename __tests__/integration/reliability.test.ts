@@ -15,7 +15,8 @@ import {
   juliaMissingReason,
   juliaTestEnv,
   newDepot,
-  repoRoot
+  repoRoot,
+  writeStubRegistry
 } from '../helpers/test-julia.js'
 
 const skip = juliaMissingReason()
@@ -60,11 +61,7 @@ describe('reliability: inputs', { skip }, () => {
       '[deps]\nPrintf = "de0858da-6303-5e67-8744-51eddeeeb8d7"\n'
     )
     const stubDepot = newDepot()
-    await fs.mkdir(path.join(stubDepot, 'registries', 'General'), { recursive: true })
-    await fs.writeFile(
-      path.join(stubDepot, 'registries', 'General', 'Registry.toml'),
-      'name = "General"\nuuid = "23338594-aafe-5451-b93e-139f81909106"\nrepo = "https://github.com/JuliaRegistries/General.git"\n\n[packages]\n'
-    )
+    writeStubRegistry(stubDepot, 'https://github.com/JuliaRegistries/General.git')
     await setupProject(debianJulia153, project, juliaTestEnv(stubDepot), false, false)
     assert.ok((await fs.stat(path.join(project, 'Manifest.toml'))).isFile())
   })

@@ -7,7 +7,12 @@ import { silentLogger } from '../../src/log.js'
 import { prepareBuild } from '../../src/pipeline.js'
 import { cacheKeyFor, setUpAndKey } from '../../src/run-build.js'
 import { StageTimer } from '../../src/timing.js'
-import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
+import {
+  juliaMissingReason,
+  juliaTestEnv,
+  newDepot,
+  writeStubRegistry
+} from '../helpers/test-julia.js'
 
 const skip = juliaMissingReason()
 
@@ -23,11 +28,7 @@ describe('a project without a committed manifest', { skip }, () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-resolve-'))
     depot = newDepot()
     // stdlib-only, so Pkg resolves against an empty (stub) registry without the network
-    await fs.mkdir(path.join(depot, 'registries', 'General'), { recursive: true })
-    await fs.writeFile(
-      path.join(depot, 'registries', 'General', 'Registry.toml'),
-      'name = "General"\nuuid = "23338594-aafe-5451-b93e-139f81909106"\nrepo = "https://github.com/JuliaRegistries/General.git"\n\n[packages]\n'
-    )
+    writeStubRegistry(depot, 'https://github.com/JuliaRegistries/General.git')
     await fs.writeFile(
       path.join(dir, 'Project.toml'),
       '[deps]\nPrintf = "de0858da-6303-5e67-8744-51eddeeeb8d7"\n'

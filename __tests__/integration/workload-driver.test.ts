@@ -7,14 +7,14 @@ import { UserError } from '../../src/errors.js'
 import { probeJulia, type JuliaInfo } from '../../src/julia/probe.js'
 import { parseKeyValue } from '../../src/julia/keyvalue.js'
 import { runWorkloads } from '../../src/stages/trace/workload.js'
-import { newDepot, testJulias } from '../helpers/test-julia.js'
+import { juliaAtLeast, modernJulias, newDepot } from '../helpers/test-julia.js'
 
 /**
  * The workload driver with the real Julias, in plain processes (seconds, no image build): a
  * workload must run exactly as `julia workload.jl` runs it, whatever it does with PROGRAM_FILE,
  * ARGS, `exit` and names in Main, and the driver must still get its result.
  */
-for (const julia of testJulias())
+for (const julia of modernJulias())
   describe(
     `workloads run as \`julia workload.jl\` runs them (${julia.label})`,
     { skip: julia.skip },
@@ -80,6 +80,27 @@ for (const julia of testJulias())
         assert.equal(run.stdout, 'main ran: idiom.jl 0 6\n')
         // main() itself ran, hence was compiled and traced
         assert.match(run.trace, /precompile\(Tuple\{typeof\(Main\.main\)\}\)/)
+        const values = parseKeyValue(run.result)
+        assert.ok(Number(values.get('done_at')) >= Number(values.get('loaded_at')))
+      })
+
+      it('runs a `@main` entry point after the script, as `julia workload.jl` does (Julia ≥ 1.11)', async (t) => {
+        // base/client.jl `_start` of 1.11 on calls `Main.main(ARGS)` after the script when it
+        // was declared with `@main`; the driver must leave that to Julia, not end before it
+        if (!juliaAtLeast(julia, 1, 11)) return t.skip('`@main` exists from Julia 1.11 on')
+        const run = await drive('entry', {
+          'entry.jl': [
+            'struct Gadget; n::Int; end',
+            'function (@main)(args)',
+            '    println("main ran: ", length(args), " ", sum(Gadget(i).n for i in 1:4))',
+            '    return 0',
+            'end',
+            'println("script ran")',
+            ''
+          ].join('\n')
+        })
+        assert.equal(run.stdout, 'script ran\nmain ran: 0 10\n')
+        assert.match(run.trace, /precompile\(Tuple\{typeof\(Main\.main\), Array\{String, 1\}\}\)/)
         const values = parseKeyValue(run.result)
         assert.ok(Number(values.get('done_at')) >= Number(values.get('loaded_at')))
       })

@@ -51,7 +51,7 @@ export function isDistributionJulia15(julia: Pick<JuliaInfo, 'version' | 'bindir
 export const libunwindHint =
   'Debian/Ubuntu’s Julia 1.5 packages crash like this on the first exception when the system’s ' +
   'libunwind is newer than 1.3: run it with a libunwind 1.3.x folder first on LD_LIBRARY_PATH ' +
-  '(`sudo bash .ci/setup-julia.sh` from the julia-sysimage repository unpacks one into ' +
+  '(`bash .ci/setup-julia.sh` from the julia-sysimage repository unpacks one into ' +
   '/opt/julia-sysimage-ci/libunwind and installs a `julia` launcher in /usr/local/bin that sets it), ' +
   'or use an official Julia build (`julia-sysimage install --version 1.10`, action input `version`)'
 

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto'
+import { existsSync, promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { ImageMetadata } from '../../src/metadata.js'
+import { buildArgs, cliEntry, runCli, type BuildArgs, type CliRun } from './cli.js'
+import { fixturesDir, fullImageMode, repoRoot, type TestJulia } from './test-julia.js'
+
+/**
+ * One fixture image per Julia, shared by every test file that asserts on it: an image build
+ * re-emits all of Base (minutes on 2 cores), so building the same fixture once in each suite
+ * that looks at it is what makes a test run slow. Test files run one after another in their own
+ * processes; the first that asks builds, the others find the finished build on disk.
+ *
+ * A build is keyed like the tool's own cache keys what shapes an image: the Julia (executable and
+ * version), the fixture's files, the CLI arguments, and the code under test (the bundled CLI and
+ * the Julia scripts). Builds live under JULIA_SYSIMAGE_TEST_BUILDS (.ci/run gives each run a
+ * fresh folder) or else `<tmp>/julia-sysimage-test-builds`, where a developer's second run of a
+ * suite reuses them while nothing that shapes them has changed.
+ *
+ * A build is made in its final folder (layered images record absolute paths, so it is never
+ * moved) and counts only once `done.json` is written, last; a folder without it is a build that
+ * was interrupted and is made again. A failed build is returned but not kept.
+ */
+export interface FixtureBuildSpec {
+  /** Short name, for the folder and messages: `shapes`. */
+  name: string
+  /** The fixture project; all its files are in the key. */
+  project: string
+  /** The build's arguments apart from `julia` and `output`, which the helper adds. */
+  args: Omit<BuildArgs, 'julia' | 'output'>
+  /** The image's file name in the build's output folder: `shapes.so`. */
+  output: string
+}
+
+export interface FixtureBuild {
+  /** The output folder: the image, its metadata, the launcher (and a layered image's layers). */
+  out: string
+  image: string
+  /** The depot the build ran with; runs that want to see what the build precompiled use it. */
+  depot: string
+  /** The TMPDIR the build ran with (its work folders were made there and removed). */
+  buildTemp: string
+  /** The CLI's exit code and output. */
+  run: CliRun
+  wallMs: number
+  /** The image's metadata (undefined when the build failed). */
+  metadata?: ImageMetadata
+}
+
+interface Record {
+  run: CliRun
+  wallMs: number
+}
+
+export function fixtureBuildsRoot(): string {
+  return (
+    process.env.JULIA_SYSIMAGE_TEST_BUILDS ?? path.join(os.tmpdir(), 'julia-sysimage-test-builds')
+  )
+}
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const found: string[] = []
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) found.push(...(await filesBelow(full)))
+    else if (entry.isFile()) found.push(full)
+  }
+  return found.sort()
+}
+
+/** The digest of everything that shapes a fixture build. */
+async function buildKey(julia: TestJulia, spec: FixtureBuildSpec): Promise<string> {
+  const hash = createHash('sha256')
+  hash.update(JSON.stringify({ julia: [julia.executable, julia.version], spec }))
+  const code = [cliEntry, ...(await filesBelow(path.join(repoRoot, 'julia')))]
+  for (const file of [...code, ...(await filesBelow(spec.project))]) {
+    hash.update(`\0${path.relative(repoRoot, file)}\0`)
+    hash.update(await fs.readFile(file))
+  }
+  return hash.digest('hex').slice(0, 24)
+}
+
+function paths(dir: string, spec: FixtureBuildSpec) {
+  const out = path.join(dir, 'out')
+  return {
+    out,
+    image: path.join(out, spec.output),
+    depot: path.join(dir, 'depot'),
+    // a space in the name, so tests can look for it in the image like any other path
+    buildTemp: path.join(dir, 'build temp'),
+    done: path.join(dir, 'done.json')
+  }
+}
+
+async function readBuild(dir: string, spec: FixtureBuildSpec, record: Record) {
+  const p = paths(dir, spec)
+  const metadata = existsSync(`${p.image}.json`)
+    ? (JSON.parse(await fs.readFile(`${p.image}.json`, 'utf8')) as ImageMetadata)
+    : undefined
+  return { ...p, ...record, metadata }
+}
+
+/**
+ * Waits while another process holds `lock` (a folder holding its pid); takes it over when that
+ * process is gone. Returns once this process holds it.
+ */
+async function acquire(lock: string): Promise<void> {
+  for (;;) {
+    try {
+      await fs.mkdir(lock)
+      await fs.writeFile(path.join(lock, 'pid'), String(process.pid))
+      return
+    } catch {
+      const pid = Number(await fs.readFile(path.join(lock, 'pid'), 'utf8').catch(() => '0'))
+      let alive = pid > 0
+      try {
+        if (alive) process.kill(pid, 0)
+      } catch {
+        alive = false
+      }
+      if (!alive) await fs.rm(lock, { recursive: true, force: true })
+      else await new Promise((resolve) => setTimeout(resolve, 2000))
+    }
+  }
+}
+
+/** The fixture built by the bundled CLI with `julia`: built now, or found from an earlier suite. */
+export async function fixtureBuild(
+  julia: TestJulia,
+  spec: FixtureBuildSpec
+): Promise<FixtureBuild> {
+  const root = fixtureBuildsRoot()
+  await fs.mkdir(root, { recursive: true })
+  const dir = path.join(
+    root,
+    `${spec.name}-${julia.version ?? 'julia'}-${await buildKey(julia, spec)}`
+  )
+  const lock = `${dir}.lock`
+  await acquire(lock)
+  try {
+    const p = paths(dir, spec)
+    if (existsSync(p.done)) {
+      return await readBuild(dir, spec, JSON.parse(await fs.readFile(p.done, 'utf8')) as Record)
+    }
+    await fs.rm(dir, { recursive: true, force: true })
+    for (const folder of [p.out, p.depot, p.buildTemp]) await fs.mkdir(folder, { recursive: true })
+    const started = Date.now()
+    const run = await runCli(
+      buildArgs({ ...spec.args, julia: julia.executable, output: p.image }),
+      { ...julia.env(p.depot), TMPDIR: p.buildTemp },
+      p.out
+    )
+    const record: Record = { run, wallMs: Date.now() - started }
+    if (run.code === 0) await fs.writeFile(p.done, JSON.stringify(record))
+    return await readBuild(dir, spec, record)
+  } finally {
+    await fs.rm(lock, { recursive: true, force: true })
+  }
+}
+
+export const shapesProject = path.join(fixturesDir, 'shapes')
+
+/**
+ * The full image of `__tests__/fixtures/shapes` (three path packages, one depending on another;
+ * three workloads, one printing many kinds of values behind the `PROGRAM_FILE` idiom and ending
+ * in `exit(0)`; a hand-kept statement file with garbage in it), traced with stdout a pipe.
+ * pipeline.test.ts and stdout-kinds.test.ts assert on the same build.
+ */
+export function shapesBuild(julia: TestJulia): Promise<FixtureBuild> {
+  const file = (name: string) => path.join(shapesProject, name)
+  return fixtureBuild(julia, {
+    name: 'shapes',
+    project: shapesProject,
+    output: 'shapes.so',
+    args: {
+      project: shapesProject,
+      workloads: ['workload_tables.jl', 'workload_scaling.jl', 'workload_streams.jl'].map(file),
+      statements: [file('extra_statements.jl')],
+      mode: fullImageMode(julia),
+      cache: false,
+      extra: ['--cpu-target', 'native']
+    }
+  })
+}
