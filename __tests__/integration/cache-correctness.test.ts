@@ -134,6 +134,31 @@ for (const julia of modernJulias())
         assert.equal(out.stdout, 'version one: 11.9 EUR\n', out.stderr)
       })
 
+      it('a hit on a fresh runner (an empty depot) precompiles nothing, Pkg included', async () => {
+        // From Julia 1.11 Pkg is not in the default image but a package image of its own: a
+        // set-up step that ran Pkg under --pkgimages=no would reject the shipped image and
+        // precompile Pkg and its dependencies into the depot on every fresh runner
+        const fresh = newDepot()
+        try {
+          const run = await build('warmFreshDepot', 'fresh.so', julia.env(fresh))
+          assert.equal(run.code, 0, run.stderr)
+          assert.match(run.stderr, /cache hit: restored, not rebuilt/)
+          const compiled = await fs
+            .readdir(path.join(fresh, 'compiled'), { recursive: true })
+            .catch(() => [])
+          assert.deepEqual(compiled, [], `precompiled on a hit: ${compiled.join(', ')}`)
+          const out = await runWorkload(
+            julia,
+            path.join(root, 'fresh.so'),
+            project,
+            julia.env(fresh)
+          )
+          assert.equal(out.stdout, 'version one: 11.9 EUR\n', out.stderr)
+        } finally {
+          await fs.rm(fresh, { recursive: true, force: true })
+        }
+      })
+
       it('a run on another CPU model misses instead of restoring and rejecting', async () => {
         // The probe is told it runs on a CPU this image was not compiled for (the seam in
         // julia/probe.ts). What matters is the decision before any build: a miss, with the entry

@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
 import { probeJulia, type JuliaInfo } from '../../src/julia/probe.js'
 import { linkImage } from '../../src/stages/link/link.js'
-import { juliaMissingReason, juliaTestEnv, newDepot } from '../helpers/test-julia.js'
+import { juliaMissingReason, juliaTestEnv, modernJulias, newDepot } from '../helpers/test-julia.js'
 
 const exec = promisify(execFile)
 const skip = juliaMissingReason()
@@ -99,3 +99,58 @@ describe("link stage: Julia's own recipe, else the hand-written one", { skip }, 
     assert.match(await soname(output), /\[recipe image\.so\]/)
   })
 })
+
+/**
+ * The real recipe of each Julia users run (Base.Linking, 1.9 on): the same tiny archive linked
+ * with the command that Julia gives, by the program it names (its bundled lld: on 1.12 found
+ * through `Base.Linking.lld_path()`, a per-process value where 1.10 and 1.11 have a `Ref`).
+ */
+for (const testJulia of modernJulias())
+  describe(
+    `link stage with the real recipe of ${testJulia.label}`,
+    { skip: testJulia.skip },
+    () => {
+      let dir: string
+      let depot: string
+      before(async () => {
+        dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi link '))
+        depot = newDepot()
+        await fs.writeFile(
+          path.join(dir, 'marker.c'),
+          'int julia_sysimage_link_marker(void) { return 42; }\n'
+        )
+        await exec('cc', [
+          '-fPIC',
+          '-c',
+          path.join(dir, 'marker.c'),
+          '-o',
+          path.join(dir, 'marker.o')
+        ])
+        await exec('ar', ['rcs', path.join(dir, 'image-o.a'), path.join(dir, 'marker.o')])
+      })
+      after(async () => {
+        await fs.rm(dir, { recursive: true, force: true })
+        await fs.rm(depot, { recursive: true, force: true })
+      })
+
+      it('links with the program and words that Julia gives, its own lld', async () => {
+        const env = testJulia.env(depot)
+        const julia = await probeJulia(testJulia.executable, env)
+        const output = path.join(dir, 'real recipe.so')
+        const outcome = await linkImage(
+          julia,
+          { kind: 'julia-recipe', path: julia.executable },
+          [path.join(dir, 'image-o.a')],
+          output,
+          env
+        )
+        assert.equal(outcome.recipe, 'julia', outcome.fallback)
+        assert.equal(
+          await fs.realpath(outcome.program),
+          await fs.realpath(path.join(julia.bindir, '..', 'libexec', 'julia', 'lld'))
+        )
+        const { stdout } = await exec('nm', ['-D', '--defined-only', output])
+        assert.match(stdout, /\bjulia_sysimage_link_marker\b/)
+      })
+    }
+  )
