@@ -45,8 +45,6 @@ export interface CacheServer extends LoopbackServer {
   env(protocol: CacheProtocol): Record<string, string | undefined>
   /** The next `times` requests of `operation` answer `status` (or drop the connection). */
   failNext(operation: CacheOperation, status: number | 'drop', times?: number): void
-  /** Forgets the failures `failNext` queued that no request has taken yet. */
-  clearFaults(): void
   /** The next lookup answers "not found" even when the entry exists (a racing job's view). */
   missNext(): void
 }
@@ -239,7 +237,6 @@ export async function startCacheServer(options: { token?: string } = {}): Promis
       GITHUB_SERVER_URL: undefined
     }),
     failNext: (operation, status, times) => faults.add(operation, status, times),
-    clearFaults: () => faults.clear(),
     missNext: () => {
       missNext = true
     }

@@ -81,11 +81,6 @@ export class Faults<Operation extends string> {
     this.pending.set(operation, { status, times })
   }
 
-  /** Forgets every queued failure (an operation retried fewer times than were queued). */
-  clear(): void {
-    this.pending.clear()
-  }
-
   /** The failure to answer for this request of `operation`, if one is queued. */
   take(operation: Operation): number | 'drop' | undefined {
     const fault = this.pending.get(operation)
