@@ -121,8 +121,12 @@ export async function collectKeyFiles(sources: KeyFileSources): Promise<KeyFile[
     const manifest = parseToml(await fs.readFile(sources.manifestFile, 'utf8'))
     // paths in a manifest are relative to the manifest's folder (a workspace root's, for members)
     const manifestDir = path.dirname(sources.manifestFile)
+    const projectDir = path.resolve(path.dirname(sources.projectFile))
     for (const [name, relative] of pathPackagesOfManifest(manifest)) {
       const root = path.resolve(manifestDir, relative)
+      // from Julia 1.12 Pkg lists the project itself in its manifest (`path = "."`): its code is
+      // keyed above as own code; its whole folder would also hold outputs and unrelated files
+      if (root === projectDir) continue
       for (const rel of await treeFiles(root)) {
         files.push(await fileEntry(`package:${name}`, path.join(root, rel), rel))
       }

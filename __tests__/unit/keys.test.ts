@@ -264,6 +264,21 @@ describe('the project’s own package source', () => {
         await fs.writeFile(path.join(root, file), text)
         assert.equal(await keyOf(), first, `${file} is not package code`)
       }
+      // Julia 1.12's Pkg lists the project itself in its manifest (`path = "."`): its folder's
+      // other files (an image written beside it, docs, tests) still do not shape the key
+      await fs.writeFile(
+        path.join(root, 'Manifest.toml'),
+        `julia_version = "1.12.6"\nmanifest_format = "2.0"\n\n[[deps.Mine]]\npath = "."\nuuid = "${uuid}"\nversion = "0.1.0"\n`
+      )
+      const withManifest = { ...sources, manifestFile: path.join(root, 'Manifest.toml') }
+      const manifestKey = imageCacheKey({ ...base, files: await collectKeyFiles(withManifest) })
+      await fs.writeFile(path.join(root, 'sysimage.so'), 'an image built in the project folder')
+      await fs.writeFile(path.join(root, 'docs', 'more.md'), 'x')
+      assert.equal(
+        imageCacheKey({ ...base, files: await collectKeyFiles(withManifest) }),
+        manifestKey,
+        "the project's own manifest entry does not key its whole folder"
+      )
       await fs.writeFile(path.join(root, 'src', 'Mine.jl'), 'module Mine\nf() = 2\nend\n')
       const edited = await keyOf()
       assert.notEqual(edited, first, 'editing src/Mine.jl misses')

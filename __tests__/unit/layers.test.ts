@@ -73,6 +73,19 @@ describe('splitLayers', () => {
       ]
     )
   })
+  it('the project listed in its own manifest (Julia 1.12 Pkg, `path = "."`) is placed once, last', () => {
+    const withSelf = {
+      ...manifest,
+      deps: {
+        ...manifest.deps,
+        App: [{ uuid: uuid(1), path: '.', version: '0.1.0', deps: ['Rules'] }]
+      }
+    }
+    assert.deepEqual(
+      splitLayers(project, manifestEntries(withSelf)).own.map((p) => p.name),
+      ['Rules', 'Report', 'App']
+    )
+  })
   it('a project without own code keeps everything in the dependency image', () => {
     const plain = splitLayers(
       { packages: [{ name: 'Table', uuid: uuid(4) }] },

@@ -33511,8 +33511,13 @@ async function collectKeyFiles(sources) {
         const manifest = parse(await external_node_fs_namespaceObject.promises.readFile(sources.manifestFile, 'utf8'));
         // paths in a manifest are relative to the manifest's folder (a workspace root's, for members)
         const manifestDir = external_node_path_namespaceObject.dirname(sources.manifestFile);
+        const projectDir = external_node_path_namespaceObject.resolve(external_node_path_namespaceObject.dirname(sources.projectFile));
         for (const [name, relative] of pathPackagesOfManifest(manifest)) {
             const root = external_node_path_namespaceObject.resolve(manifestDir, relative);
+            // from Julia 1.12 Pkg lists the project itself in its manifest (`path = "."`): its code is
+            // keyed above as own code; its whole folder would also hold outputs and unrelated files
+            if (root === projectDir)
+                continue;
             for (const rel of await treeFiles(root)) {
                 files.push(await fileEntry(`package:${name}`, external_node_path_namespaceObject.join(root, rel), rel));
             }
@@ -42041,6 +42046,10 @@ function splitLayers(project, entries) {
     const own = [];
     const placed = new Set();
     const place = (uuid, seen) => {
+        // the project itself goes last, below; from Julia 1.12 Pkg also lists it in its own
+        // manifest (`path = "."`, for workspaces), which must not place it twice
+        if (uuid === self?.uuid)
+            return;
         if (placed.has(uuid) || seen.has(uuid) || !ownUuids.has(uuid))
             return;
         seen.add(uuid);
@@ -42132,7 +42141,9 @@ async function ownSourceFiles(project, split) {
         if (entry.path === undefined || !split.ownUuids.has(entry.uuid))
             continue;
         const root = external_node_path_namespaceObject.resolve(manifestDir, entry.path);
-        if (external_node_path_namespaceObject.relative(project.dir, root).startsWith('..'))
+        // outside the project, or the project itself (Julia 1.12's Pkg lists it, `path = "."`):
+        // its own sources are the src/ and ext/ above, not its whole folder
+        if (external_node_path_namespaceObject.relative(project.dir, root).startsWith('..') || root === external_node_path_namespaceObject.resolve(project.dir))
             continue;
         files.push(...(await sources_filesUnder(root, project.dir)));
     }

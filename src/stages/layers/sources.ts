@@ -22,7 +22,10 @@ export async function ownSourceFiles(project: JuliaProject, split: LayerSplit): 
   for (const entry of await readManifestEntries(project.manifestFile)) {
     if (entry.path === undefined || !split.ownUuids.has(entry.uuid)) continue
     const root = path.resolve(manifestDir, entry.path)
-    if (path.relative(project.dir, root).startsWith('..')) continue
+    // outside the project, or the project itself (Julia 1.12's Pkg lists it, `path = "."`):
+    // its own sources are the src/ and ext/ above, not its whole folder
+    if (path.relative(project.dir, root).startsWith('..') || root === path.resolve(project.dir))
+      continue
     files.push(...(await filesUnder(root, project.dir)))
   }
   return [...new Set(files)].sort()

@@ -95,6 +95,9 @@ export function splitLayers(
   const own: PackageRef[] = []
   const placed = new Set<string>()
   const place = (uuid: string, seen: Set<string>) => {
+    // the project itself goes last, below; from Julia 1.12 Pkg also lists it in its own
+    // manifest (`path = "."`, for workspaces), which must not place it twice
+    if (uuid === self?.uuid) return
     if (placed.has(uuid) || seen.has(uuid) || !ownUuids.has(uuid)) return
     seen.add(uuid)
     for (const dep of byUuid.get(uuid)?.deps ?? []) place(dep, seen)
