@@ -5,7 +5,26 @@
 #                package must have a usable cache before it starts
 # A cache hit needs only the first: the image already holds the packages' code, but their
 # artifacts and files must be on this machine.
-using Pkg
-steps = isempty(ARGS) ? ["instantiate", "precompile"] : ARGS
+const steps = isempty(ARGS) ? ["instantiate", "precompile"] : ARGS
+
+# The precompile step runs with the image build's flags (`--pkgimages=no`). From Julia 1.11 Pkg is
+# not in the default image but a package image of its own, which those flags reject: loading it
+# there would compile Pkg and its dependencies into the depot on every fresh runner (measured
+# 20 s on 1.12 here, and it fails outright when TMPDIR holds a space: Pkg's own precompile
+# workload then requests a `file://` URL of a temporary path). Julia 1.12 has the parallel
+# precompilation in Base (`Base.Precompilation.precompilepkgs`, base/precompilation.jl), so Pkg
+# is loaded only to instantiate, or on a Julia without it.
+const Pkg = if "instantiate" in steps || !isdefined(Base, :Precompilation)
+    Base.require(Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg"))
+else
+    nothing
+end
+
 "instantiate" in steps && Pkg.instantiate()
-"precompile" in steps && Pkg.precompile()
+if "precompile" in steps
+    if isdefined(Base, :Precompilation)
+        Base.Precompilation.precompilepkgs()
+    else
+        Pkg.precompile()
+    end
+end
