@@ -14,7 +14,8 @@ const steps = isempty(ARGS) ? ["instantiate", "precompile"] : ARGS
 # workload then requests a `file://` URL of a temporary path). Julia 1.12 has the parallel
 # precompilation in Base (`Base.Precompilation.precompilepkgs`, base/precompilation.jl), so Pkg
 # is loaded only to instantiate, or on a Julia without it.
-const Pkg = if "instantiate" in steps || !isdefined(Base, :Precompilation)
+const base_precompiles = isdefined(Base, :Precompilation)
+const Pkg = if "instantiate" in steps || !base_precompiles
     Base.require(Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg"))
 else
     nothing
@@ -22,7 +23,7 @@ end
 
 "instantiate" in steps && Pkg.instantiate()
 if "precompile" in steps
-    if isdefined(Base, :Precompilation)
+    if base_precompiles
         Base.Precompilation.precompilepkgs()
     else
         Pkg.precompile()

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { treeFiles } from '../../src/key-inputs.js'
 import type { ImageMetadata } from '../../src/metadata.js'
 import { buildArgs, cliEntry, runCli, type BuildArgs, type CliRun } from './cli.js'
 import { fixturesDir, fullImageMode, repoRoot, type TestJulia } from './test-julia.js'
@@ -48,7 +49,8 @@ export interface FixtureBuild {
   metadata?: ImageMetadata
 }
 
-interface Record {
+/** What a finished build leaves in `done.json`. */
+interface BuildRecord {
   run: CliRun
   wallMs: number
 }
@@ -59,14 +61,9 @@ export function fixtureBuildsRoot(): string {
   )
 }
 
+/** The files below `dir` as the cache key walks them (no hidden folders), as full paths. */
 async function filesBelow(dir: string): Promise<string[]> {
-  const found: string[] = []
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name)
-    if (entry.isDirectory()) found.push(...(await filesBelow(full)))
-    else if (entry.isFile()) found.push(full)
-  }
-  return found.sort()
+  return (await treeFiles(dir)).map((rel) => path.join(dir, rel))
 }
 
 /** The digest of everything that shapes a fixture build. */
@@ -93,7 +90,7 @@ function paths(dir: string, spec: FixtureBuildSpec) {
   }
 }
 
-async function readBuild(dir: string, spec: FixtureBuildSpec, record: Record) {
+async function readBuild(dir: string, spec: FixtureBuildSpec, record: BuildRecord) {
   const p = paths(dir, spec)
   const metadata = existsSync(`${p.image}.json`)
     ? (JSON.parse(await fs.readFile(`${p.image}.json`, 'utf8')) as ImageMetadata)
@@ -141,7 +138,11 @@ export async function fixtureBuild(
   try {
     const p = paths(dir, spec)
     if (existsSync(p.done)) {
-      return await readBuild(dir, spec, JSON.parse(await fs.readFile(p.done, 'utf8')) as Record)
+      return await readBuild(
+        dir,
+        spec,
+        JSON.parse(await fs.readFile(p.done, 'utf8')) as BuildRecord
+      )
     }
     await fs.rm(dir, { recursive: true, force: true })
     for (const folder of [p.out, p.depot, p.buildTemp]) await fs.mkdir(folder, { recursive: true })
@@ -151,7 +152,7 @@ export async function fixtureBuild(
       { ...julia.env(p.depot), TMPDIR: p.buildTemp },
       p.out
     )
-    const record: Record = { run, wallMs: Date.now() - started }
+    const record: BuildRecord = { run, wallMs: Date.now() - started }
     if (run.code === 0) await fs.writeFile(p.done, JSON.stringify(record))
     return await readBuild(dir, spec, record)
   } finally {

@@ -159,11 +159,6 @@ export function testJulias(): TestJulia[] {
   return described
 }
 
-/**
- * The suites that depend on the Julia version must also run on a Julia with package images
- * (≥ 1.9, what users have): when none is listed, a stand-in entry makes each such suite show
- * up as skipped, with the reason, instead of silently running on 1.5 alone.
- */
 const noModernJulia: TestJulia = {
   label: 'Julia ≥ 1.9 (none listed)',
   executable: 'julia',
@@ -171,6 +166,11 @@ const noModernJulia: TestJulia = {
   env: (depot, base = process.env) => juliaTestEnv(depot, base)
 }
 
+/**
+ * The suites that depend on the Julia version must also run on a Julia with package images
+ * (≥ 1.9, what users have): when none is listed, a stand-in entry makes each such suite show
+ * up as skipped, with the reason, instead of silently running on 1.5 alone.
+ */
 export function withModernLane(julias: TestJulia[]): TestJulia[] {
   const hasModern = julias.some((julia) => !julia.skip && canLayer(julia))
   return hasModern ? julias : [...julias, noModernJulia]

@@ -12,6 +12,21 @@ import { juliaMissingReason, juliaTestEnv, modernJulias, newDepot } from '../hel
 const exec = promisify(execFile)
 const skip = juliaMissingReason()
 
+/** A real archive holding one exported function, as an image's object archive would. */
+async function markerArchive(dir: string): Promise<string> {
+  const file = (name: string) => path.join(dir, name)
+  await fs.writeFile(file('marker.c'), 'int julia_sysimage_link_marker(void) { return 42; }\n')
+  await exec('cc', ['-fPIC', '-c', file('marker.c'), '-o', file('marker.o')])
+  await exec('ar', ['rcs', file('image-o.a'), file('marker.o')])
+  return file('image-o.a')
+}
+
+/** Whether a linked image exports the archive's function. */
+async function exportsMarker(image: string): Promise<boolean> {
+  const { stdout } = await exec('nm', ['-D', '--defined-only', image])
+  return /\bjulia_sysimage_link_marker\b/.test(stdout)
+}
+
 /**
  * The link stage's two recipes with real processes: the real julia/link.jl run by a real
  * Julia, and a real ld.lld linking a real (tiny) archive. Julia 1.5.3 has no `Base.Linking`, so
@@ -31,20 +46,12 @@ describe("link stage: Julia's own recipe, else the hand-written one", { skip }, 
     depot = newDepot()
     env = juliaTestEnv(depot)
     julia = await probeJulia('julia', env)
-    await fs.writeFile(file('marker.c'), 'int julia_sysimage_link_marker(void) { return 42; }\n')
-    await exec('cc', ['-fPIC', '-c', file('marker.c'), '-o', file('marker.o')])
-    archive = file('image-o.a')
-    await exec('ar', ['rcs', archive, file('marker.o')])
+    archive = await markerArchive(dir)
   })
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true })
     await fs.rm(depot, { recursive: true, force: true })
   })
-
-  const exportsMarker = async (image: string) => {
-    const { stdout } = await exec('nm', ['-D', '--defined-only', image])
-    return /\bjulia_sysimage_link_marker\b/.test(stdout)
-  }
 
   const soname = async (image: string) => (await exec('readelf', ['-d', image])).stdout
 
@@ -112,21 +119,11 @@ for (const testJulia of modernJulias())
     () => {
       let dir: string
       let depot: string
+      let archive: string
       before(async () => {
         dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi link '))
         depot = newDepot()
-        await fs.writeFile(
-          path.join(dir, 'marker.c'),
-          'int julia_sysimage_link_marker(void) { return 42; }\n'
-        )
-        await exec('cc', [
-          '-fPIC',
-          '-c',
-          path.join(dir, 'marker.c'),
-          '-o',
-          path.join(dir, 'marker.o')
-        ])
-        await exec('ar', ['rcs', path.join(dir, 'image-o.a'), path.join(dir, 'marker.o')])
+        archive = await markerArchive(dir)
       })
       after(async () => {
         await fs.rm(dir, { recursive: true, force: true })
@@ -140,7 +137,7 @@ for (const testJulia of modernJulias())
         const outcome = await linkImage(
           julia,
           { kind: 'julia-recipe', path: julia.executable },
-          [path.join(dir, 'image-o.a')],
+          [archive],
           output,
           env
         )
@@ -149,8 +146,7 @@ for (const testJulia of modernJulias())
           await fs.realpath(outcome.program),
           await fs.realpath(path.join(julia.bindir, '..', 'libexec', 'julia', 'lld'))
         )
-        const { stdout } = await exec('nm', ['-D', '--defined-only', output])
-        assert.match(stdout, /\bjulia_sysimage_link_marker\b/)
+        assert.ok(await exportsMarker(output), 'the image exports the archive’s function')
       })
     }
   )
