@@ -43,8 +43,16 @@ export interface CacheServer extends LoopbackServer {
   entries: CacheEntry[]
   /** Environment variables that point `@actions/cache` at this server with `protocol`. */
   env(protocol: CacheProtocol): Record<string, string | undefined>
-  /** The next `times` requests of `operation` answer `status` (or drop the connection). */
-  failNext(operation: CacheOperation, status: number | 'drop', times?: number): void
+  /**
+   * The next `times` requests of `operation` answer `status` (or drop the connection); with
+   * `aboutKey`, only lookups of keys it accepts (other operations do not name a key).
+   */
+  failNext(
+    operation: CacheOperation,
+    status: number | 'drop',
+    times?: number,
+    aboutKey?: (key: string) => boolean
+  ): void
   /** The next lookup answers "not found" even when the entry exists (a racing job's view). */
   missNext(): void
 }
@@ -86,7 +94,7 @@ export async function startCacheServer(options: { token?: string } = {}): Promis
     const key = String(body.key ?? '')
     const version = String(body.version ?? '')
     if (method === 'GetCacheEntryDownloadURL') {
-      const fault = faults.take('lookup')
+      const fault = faults.take('lookup', key)
       if (fault !== undefined) return twirpFault(fault)
       const restoreKeys = Array.isArray(body.restore_keys) ? body.restore_keys.map(String) : []
       const entry = lookup([key, ...restoreKeys], version)
@@ -127,9 +135,9 @@ export async function startCacheServer(options: { token?: string } = {}): Promis
     const resource = request.url.pathname.slice(restPrefix.length)
     const idMatch = /^caches\/(\d+)$/.exec(resource)
     if (request.method === 'GET' && resource === 'cache') {
-      const fault = faults.take('lookup')
-      if (fault !== undefined) return restFault(fault)
       const keys = (request.url.searchParams.get('keys') ?? '').split(',')
+      const fault = faults.take('lookup', keys[0])
+      if (fault !== undefined) return restFault(fault)
       const entry = lookup(keys, request.url.searchParams.get('version') ?? '')
       if (!entry) return { status: 204 }
       return jsonReply(200, {
@@ -236,7 +244,8 @@ export async function startCacheServer(options: { token?: string } = {}): Promis
       // v2 is only used off GHES; github.com is the default.
       GITHUB_SERVER_URL: undefined
     }),
-    failNext: (operation, status, times) => faults.add(operation, status, times),
+    failNext: (operation, status, times, aboutKey) =>
+      faults.add(operation, status, times, aboutKey),
     missNext: () => {
       missNext = true
     }

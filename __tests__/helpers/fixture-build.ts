@@ -184,3 +184,53 @@ export function shapesBuild(julia: TestJulia): Promise<FixtureBuild> {
     }
   })
 }
+
+export const helloProject = path.join(repoRoot, 'examples', 'hello')
+
+/**
+ * The README's example, `examples/hello`, built by `auto` (layered on Julia ≥ 1.9: `Hello` is a
+ * path package) into a local cache of the build's own (`<out>/cache`). Its dependency image (Base
+ * and the stdlibs Hello uses) is keyed by what it holds, not by where the project is, so the
+ * suites that test the front ends (CLI, action, faults, concurrent builds) start from it (see
+ * `seedDependencyImage`) and build only the own and workload layers, seconds instead of minutes.
+ * Its own log is that of a cold build: the stages that make the dependency image are in it.
+ */
+export function helloBuild(julia: TestJulia): Promise<FixtureBuild> {
+  return fixtureBuild(julia, {
+    name: 'hello',
+    project: helloProject,
+    output: 'hello.so',
+    // relative: the build runs in its output folder, and the key must not hold the folder's path
+    args: {
+      project: helloProject,
+      workloads: [path.join(helloProject, 'workload.jl')],
+      cache: 'cache'
+    }
+  })
+}
+
+/** Pure: the dependency image key a layered build logged (`dependency image key: …`). */
+export function loggedDependencyKey(stderr: string): string | undefined {
+  return /^\s*dependency image key: (\S+)$/m.exec(stderr)?.[1]
+}
+
+/** The dependency image of `helloBuild`: its cache key, and its entry folder in the build's cache. */
+export async function helloDependencyImage(
+  julia: TestJulia
+): Promise<{ key: string; entry: string }> {
+  const build = await helloBuild(julia)
+  const key = loggedDependencyKey(build.run.stderr)
+  if (build.run.code !== 0 || !key)
+    throw new Error(`the examples/hello build with ${julia.label} failed:\n${build.run.stderr}`)
+  return { key, entry: path.join(build.out, 'cache', key) }
+}
+
+/**
+ * Puts the dependency image of `helloBuild` into the local cache folder `cacheDir`, as an earlier
+ * run would have left it. Returns its key.
+ */
+export async function seedDependencyImage(julia: TestJulia, cacheDir: string): Promise<string> {
+  const { key, entry } = await helloDependencyImage(julia)
+  await fs.cp(entry, path.join(cacheDir, key), { recursive: true })
+  return key
+}

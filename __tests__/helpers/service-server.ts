@@ -75,16 +75,25 @@ function send(reply: Reply, incoming: http.IncomingMessage, response: http.Serve
 
 /** Failures queued per operation name: the next `times` requests of that operation fail. */
 export class Faults<Operation extends string> {
-  private readonly pending = new Map<Operation, { status: number | 'drop'; times: number }>()
+  private readonly pending = new Map<
+    Operation,
+    { status: number | 'drop'; times: number; about?: (subject: string) => boolean }
+  >()
 
-  add(operation: Operation, status: number | 'drop', times = 1): void {
-    this.pending.set(operation, { status, times })
+  /** `about`: only requests whose subject (a cache key, say) it accepts fail and count. */
+  add(
+    operation: Operation,
+    status: number | 'drop',
+    times = 1,
+    about?: (subject: string) => boolean
+  ): void {
+    this.pending.set(operation, { status, times, about })
   }
 
-  /** The failure to answer for this request of `operation`, if one is queued. */
-  take(operation: Operation): number | 'drop' | undefined {
+  /** The failure to answer for this request of `operation` about `subject`, if one is queued. */
+  take(operation: Operation, subject = ''): number | 'drop' | undefined {
     const fault = this.pending.get(operation)
-    if (!fault) return undefined
+    if (!fault || (fault.about && !fault.about(subject))) return undefined
     if (--fault.times <= 0) this.pending.delete(operation)
     return fault.status
   }

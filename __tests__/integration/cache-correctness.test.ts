@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { ImageMetadata } from '../../src/metadata.js'
-import { runCli, type CliRun } from '../helpers/cli.js'
+import { buildArgs, runCli, type CliRun } from '../helpers/cli.js'
 import { startTestServer, type TestServer } from '../helpers/http-server.js'
 import { writePackageProject, type PackageProject } from '../helpers/package-project.js'
 import { buildFigures } from '../helpers/build-figures.js'
@@ -57,22 +57,15 @@ for (const julia of modernJulias())
       ) => {
         const started = Date.now()
         const run = await runCli(
-          [
-            'build',
-            '--julia',
-            julia.executable,
-            '--cache-dir',
-            cacheDir,
-            '--project',
-            project.dir,
-            '--workload',
-            project.workload,
-            '--output',
-            path.join(root, output),
-            '--mode',
-            fullImageMode(julia),
-            ...extraArgs
-          ],
+          buildArgs({
+            julia: julia.executable,
+            cache: cacheDir,
+            project: project.dir,
+            workloads: [project.workload],
+            output: path.join(root, output),
+            mode: fullImageMode(julia),
+            extra: extraArgs
+          }),
           { ...julia.env(depot), ...extraEnv },
           root
         )

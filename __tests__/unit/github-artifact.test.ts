@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
@@ -56,7 +56,7 @@ describe('sha256sumsText', () => {
   it('writes "<hex>  <name>" lines sorted by file name, digests in lower case', () => {
     const text = sha256sumsText([
       { file: 'sysimage.so.json', sha256: a },
-      { file: '/tmp/stage/sysimage.so', sha256: b }
+      { file: 'sysimage.so', sha256: b }
     ])
     assert.equal(text, `${'b'.repeat(64)}  sysimage.so\n${a}  sysimage.so.json\n`)
   })
@@ -88,9 +88,25 @@ describe('sha256sumsText', () => {
       () =>
         sha256sumsText([
           { file: 'one/x', sha256: a },
-          { file: 'two/x', sha256: a }
+          { file: 'one/x', sha256: a }
         ]),
-      /x is listed twice/
+      /one\/x is listed twice/
+    )
+    for (const outside of ['/tmp/x', '../x', 'a/../../x', 'a//x'])
+      assert.throws(
+        () => sha256sumsText([{ file: outside, sha256: a }]),
+        /is not a path inside the artifact/
+      )
+  })
+
+  it("keeps a file's folders: a layer folder holds many files of one name", () => {
+    const text = sha256sumsText([
+      { file: 'sysimage.layers/depot/dev/Hello/Project.toml', sha256: a },
+      { file: 'sysimage.layers/workload/Project.toml', sha256: a }
+    ])
+    assert.equal(
+      text,
+      `${a}  sysimage.layers/depot/dev/Hello/Project.toml\n${a}  sysimage.layers/workload/Project.toml\n`
     )
   })
 
@@ -98,15 +114,20 @@ describe('sha256sumsText', () => {
   it('is accepted by `sha256sum -c`', { skip: !sha256sum && 'no sha256sum here' }, () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sha256sums-'))
     try {
-      const files = { 'sysimage.so': 'image bytes', 'sysimage.so.json': '{}\n' }
+      const files = {
+        'sysimage.so': 'image bytes',
+        'sysimage.so.json': '{}\n',
+        'sysimage.layers/hook.jl': 'using Hello\n'
+      }
       const entries = Object.entries(files).map(([file, content]) => {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
         writeFileSync(path.join(dir, file), content)
         return { file, sha256: createHash('sha256').update(content).digest('hex') }
       })
       writeFileSync(path.join(dir, 'SHA256SUMS'), sha256sumsText(entries))
       const ok = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })
       assert.equal(ok.status, 0, ok.stdout + ok.stderr)
-      writeFileSync(path.join(dir, 'sysimage.so'), 'other bytes')
+      writeFileSync(path.join(dir, 'sysimage.layers/hook.jl'), 'other bytes')
       const bad = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })
       assert.notEqual(bad.status, 0)
     } finally {

@@ -34664,6 +34664,17 @@ function workloadNote(statements, counts, packages, workloadCount) {
         'the image will load them but holds little compiled code for them and will not make the workload faster; ' +
         "have the workload call the packages' functions");
 }
+/**
+ * Pure: the layered counterpart of `workloadNote`, for the retrace on top of the dependency image
+ * and the own package images. Statements there that do not name an own package are normal (the
+ * own code is compiled in its package images), so only an empty retrace is worth a warning: the
+ * workload package then holds nothing, which a workload that calls the packages never gives.
+ */
+function emptyRetraceNote(counts) {
+    return (`the workloads compiled nothing on top of the dependency image and the own package images (${counts.read} statements recorded, ` +
+        `${counts.main} of them bound to the scripts' own Main definitions): the workload package is empty, and unless the ` +
+        "own package images already hold the workload's code, the image will not make the workload faster; have it call the packages' functions");
+}
 
 ;// CONCATENATED MODULE: ./lib/stages/trace/statements.js
 /**
@@ -42451,7 +42462,9 @@ async function residualStatements(ctx, folder) {
     }
     for (const file of request.statementFiles)
         traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
-    const { statements } = filterStatements(traces);
+    const { statements, counts } = filterStatements(traces);
+    if (statements.length === 0 && request.workloads.length > 0)
+        ctx.log.warning(emptyRetraceNote(counts));
     return [...statements, ...streamVariants(statements)];
 }
 function logLayers(log, deps, own, workload, v) {

@@ -41,16 +41,20 @@ export function validateArtifactName(name: string): void {
 /**
  * The text of a `SHA256SUMS` file as `sha256sum` writes it (`<hex>  <name>`, one line each),
  * sorted by name so the file does not depend on the order files were produced in.
- * `sha256sum -c SHA256SUMS` in the artifact's folder checks it.
+ * `sha256sum -c SHA256SUMS` in the artifact's folder checks it. `file` is the name relative to
+ * that folder, kept whole: a layered image's folder holds many files of one name
+ * (`sysimage.layers/…/Project.toml`), told apart only by their folders.
  */
 export function sha256sumsText(entries: { file: string; sha256: string }[]): string {
   const lines = entries.map(({ file, sha256 }) => {
-    const name = path.basename(file)
+    const name = file.split(path.sep).join('/')
     if (!/^[0-9a-f]{64}$/i.test(sha256)) {
       throw new Error(`SHA256SUMS: ${name}: not a SHA-256 digest in hex: ${sha256}`)
     }
     // sha256sum escapes such names with a leading backslash; ours never need that.
     if (/[\\\r\n]/.test(name)) throw new Error(`SHA256SUMS: cannot list ${JSON.stringify(name)}`)
+    if (path.posix.isAbsolute(name) || name.split('/').some((part) => part === '..' || part === ''))
+      throw new Error(`SHA256SUMS: ${name} is not a path inside the artifact`)
     return { name, line: `${sha256.toLowerCase()}  ${name}\n` }
   })
   lines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

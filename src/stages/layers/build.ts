@@ -8,7 +8,7 @@ import { linkStage } from '../link/index.js'
 import { objectStage } from '../object/index.js'
 import { packagesFileText, projectStage, type PackageRef } from '../project/index.js'
 import { workloadTimeoutMs, type StageContext } from '../stage.js'
-import { filterStatements, runWorkloads, traceStage } from '../trace/index.js'
+import { emptyRetraceNote, filterStatements, runWorkloads, traceStage } from '../trace/index.js'
 import { streamVariants } from '../trace/stream-variants.js'
 import type { StageTimer } from '../../timing.js'
 import {
@@ -472,7 +472,9 @@ async function residualStatements(ctx: StageContext, folder: LayerFolder): Promi
     traces.push(await fs.readFile(ctx.work('retrace.jl'), 'utf8'))
   }
   for (const file of request.statementFiles) traces.push(await fs.readFile(file, 'utf8'))
-  const { statements } = filterStatements(traces)
+  const { statements, counts } = filterStatements(traces)
+  if (statements.length === 0 && request.workloads.length > 0)
+    ctx.log.warning(emptyRetraceNote(counts))
   return [...statements, ...streamVariants(statements)]
 }
 

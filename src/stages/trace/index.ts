@@ -6,7 +6,7 @@ import { filterStatements, type FilteredStatements } from './statements.js'
 import { streamVariants } from './stream-variants.js'
 import { runWorkloads, workloadModules } from './workload.js'
 
-export { workloadNote } from './note.js'
+export { emptyRetraceNote, workloadNote } from './note.js'
 export { filterStatements, type FilteredStatements, type StatementCounts } from './statements.js'
 export { runWorkloads, type WorkloadTiming } from './workload.js'
 

@@ -29,3 +29,17 @@ export function workloadNote(
     "have the workload call the packages' functions"
   )
 }
+
+/**
+ * Pure: the layered counterpart of `workloadNote`, for the retrace on top of the dependency image
+ * and the own package images. Statements there that do not name an own package are normal (the
+ * own code is compiled in its package images), so only an empty retrace is worth a warning: the
+ * workload package then holds nothing, which a workload that calls the packages never gives.
+ */
+export function emptyRetraceNote(counts: StatementCounts): string {
+  return (
+    `the workloads compiled nothing on top of the dependency image and the own package images (${counts.read} statements recorded, ` +
+    `${counts.main} of them bound to the scripts' own Main definitions): the workload package is empty, and unless the ` +
+    "own package images already hold the workload's code, the image will not make the workload faster; have it call the packages' functions"
+  )
+}
