@@ -18,12 +18,14 @@ import {
   buildLayers,
   layerFolderFor,
   layersMetadata,
+  type LayerFolder,
   type LayersMetadata
 } from './stages/layers/index.js'
 import type { ImageCache } from './store/types.js'
 import type { StageTimer } from './timing.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
 import { sha256File } from './util/hash.js'
+import { acquireLock } from './util/lock-file.js'
 import { toolVersion } from './version.js'
 
 export { prepareBuild, selectPackages, type PreparedBuild } from './prepare.js'
@@ -164,10 +166,33 @@ export async function buildImage(
  * A layered build: its layer folder is built where it stays (beside the output): Julia 1.10
  * records the absolute path of the workload package's source in its package image, so a folder
  * built elsewhere and moved would make that image stale. An earlier folder is set aside first and
- * put back if the build fails, so a failure leaves the output as it was.
+ * put back if the build fails, so a failure leaves the output as it was. Since the folder is
+ * built in place, two builds of one output (two jobs of a matrix on a shared disk, a retried
+ * step beside a slow one) take turns: the second waits for the first, then restores its layers.
  */
 async function buildLayeredImage(ctx: StageContext, timer: StageTimer): Promise<BuildResult> {
   const folder = layerFolderFor(ctx.prepared.output)
+  await fs.mkdir(path.dirname(folder.root), { recursive: true })
+  const release = await acquireLock(`${folder.root}.lock`, outputLockTimeoutMs, (holder) =>
+    ctx.log.info(
+      `waiting for process ${holder}, which is building ${ctx.prepared.output} (layered images are built in place, one build at a time)`
+    )
+  )
+  try {
+    return await buildLayeredInPlace(ctx, timer, folder)
+  } finally {
+    await release()
+  }
+}
+
+/** How long a build waits for another build of the same output: GitHub's limit for a job. */
+const outputLockTimeoutMs = 6 * 60 * 60_000
+
+async function buildLayeredInPlace(
+  ctx: StageContext,
+  timer: StageTimer,
+  folder: LayerFolder
+): Promise<BuildResult> {
   const aside = `${folder.root}.previous-${process.pid}`
   const hadFolder = await fs.rename(folder.root, aside).then(
     () => true,

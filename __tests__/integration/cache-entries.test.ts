@@ -10,7 +10,7 @@ import {
   saveEntry,
   type EntryStore
 } from '../../src/store/cache-entries.js'
-import { acquireLock } from '../../src/store/entry-lock.js'
+import { acquireLock } from '../../src/util/lock-file.js'
 import { GitHubImageCache } from '../../src/store/github-cache.js'
 import { LocalImageCache } from '../../src/store/local-cache.js'
 import type { ImageCache } from '../../src/store/types.js'

@@ -388,8 +388,15 @@ describe(
       assert.equal(b.code, 0, b.stderr)
       const metadata = JSON.parse(await fs.readFile(`${output}.json`, 'utf8')) as ImageMetadata
       assert.equal(await sha256File(output), metadata.image.sha256)
-      const leftovers = (await fs.readdir(path.dirname(output))).filter((f) => f.includes('.tmp-'))
-      assert.deepEqual(leftovers, [], 'no temporary files left behind')
+      // the layer folder is built in place: the second run waits for the first
+      assert.ok(
+        [a.stderr, b.stderr].some((s) => /waiting for process \d+, which is building /.test(s)),
+        'one run waited for the other'
+      )
+      const leftovers = (await fs.readdir(path.dirname(output))).filter((f) =>
+        /\.tmp-|\.lock$|\.previous-/.test(f)
+      )
+      assert.deepEqual(leftovers, [], 'no temporary files, locks or set-aside folders left behind')
     })
   }
 )

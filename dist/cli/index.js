@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1800);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1272);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1800:
+/***/ 1272:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35355,7 +35355,7 @@ function baseRecordProblem(record, expected) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./lib/store/entry-lock.js
+;// CONCATENATED MODULE: ./lib/util/lock-file.js
 
 const pollMs = 250;
 /** True when a process with this id runs on this machine (signal 0 only asks). */
@@ -42852,6 +42852,7 @@ async function prepareBuild(request, log, timer) {
 
 
 
+
 /** The metadata file that belongs to an image. */
 function metadataPathFor(image) {
     return `${image}.json`;
@@ -42942,10 +42943,24 @@ async function buildImage(prepared, log, timer, cache) {
  * A layered build: its layer folder is built where it stays (beside the output): Julia 1.10
  * records the absolute path of the workload package's source in its package image, so a folder
  * built elsewhere and moved would make that image stale. An earlier folder is set aside first and
- * put back if the build fails, so a failure leaves the output as it was.
+ * put back if the build fails, so a failure leaves the output as it was. Since the folder is
+ * built in place, two builds of one output (two jobs of a matrix on a shared disk, a retried
+ * step beside a slow one) take turns: the second waits for the first, then restores its layers.
  */
 async function buildLayeredImage(ctx, timer) {
     const folder = layerFolderFor(ctx.prepared.output);
+    await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(folder.root), { recursive: true });
+    const release = await acquireLock(`${folder.root}.lock`, outputLockTimeoutMs, (holder) => ctx.log.info(`waiting for process ${holder}, which is building ${ctx.prepared.output} (layered images are built in place, one build at a time)`));
+    try {
+        return await buildLayeredInPlace(ctx, timer, folder);
+    }
+    finally {
+        await release();
+    }
+}
+/** How long a build waits for another build of the same output: GitHub's limit for a job. */
+const outputLockTimeoutMs = 6 * 60 * 60_000;
+async function buildLayeredInPlace(ctx, timer, folder) {
     const aside = `${folder.root}.previous-${process.pid}`;
     const hadFolder = await external_node_fs_namespaceObject.promises.rename(folder.root, aside).then(() => true, () => false);
     try {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { errorMessage } from '../errors.js'
 import { keyCharacters } from '../keys.js'
 import type { Logger } from '../log.js'
-import { acquireLock } from './entry-lock.js'
+import { acquireLock } from '../util/lock-file.js'
 import type { ImageCache } from './types.js'
 
 /**

@@ -1,7 +1,7 @@
 import type { LayeredResult } from './build.js'
 
 export { buildLayers, rebaseBound, type LayeredResult, type LayerStatus } from './build.js'
-export { layerFolderFor, workloadPackage } from './folder.js'
+export { layerFolderFor, workloadPackage, type LayerFolder } from './folder.js'
 export { hasOwnCode, splitLayers, manifestEntries } from './split.js'
 
 /** The `layers` section of a layered image's metadata: each layer as this run got it. */
