@@ -15,45 +15,62 @@
 #     Julia runs those callbacks after a package is loaded, with the loading lock released
 #     (base/loading.jl `run_package_callbacks`, Julia 1.9 to 1.13); the API is documented as
 #     experimental, hence the `try`.
-# It binds no name in `Main`. Its configuration is `layers.txt` beside it: "key<TAB>uuid<TAB>name"
-# lines, keys `trigger` and `workload`. Paths are found from this file's own folder, so the image,
-# this folder and the launcher can move together.
+# It binds no name in `Main`, and it never stops the user's Julia: every step is guarded, and
+# what goes wrong is one line on stderr that says how to get the layer back. Its configuration is
+# `layers.txt` beside it: "key<TAB>uuid<TAB>name" lines, keys `trigger` and `workload`. Paths are
+# found from this file's own folder, so the image, this folder and the launcher can move together.
+#
+# With `julia -p N`, Julia loads a `-L` file on every worker too (base/client.jl
+# `exec_options`, 1.10 to 1.13); workers added later with `addprocs` start without it.
 let layers = @__DIR__
-    push!(DEPOT_PATH, joinpath(layers, "depot"))
-    push!(LOAD_PATH, joinpath(layers, "env"))
-    triggers = Set{Base.PkgId}()
-    workload = nothing
-    config = joinpath(layers, "layers.txt")
-    if isfile(config)
-        for line in eachline(config)
+    # One line on stderr, never an error: the hook runs before the user's code.
+    note(what, err) =
+        try
+            msg = first(split(sprint(showerror, err), '\n'))
+            println(stderr, "julia-sysimage: ", what, " (", msg, "); rebuild the image with julia-sysimage to get it back")
+        catch
+        end
+    try
+        push!(DEPOT_PATH, joinpath(layers, "depot"))
+        push!(LOAD_PATH, joinpath(layers, "env"))
+        triggers = Set{Base.PkgId}()
+        workload = nothing
+        for line in eachline(joinpath(layers, "layers.txt"))
             fields = split(line, '\t')
             length(fields) == 3 || continue
-            id = Base.PkgId(Base.UUID(String(fields[2])), String(fields[3]))
+            uuid = tryparse(Base.UUID, fields[2])
+            uuid === nothing && continue
+            id = Base.PkgId(uuid, String(fields[3]))
             fields[1] == "trigger" && push!(triggers, id)
             fields[1] == "workload" && (workload = id)
         end
-    end
-    if workload !== nothing && ccall(:jl_generating_output, Cint, ()) == 0
-        wanted = workload
-        state = Ref(:waiting)  # :waiting → :triggered (a trigger loaded) → :done
-        push!(Base.package_callbacks, function (id)
-            state[] === :done && return
-            id in triggers && (state[] = :triggered)
-            state[] === :triggered || return
-            # The workload package depends on the triggers: it may load only once no package is
-            # being loaded, or Julia reports a cycle ("deadlock detected in loading"). A trigger
-            # loaded as a dependency of another package gets here while that one is still
-            # loading; the callback of the outermost package, which Julia runs after its load has
-            # ended, finds none in progress (base/loading.jl `package_locks`, Julia 1.9 to 1.13;
-            # Julia defers package extensions by the same test).
-            loading = isdefined(Base, :package_locks) && !isempty(Base.package_locks)
-            loading && return
-            state[] = :done
-            try
-                Base.require(wanted)
-            catch err
-                @debug "julia-sysimage: the workload layer was not loaded" exception = err
-            end
-        end)
+        if workload !== nothing && isdefined(Base, :package_callbacks) &&
+           ccall(:jl_generating_output, Cint, ()) == 0
+            wanted = workload
+            triggered = Threads.Atomic{Bool}(false)
+            claimed = Threads.Atomic{Bool}(false)
+            push!(Base.package_callbacks, function (id)
+                try
+                    claimed[] && return
+                    id in triggers && (triggered[] = true)
+                    triggered[] || return
+                    # The workload package depends on the triggers: it may load only once no
+                    # package is being loaded, or Julia reports a cycle ("deadlock detected in
+                    # loading"). A trigger loaded as a dependency of another package gets here
+                    # while that one is still loading; the callback of the outermost package,
+                    # which Julia runs after its load has ended, finds none in progress
+                    # (base/loading.jl `package_locks`, Julia 1.9 to 1.13; Julia defers package
+                    # extensions by the same test).
+                    isdefined(Base, :package_locks) && !isempty(Base.package_locks) && return
+                    # exactly once, also when two tasks load packages at the same time
+                    Threads.atomic_cas!(claimed, false, true) && return
+                    Base.require(wanted)
+                catch err
+                    note("the workload layer of this image was not loaded", err)
+                end
+            end)
+        end
+    catch err
+        note("the package layers of this image are not in use", err)
     end
 end

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { coreLogger } from './action/core-logger.js'
 import { envInputReader, readActionInputs } from './action/inputs.js'
 import { publishImage } from './action/publish.js'
+import { resultFiles } from './action/result-files.js'
 import { writeJobSummary } from './action/summary.js'
 import { errorMessage, UserError } from './errors.js'
 import { defaultArtifactName, skippedStatementsNote } from './report.js'
@@ -46,6 +47,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`
     )
     core.setOutput('launcher', launcher)
+    core.setOutput('files', resultFiles(result, launcher).join('\n'))
 
     const note = skippedStatementsNote(result.metadata)
     if (note) core.notice(note, { title: 'julia-sysimage: statements not in the image' })

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { BaseReference } from './stages/base-archive/index.js'
-import type { BuildMode } from './mode.js'
+import type { BuildMode } from './request.js'
 import type { LayersMetadata } from './stages/layers/index.js'
 import type { StatementCounts } from './stages/trace/index.js'
 import type { ReplayReport } from './stages/object/index.js'

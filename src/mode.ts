@@ -1,15 +1,10 @@
 import { UserError } from './errors.js'
 import { atLeast } from './julia/version.js'
 import type { JuliaInfo } from './julia/probe.js'
-import type { BuildRequest } from './request.js'
-import { chainIncapability, type ChainSupport } from './stages/chained/support.js'
+import type { BuildMode, BuildRequest } from './request.js'
 
-/**
- * How an image is built: `full` re-emits the whole image; `chained` links only the new code onto
- * a base archive (patched Julia); `layered` builds an image of the registry dependencies plus
- * package images of the project's own code and of a generated workload package (Julia ≥ 1.9).
- */
-export type BuildMode = 'full' | 'chained' | 'layered'
+export type { BuildMode } from './request.js'
+import { chainIncapability, type ChainSupport } from './stages/chained/support.js'
 
 /** What the mode choice needs to know about the Julia and the project. */
 export interface ModeFacts {
@@ -38,6 +33,16 @@ export function canLayer(julia: Pick<JuliaInfo, 'version'>): boolean {
 export function chooseMode(requested: BuildRequest['mode'], facts: ModeFacts): BuildMode {
   if (requested === 'full') return 'full'
   if (requested === 'layered') {
+    if (canLayer(facts.julia) && !facts.hasOwnCode && atLeast(facts.julia.version, 1, 11))
+      // the hook loads the workload layer when a trigger package loads; without own packages
+      // the triggers are the image's own dependencies, and from 1.11 on Julia runs package
+      // callbacks only for a package it really loads (base/loading.jl `_require_prelocked`:
+      // `start_loading` returns a module already loaded; 1.10 ran them on the first `using`)
+      throw new UserError(
+        'mode',
+        `layered images need code of their own on Julia ${facts.julia.versionString}: the workload layer loads when one of the project's own packages loads, and this project has none (no package, no path packages); its dependencies are in the image, where Julia 1.11 and later never report them loaded`,
+        'Use mode: full (or auto, which picks it for such a project)'
+      )
     if (canLayer(facts.julia)) return 'layered'
     throw new UserError(
       'mode',

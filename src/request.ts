@@ -5,6 +5,13 @@ import { tempPathBeside } from './util/atomic.js'
 import { formatBytes } from './util/memory.js'
 import { isDirectory, isFile } from './util/files.js'
 
+/**
+ * How an image is built: `full` re-emits the whole image; `chained` links only the new code onto
+ * a base archive (patched Julia); `layered` builds an image of the registry dependencies plus
+ * package images of the project's own code and of a generated workload package (Julia ≥ 1.9).
+ */
+export type BuildMode = 'full' | 'chained' | 'layered'
+
 /** Everything a build needs, parsed once from CLI flags or action inputs. Paths are absolute. */
 export interface BuildRequest {
   projectDir: string
@@ -31,7 +38,7 @@ export interface BuildRequest {
   /** `native`, `portable` or a Julia target string. */
   cpuTarget: string
   /** `auto` (chained when the Julia can, layered for own code on Julia ≥ 1.9, else full), `full`, `chained` or `layered`. */
-  mode: 'auto' | 'full' | 'chained' | 'layered'
+  mode: 'auto' | BuildMode
   /** Packages to load, by name; default every direct dependency of the project. */
   packages?: string[]
   /** JULIA_IMAGE_THREADS for the object build (Julia ≥ 1.10); default Julia's own choice. */

@@ -98,7 +98,10 @@ export async function writeLocalRegistry(
   return { name: registryName, uuid: registryUuid, dir, packages: registered }
 }
 
-/** The registry packages the layered fixture depends on: TableKit 1.0.0 and 1.1.0, TextReports 1.0.0. */
+/**
+ * The registry packages the layered fixture depends on: TableKit 1.0.0 and 1.1.0, TextReports
+ * 1.0.0, and RuleBook 1.0.0 and 1.1.0 (a dependency of the own package LedgerRules only).
+ */
 export function layeredRegistryPackages(): RegistryPackage[] {
   const registry = path.join(layeredFixtureDir, 'registry')
   return [
@@ -106,20 +109,27 @@ export function layeredRegistryPackages(): RegistryPackage[] {
       source: path.join(registry, 'TableKit'),
       versions: [
         { version: '1.0.0' },
-        { version: '1.1.0', transform: noteTableKitVersion('1.1.0') }
+        { version: '1.1.0', transform: noteVersion('TableKit', 'VERSION_NOTE', '1.1.0') }
       ]
     },
-    { source: path.join(registry, 'TextReports'), versions: [{ version: '1.0.0' }] }
+    { source: path.join(registry, 'TextReports'), versions: [{ version: '1.0.0' }] },
+    {
+      source: path.join(registry, 'RuleBook'),
+      versions: [
+        { version: '1.0.0' },
+        { version: '1.1.0', transform: noteVersion('RuleBook', 'EDITION', '1.1.0') }
+      ]
+    }
   ]
 }
 
-/** TableKit's observable change in a later version: VERSION_NOTE names it (Ledger prints it). */
-function noteTableKitVersion(version: string): (dir: string) => Promise<void> {
+/** A package's observable change in a later version: the constant `name` names the version. */
+function noteVersion(pkg: string, name: string, version: string): (dir: string) => Promise<void> {
   return (dir) =>
     replaceLine(
-      path.join(dir, 'src', 'TableKit.jl'),
-      /^const VERSION_NOTE = ".*"$/m,
-      `const VERSION_NOTE = ${juliaStringLiteral(`TableKit ${version}`)}`
+      path.join(dir, 'src', `${pkg}.jl`),
+      new RegExp(`^const ${name} = ".*"$`, 'm'),
+      `const ${name} = ${juliaStringLiteral(`${pkg} ${version}`)}`
     )
 }
 
@@ -327,6 +337,11 @@ export interface LayeredProject {
   setGreeting(text: string): Promise<void>
   /** Pins TableKit at `version` through Pkg, rewriting the manifest. */
   setTableKitVersion(version: string): Promise<void>
+  /**
+   * Moves RuleBook, which only LedgerRules depends on, to `version`: the manifest's only change
+   * (Pkg adds it at that version and removes it from the project again, keeping the version).
+   */
+  setRuleBookVersion(version: string): Promise<void>
 }
 
 /**
@@ -344,6 +359,7 @@ export async function writeLayeredProject(
   const dir = path.join(root, 'Ledger')
   await fs.cp(path.join(layeredFixtureDir, 'project', 'Ledger'), dir, { recursive: true })
   await runPkg(julia, env, dir, setupCode, { LEDGER_TABLEKIT_VERSION: options.tableKitVersion })
+  await runPkg(julia, env, dir, indirectPinCode, { LEDGER_RULEBOOK_VERSION: '1.0.0' })
   const ownSource = path.join(dir, 'src', 'Ledger.jl')
   return {
     dir,
@@ -358,7 +374,9 @@ export async function writeLayeredProject(
         `const GREETING = ${juliaStringLiteral(text)}`
       ),
     setTableKitVersion: (version) =>
-      runPkg(julia, env, dir, pinCode, { LEDGER_TABLEKIT_VERSION: version })
+      runPkg(julia, env, dir, pinCode, { LEDGER_TABLEKIT_VERSION: version }),
+    setRuleBookVersion: (version) =>
+      runPkg(julia, env, dir, indirectPinCode, { LEDGER_RULEBOOK_VERSION: version })
   }
 }
 
@@ -376,6 +394,13 @@ Pkg.add("TextReports")
 const pinCode = `
 using Pkg
 Pkg.add(name = "TableKit", version = ENV["LEDGER_TABLEKIT_VERSION"])
+`
+
+// \`rm\` prunes the project's entry but does not resolve again: the manifest keeps the version
+const indirectPinCode = `
+using Pkg
+Pkg.add(name = "RuleBook", version = ENV["LEDGER_RULEBOOK_VERSION"])
+Pkg.rm("RuleBook")
 `
 
 /** Runs Pkg code in the project `dir` (its working folder too); fails with Pkg's output. */

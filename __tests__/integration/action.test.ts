@@ -91,6 +91,10 @@ describe(
       assert.match(o['artifact-id'], /^\d+$/)
       assert.equal(o.launcher, path.join(workspace, 'sysimage.sh'))
       assert.ok((await fs.stat(o.sysimage)).size > 1_000_000)
+      // a layered image (auto, a package project): its folder is part of the result
+      const layerFolder = path.join(workspace, 'sysimage.layers')
+      assert.deepEqual(o.files.split('\n'), [o.sysimage, o.metadata, o.launcher, layerFolder])
+      assert.ok((await fs.stat(path.join(layerFolder, 'hook.jl'))).isFile())
     })
 
     it("puts the Julia it used on PATH, so a later step's plain julia with julia-args works", async () => {

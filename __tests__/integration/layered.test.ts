@@ -160,6 +160,8 @@ for (const julia of modernJulias())
       assert.ok(m.measurement!.residualByStdout!.pipe <= bound, JSON.stringify(m.measurement))
       assert.ok(m.measurement!.residualByStdout!.file <= bound, JSON.stringify(m.measurement))
       assert.ok(m.juliaArgs.includes('-L'), 'julia-args load the hook')
+      // absolute, as julia-args: a later step may run from any folder
+      assert.deepEqual(layers.juliaArgs, ['-L', path.join(out, 'sysimage.layers', 'hook.jl')])
 
       const run = await runAsUser()
       assert.equal(run.status, 0, run.stderr)
@@ -260,6 +262,45 @@ for (const julia of modernJulias())
       assert.deepEqual(m.layers!.precompiledAtRunTime, [])
     })
 
+    it('built from another folder, the layers Julia rejects are saved as the next generation: a second build there restores every layer', async () => {
+      // another checkout folder: the own package images record their sources' absolute paths,
+      // so Julia rejects the restored ones and rebuilds them (and the workload package on them)
+      const elsewhere = path.join(root, 'elsewhere', 'Ledger')
+      await fs.cp(project.dir, elsewhere, { recursive: true })
+      const buildThere = () =>
+        runCli(
+          buildArgs({
+            julia: julia.executable,
+            cache: cacheDir,
+            project: elsewhere,
+            workloads: [path.join(elsewhere, 'workload.jl')],
+            output: path.join(root, 'elsewhere-out', 'sysimage.so'),
+            mode: 'layered'
+          }),
+          julia.env(depot),
+          root
+        )
+      const thereMetadata = async () =>
+        JSON.parse(
+          await fs.readFile(path.join(root, 'elsewhere-out', 'sysimage.so.json'), 'utf8')
+        ) as ImageMetadata
+      const first = await buildThere()
+      assert.equal(first.code, 0, first.stderr)
+      assert.deepEqual(statuses(await thereMetadata()), ['restored', 'built', 'built'])
+      assert.match(
+        first.stderr,
+        /own package images and it was rebuilt .*saved as \S+-2, which later runs restore/
+      )
+      const second = await buildThere()
+      assert.equal(second.code, 0, second.stderr)
+      const m = await thereMetadata()
+      assert.deepEqual(statuses(m), ['restored', 'restored', 'restored'], second.stderr)
+      assert.deepEqual(
+        m.layers!.own.packages.map((p) => p.status),
+        ['precompiled', 'precompiled']
+      )
+    })
+
     it('an own package that fails to precompile: one error naming it, the previous image left as it was', async () => {
       const rules = await fs.readFile(project.rulesSource, 'utf8')
       const previous = await sha256File(image())
@@ -294,10 +335,13 @@ for (const julia of modernJulias())
     const fullRebuild = julia === modernJulias().find((j) => !j.skip)
     it(
       fullRebuild
-        ? 'a dependency version change rebuilds the dependency image'
-        : 'a dependency version change misses the dependency image (the run is stopped after the lookup)',
+        ? 'a new version of a package only own code uses rebuilds the dependency image, and that version runs'
+        : 'a new version of a package only own code uses misses the dependency image (the run is stopped after the lookup)',
       async () => {
-        await project.setTableKitVersion('1.1.0')
+        // RuleBook is reached only through the own package LedgerRules, yet the workload loads
+        // it, so it is in the dependency image: its version must be in the image's key, or the
+        // old image would hide the manifest's new version for good
+        await project.setRuleBookVersion('1.1.0')
         if (!fullRebuild) {
           const run = await build('dependency change', 'layered', ['--workload-timeout', '0.0001'])
           assert.notEqual(run.code, 0, 'stopped by the workload timeout, as arranged')
@@ -315,6 +359,12 @@ for (const julia of modernJulias())
         const user = await runAsUser()
         assert.equal(user.status, 0, user.stderr)
         assert.equal(user.stdout.split('\n')[0], 'ledger v2')
+        const version = await runAsUser(launcher(), [
+          '-e',
+          'using LedgerRules; print(pkgversion(LedgerRules.RuleBook), " ", LedgerRules.RuleBook.EDITION)'
+        ])
+        assert.equal(version.status, 0, version.stderr)
+        assert.equal(version.stdout, '1.1.0 RuleBook 1.1.0')
       }
     )
   })

@@ -123,6 +123,28 @@ for (const julia of testJulias()) {
       assert.equal(stdout, 'TableKit 1.1.0\n')
     })
 
+    it('RuleBook, a dependency of LedgerRules only, is pinned and moved without joining the project', async () => {
+      const projectDeps = async () =>
+        Object.keys(
+          (parseToml(await fs.readFile(path.join(project.dir, 'Project.toml'), 'utf8')).deps ??
+            {}) as Record<string, string>
+        )
+      const pinned = await manifestEntry(project.manifest, 'RuleBook')
+      assert.equal(pinned.version, '1.0.0')
+      assert.equal(pinned['git-tree-sha1'], registry.packages.RuleBook.versions['1.0.0'].treeHash)
+      assert.ok(!(await projectDeps()).includes('RuleBook'))
+      await project.setRuleBookVersion('1.1.0')
+      const moved = await manifestEntry(project.manifest, 'RuleBook')
+      assert.equal(moved.version, '1.1.0')
+      assert.equal(moved['git-tree-sha1'], registry.packages.RuleBook.versions['1.1.0'].treeHash)
+      assert.ok(!(await projectDeps()).includes('RuleBook'))
+      const { stdout } = await runJulia(julia, depot, project, [
+        '-e',
+        'using LedgerRules; println(LedgerRules.RuleBook.EDITION)'
+      ])
+      assert.equal(stdout, 'RuleBook 1.1.0\n')
+    })
+
     it('setGreeting writes a string literal Julia reads back as given', async () => {
       const greeting = 'ledger "v2" costs $5 \\o/'
       await project.setGreeting(greeting)

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { readActionInputs } from '../../src/action/inputs.js'
+import { resultFiles } from '../../src/action/result-files.js'
+import type { ImageMetadata } from '../../src/metadata.js'
 import { buildUsage } from '../../src/cli/build-args.js'
 import { UserError } from '../../src/errors.js'
 
@@ -74,6 +76,13 @@ describe('action.yml, src/action/inputs.ts and the README agree', () => {
     )
   })
 
+  it('every README example that attaches to a release builds one self-contained image (mode: full)', () => {
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1])
+    const releasing = blocks.filter((b) => /gh release upload/.test(b))
+    assert.ok(releasing.length > 0, 'the README has a release example')
+    for (const block of releasing) assert.match(block, /^\s+mode: full$/m, block)
+  })
+
   it('retention-days: the code accepts 1 to 400, and action.yml and the README say so', () => {
     const parse = (value: string) =>
       readActionInputs((name) => (name === 'retention-days' ? value : ''), {
@@ -117,5 +126,25 @@ describe('the CLI usage and the README agree', () => {
   it('every timeout input of the action has its CLI flag', () => {
     for (const input of [...actionSection('inputs').keys()].filter((i) => i.endsWith('-timeout')))
       assert.ok(flags(buildUsage).includes(`--${input}`), input)
+  })
+})
+
+describe('the files output', () => {
+  const result = { image: '/w/out/app.so', metadataFile: '/w/out/app.so.json' }
+  it('lists the image, its metadata and the launcher', () => {
+    assert.deepEqual(resultFiles({ ...result, metadata: {} }, '/w/out/app.sh'), [
+      '/w/out/app.so',
+      '/w/out/app.so.json',
+      '/w/out/app.sh'
+    ])
+  })
+  it("and a layered image's layer folder, beside the image", () => {
+    const layers = { folder: 'app.layers' } as NonNullable<ImageMetadata['layers']>
+    assert.deepEqual(resultFiles({ ...result, metadata: { layers } }, '/w/out/app.sh'), [
+      '/w/out/app.so',
+      '/w/out/app.so.json',
+      '/w/out/app.sh',
+      '/w/out/app.layers'
+    ])
   })
 })

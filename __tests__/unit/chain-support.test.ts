@@ -76,7 +76,15 @@ describe('chooseMode: layered', () => {
       () => chooseMode('layered', old, none, true),
       /mode: layered images need Julia 1\.9 or later .* Julia 1\.5\.3\. Use mode: full/
     )
-    assert.equal(chooseMode('layered', official, none, false), 'layered')
+    assert.equal(chooseMode('layered', official, none, true), 'layered')
+  })
+  it('layered without own code: Julia 1.10 can load its workload layer, 1.11 on cannot (one error)', () => {
+    assert.equal(chooseMode('layered', juliaInfo('linux', '1.10.8'), none, false), 'layered')
+    for (const version of ['1.11.7', '1.12.1'])
+      assert.throws(
+        () => chooseMode('layered', juliaInfo('linux', version), none, false),
+        /mode: layered images need code of their own on Julia 1\.1[12]\.\d+: .* Use mode: full/
+      )
   })
 })
 

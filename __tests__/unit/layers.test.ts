@@ -11,20 +11,34 @@ import {
   workloadPackage
 } from '../../src/stages/layers/folder.js'
 import { recordSourceTimes, restoreSourceTimes } from '../../src/stages/layers/mtimes.js'
+import { checkoutRoot, ownSourceFiles } from '../../src/stages/layers/sources.js'
+import { sha256File } from '../../src/util/hash.js'
 import { parseLayersReport } from '../../src/stages/layers/precompile.js'
 import { manifestEntries, splitLayers } from '../../src/stages/layers/split.js'
+import { heldPackages, heldPackagesMismatch } from '../../src/stages/layers/held-packages.js'
+import { dependencyKeyFacts, projectPreferencesFact } from '../../src/stages/layers/layer-keys.js'
 import { namesAny, rebaseBound } from '../../src/stages/layers/build.js'
+import { maxLayerGenerations, saveKeyAfterRestore } from '../../src/stages/layers/entries.js'
+import { recordingLogger } from '../helpers/recording-logger.js'
 import { nextGenerationKey } from '../../src/store/cache-entries.js'
 import { parse as parseToml } from 'smol-toml'
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 
-// A project package App: a path package Rules (depends on the registry package Table), a
-// registry package Report that depends on Rules (so it is own code too), Table and its stdlib.
+// A project package App: a path package Rules (depends on the registry packages Table and
+// Units, which only Rules uses), a registry package Report that depends on Rules (so it is own
+// code too), Table and its stdlib.
+const unitsEntry = (version: string, treeHash: string) => ({
+  uuid: uuid(7),
+  version,
+  'git-tree-sha1': treeHash,
+  deps: []
+})
 const manifest = {
   manifest_format: '2.0',
   deps: {
-    Rules: [{ uuid: uuid(2), path: 'Rules', version: '0.1.0', deps: ['Table'] }],
+    Rules: [{ uuid: uuid(2), path: 'Rules', version: '0.1.0', deps: ['Table', 'Units'] }],
+    Units: [unitsEntry('1.0.0', 'e'.repeat(40))],
     Report: [
       { uuid: uuid(3), version: '1.2.0', 'git-tree-sha1': 'b'.repeat(40), deps: ['Rules', 'Table'] }
     ],
@@ -59,17 +73,20 @@ describe('splitLayers', () => {
       ['Rules', 'Report', 'App']
     )
   })
-  it('the dependency image takes every other package and its closure, keyed by version and tree hash', () => {
+  it('the dependency image takes every other package; its key, all it can hold, by version and tree hash', () => {
     assert.deepEqual(
       split.deps.map((p) => p.name),
       ['Other', 'Table']
     )
+    // Units is reached only through the own package Rules: a workload that loads Rules loads
+    // it, so it ends up in the image and must be in its key
     assert.deepEqual(
       split.closure.map((e) => [e.name, e.version, e.treeHash]),
       [
         ['Table', '1.0.0', 'a'.repeat(40)],
         ['Printf', undefined, undefined],
-        ['Other', '2.0.0', 'c'.repeat(40)]
+        ['Other', '2.0.0', 'c'.repeat(40)],
+        ['Units', '1.0.0', 'e'.repeat(40)]
       ]
     )
   })
@@ -99,15 +116,18 @@ describe('splitLayers', () => {
   })
 })
 
+/** The key fields of a layer besides its facts: one Julia build, platform and target. */
+const keyBase = {
+  prefix: '',
+  julia: { version: '1.10.8', build: 'commit:abc' },
+  os: 'linux',
+  arch: 'x86_64',
+  cpuTarget: 'native',
+  files: []
+}
+
 describe('layer keys', () => {
-  const base = {
-    prefix: '',
-    julia: { version: '1.10.8', build: 'commit:abc' },
-    os: 'linux',
-    arch: 'x86_64',
-    cpuTarget: 'native',
-    files: []
-  }
+  const base = keyBase
   it('each kind has its own key, and every fact changes it', () => {
     const facts = [['resolved', uuid(4), 'Table', '1.0.0', 'a'.repeat(40)]]
     const deps = layerCacheKey('deps', { ...base, facts })
@@ -127,6 +147,82 @@ describe('layer keys', () => {
         facts,
         files: [{ role: 'preferences', relativePath: 'LocalPreferences.toml', sha256: '1' }]
       })
+    )
+  })
+})
+
+describe('the dependency image key and what the image holds', () => {
+  const base = keyBase
+  const keyOf = (m: typeof manifest, projectToml: Record<string, unknown> = {}) =>
+    layerCacheKey('deps', {
+      ...base,
+      facts: dependencyKeyFacts(
+        splitLayers(project, manifestEntries(m)),
+        'Manifest.toml',
+        projectPreferencesFact(projectToml)
+      )
+    })
+  const withUnits = (version: string, treeHash: string) => ({
+    ...manifest,
+    deps: { ...manifest.deps, Units: [unitsEntry(version, treeHash)] }
+  })
+
+  it('a new version of a package reached only through own code gives a new key', () => {
+    assert.notEqual(keyOf(manifest), keyOf(withUnits('1.1.0', 'f'.repeat(40))))
+    assert.equal(keyOf(manifest), keyOf(withUnits('1.0.0', 'e'.repeat(40))))
+  })
+
+  it("the project file's [preferences] are in the key, in any order", () => {
+    const prefs = { preferences: { Table: { backend: 'fast', level: 2 } } }
+    assert.notEqual(keyOf(manifest), keyOf(manifest, prefs))
+    assert.notEqual(
+      keyOf(manifest, prefs),
+      keyOf(manifest, { preferences: { Table: { backend: 'safe', level: 2 } } })
+    )
+    assert.equal(
+      keyOf(manifest, prefs),
+      keyOf(manifest, { name: 'Other', preferences: { Table: { level: 2, backend: 'fast' } } })
+    )
+  })
+
+  it('a restored image is refused when the manifest resolves a package it holds differently', () => {
+    const entries = manifestEntries(manifest)
+    const held = heldPackages(
+      [
+        { name: 'Table', uuid: uuid(4) },
+        { name: 'Units', uuid: uuid(7).toUpperCase() },
+        { name: 'Printf', uuid: uuid(5) },
+        { name: 'Logging', uuid: uuid(9) } // loaded from outside the manifest (a stdlib)
+      ],
+      entries
+    )
+    assert.deepEqual(
+      held.map((p) => [p.name, p.version, p.treeHash]),
+      [
+        ['Table', '1.0.0', 'a'.repeat(40)],
+        ['Printf', undefined, undefined],
+        ['Units', '1.0.0', 'e'.repeat(40)],
+        ['Logging', undefined, undefined]
+      ]
+    )
+    assert.equal(heldPackagesMismatch(held, entries), undefined)
+    assert.match(
+      heldPackagesMismatch(held, manifestEntries(withUnits('1.1.0', 'f'.repeat(40)))) ?? '',
+      /Units 1\.0\.0 \(the manifest now has 1\.1\.0 f{40}\)/
+    )
+    const developed = {
+      ...manifest,
+      deps: { ...manifest.deps, Table: [{ uuid: uuid(4), path: 'dev/Table', deps: [] }] }
+    }
+    assert.match(
+      heldPackagesMismatch(held, manifestEntries(developed)) ?? '',
+      /Table 1\.0\.0 \(now developed at dev\/Table\)/
+    )
+    const rest: Partial<typeof manifest.deps> = { ...manifest.deps }
+    delete rest.Units
+    assert.match(
+      heldPackagesMismatch(held, manifestEntries({ ...manifest, deps: rest })) ?? '',
+      /Units 1\.0\.0 \(no longer in the manifest\)/
     )
   })
 })
@@ -209,16 +305,121 @@ describe('source times (Julia 1.10)', () => {
       await fs.writeFile(edited, 'module Edited; x = 1; end\n')
       const editedTime = (await fs.stat(edited)).mtimeMs
       const result = await restoreSourceTimes(dir, record)
-      assert.deepEqual(result, { restored: ['src/Same.jl'], changed: ['src/Edited.jl'] })
+      assert.deepEqual(result, {
+        restored: ['src/Same.jl'],
+        changed: ['src/Edited.jl'],
+        refused: []
+      })
       assert.equal((await fs.stat(same)).mtimeMs, 1_700_000_000_000)
       assert.equal((await fs.stat(edited)).mtimeMs, editedTime)
       // a second pass finds nothing to do
       assert.deepEqual(await restoreSourceTimes(dir, record), {
         restored: [],
-        changed: ['src/Edited.jl']
+        changed: ['src/Edited.jl'],
+        refused: []
       })
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('source times for the whole checkout', () => {
+  it("a monorepo's path package beside the project is covered; a package outside the checkout never", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'layers-checkout-'))
+    try {
+      // repo/.git, repo/app (the project, a package), repo/lib/Rules (dev'ed by app),
+      // and outside/Far (dev'ed too, outside the checkout)
+      const repo = path.join(root, 'repo')
+      const app = path.join(repo, 'app')
+      for (const dir of ['.git', 'app/src', 'lib/Rules/src'])
+        await fs.mkdir(path.join(repo, dir), { recursive: true })
+      await fs.mkdir(path.join(root, 'outside', 'Far', 'src'), { recursive: true })
+      await fs.writeFile(path.join(app, 'src', 'App.jl'), 'module App end\n')
+      await fs.writeFile(path.join(repo, 'lib', 'Rules', 'src', 'Rules.jl'), 'module Rules end\n')
+      await fs.writeFile(path.join(root, 'outside', 'Far', 'src', 'Far.jl'), 'module Far end\n')
+      const checkout = await checkoutRoot(app, {})
+      assert.equal(checkout, repo)
+      // without .git: the workspace when the project is inside it, else the project
+      await fs.rm(path.join(repo, '.git'), { recursive: true })
+      assert.equal(await checkoutRoot(app, { GITHUB_WORKSPACE: repo }), repo)
+      assert.equal(await checkoutRoot(app, { GITHUB_WORKSPACE: path.join(root, 'other') }), app)
+      const entries = manifestEntries({
+        manifest_format: '2.0',
+        deps: {
+          Rules: [{ uuid: uuid(2), path: '../lib/Rules', deps: [] }],
+          Far: [{ uuid: uuid(3), path: '../../outside/Far', deps: [] }]
+        }
+      })
+      const files = await ownSourceFiles(
+        { dir: app, ownPackage: 'App', manifestFile: path.join(app, 'Manifest.toml') },
+        { entries, ownUuids: new Set([uuid(2), uuid(3)]) },
+        checkout
+      )
+      assert.deepEqual(files, ['app/src/App.jl', 'lib/Rules/src/Rules.jl'])
+    } finally {
+      await fs.rm(root, { recursive: true, force: true })
+    }
+  })
+
+  it('a recorded name that leaves the checkout, or a link, is never touched', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'layers-refuse-'))
+    try {
+      const checkout = path.join(root, 'checkout')
+      await fs.mkdir(checkout)
+      const victim = path.join(root, 'victim.txt')
+      await fs.writeFile(victim, 'x')
+      await fs.symlink(victim, path.join(checkout, 'link.jl'))
+      const before = (await fs.stat(victim)).mtimeMs
+      const sha256 = await sha256File(victim)
+      const record = ['../victim.txt', victim, 'a/../../victim.txt', 'link.jl'].map((file) => ({
+        file,
+        sha256,
+        mtime: 1_000_000_000
+      }))
+      const result = await restoreSourceTimes(checkout, record)
+      assert.deepEqual(result.refused, ['../victim.txt', victim, 'a/../../victim.txt'])
+      assert.deepEqual(result.changed, ['link.jl'])
+      assert.deepEqual(result.restored, [])
+      assert.equal((await fs.stat(victim)).mtimeMs, before)
+    } finally {
+      await fs.rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('where a layer is saved after a restore', () => {
+  const key = 'julia-sysimage-own-linux-x86_64-julia-1.12.6-abc'
+  const log = recordingLogger()
+  it('a miss saves at the key; a restored layer Julia kept needs no save', () => {
+    assert.equal(saveKeyAfterRestore(log, 'own', key, { saveKey: key }, true), key)
+    assert.equal(
+      saveKeyAfterRestore(log, 'own', key, { facts: {}, saveKey: key }, false),
+      undefined
+    )
+  })
+  it('a restored layer Julia rejected and rebuilt goes to the next generation, up to a bound', () => {
+    assert.equal(
+      saveKeyAfterRestore(log, 'own', key, { facts: {}, saveKey: key }, true),
+      `${key}-2`
+    )
+    assert.equal(
+      saveKeyAfterRestore(log, 'own', key, { facts: {}, saveKey: `${key}-2` }, true),
+      `${key}-3`
+    )
+    assert.equal(
+      saveKeyAfterRestore(
+        log,
+        'own',
+        key,
+        { facts: {}, saveKey: `${key}-${maxLayerGenerations}` },
+        true
+      ),
+      undefined
+    )
+    assert.match(
+      log.lines.join('\n'),
+      /warning: Julia rejected .* 5 generations of .* exist, so this one is not saved/
+    )
   })
 })

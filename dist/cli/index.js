@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1272);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6324);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1272:
+/***/ 6324:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34192,7 +34192,11 @@ function layersCommand(spec) {
         ],
         env: {
             JULIA_LOAD_PATH: isolatedLoadPath(),
-            JULIA_SYSIMAGE_WORKLOAD_REPORT: spec.workloadReportFile
+            JULIA_SYSIMAGE_WORKLOAD_REPORT: spec.workloadReportFile,
+            // Julia compiles a package image for JULIA_CPU_TARGET when it is set, else for the loading
+            // process's `-C` (base/loading.jl `create_expr_cache`, 1.10 to 1.13): set, every layer
+            // is built for the requested target (and a runner's own JULIA_CPU_TARGET cannot change it)
+            JULIA_CPU_TARGET: spec.cpuTarget
         }
     };
 }
@@ -41549,7 +41553,119 @@ const chainedLinkStage = {
     }
 };
 
+;// CONCATENATED MODULE: ./lib/util/relative-name.js
+/**
+ * Pure: whether `name`, a `/`-separated name from outside (a cache entry, an archive, a list of
+ * files), stays inside the folder it is relative to: not empty, not absolute (`/x`, `C:x`, `\x`),
+ * no `..`, `.` or empty segment.
+ */
+function isRelativeInside(name) {
+    if (name === '' || /^[A-Za-z]:/.test(name) || name.includes('\\'))
+        return false;
+    return name.split('/').every((segment) => segment !== '' && segment !== '..' && segment !== '.');
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/tar-entries.js
+
+
+const block = 512;
+/** An octal header field, or GNU's base-256 form (high bit set) for large sizes. */
+function numberField(header, from, length) {
+    const field = header.subarray(from, from + length);
+    if (field[0] & 0x80) {
+        let value = field[0] & 0x7f;
+        for (let i = 1; i < field.length; i++)
+            value = value * 256 + field[i];
+        return value;
+    }
+    const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+    return text === '' ? 0 : parseInt(text, 8);
+}
+const textField = (header, from, length) => header
+    .subarray(from, from + length)
+    .toString('utf8')
+    .replace(/\0.*$/s, '');
+/** Pure: the `path` record of a pax extended header ("<length> path=<name>\n" records). */
+function paxPath(data) {
+    let at = 0;
+    let found;
+    while (at < data.length) {
+        const space = data.indexOf(0x20, at);
+        if (space < 0)
+            break;
+        const length = Number(data.subarray(at, space).toString('latin1'));
+        if (!Number.isInteger(length) || length <= 0)
+            break;
+        const record = data.subarray(space + 1, at + length - 1).toString('utf8');
+        if (record.startsWith('path='))
+            found = record.slice('path='.length);
+        at += length;
+    }
+    return found;
+}
+/** The entries of a tarball, from its headers. Throws on a header that does not check out. */
+async function tarEntries(tarball) {
+    const handle = await external_node_fs_namespaceObject.promises.open(tarball, 'r');
+    try {
+        const { size } = await handle.stat();
+        const entries = [];
+        const header = Buffer.alloc(block);
+        let offset = 0;
+        let longName;
+        while (offset + block <= size) {
+            await handle.read(header, 0, block, offset);
+            if (header.every((b) => b === 0))
+                break; // the end: zero blocks
+            const stored = numberField(header, 148, 8);
+            let sum = 0;
+            for (let i = 0; i < block; i++)
+                sum += i >= 148 && i < 156 ? 0x20 : header[i];
+            if (sum !== stored)
+                throw new Error(`a tar header at byte ${offset} is damaged`);
+            const type = String.fromCharCode(header[156] || 0x30);
+            const length = numberField(header, 124, 12);
+            const dataAt = offset + block;
+            offset = dataAt + Math.ceil(length / block) * block;
+            if (type === 'L' || type === 'x') {
+                const data = Buffer.alloc(length);
+                await handle.read(data, 0, length, dataAt);
+                longName = type === 'L' ? data.toString('utf8').replace(/\0.*$/s, '') : paxPath(data);
+                continue;
+            }
+            if (type === 'g' || type === 'K')
+                continue; // global pax settings, a long link name
+            const ustar = header.subarray(257, 263).toString('latin1') === 'ustar\0';
+            const prefix = ustar ? textField(header, 345, 155) : '';
+            const short = textField(header, 0, 100);
+            const name = longName ?? (prefix ? `${prefix}/${short}` : short);
+            longName = undefined;
+            entries.push({ name, type, mode: numberField(header, 100, 8) });
+        }
+        return entries;
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Pure: why the entries may not be unpacked into a layer folder, or undefined: only regular files
+ * and folders, named inside it, without setuid, setgid or sticky bits.
+ */
+function unsafeTarEntry(entries) {
+    for (const entry of entries) {
+        const name = entry.name.replace(/\/+$/, '');
+        if (!isRelativeInside(name.replace(/^\.\//, '')))
+            return `${JSON.stringify(entry.name)} is not a name inside the layer folder`;
+        if (entry.type !== '0' && entry.type !== '7' && entry.type !== '5')
+            return `${JSON.stringify(entry.name)} is not a regular file or folder (tar type ${entry.type})`;
+        if (entry.mode & 0o7000)
+            return `${JSON.stringify(entry.name)} has setuid, setgid or sticky bits (mode ${entry.mode.toString(8)})`;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/layers/archive.js
+
 
 
 
@@ -41569,10 +41685,16 @@ async function packFolders(root, relative, tarball) {
     if (result.code !== 0)
         throw new Error(`tar could not pack ${root}: ${result.stderr.trim()}`);
 }
-/** Unpacks a layer tarball into `root`, replacing what it holds. */
+/**
+ * Unpacks a layer tarball into `root`, replacing what it holds; first checks every entry (see
+ * tar-entries.ts), and owners are never taken from the tarball.
+ */
 async function unpackFolders(tarball, root) {
+    const unsafe = unsafeTarEntry(await tarEntries(tarball));
+    if (unsafe)
+        throw new Error(`it holds ${unsafe}`);
     await external_node_fs_namespaceObject.promises.mkdir(root, { recursive: true });
-    const result = await run('tar', ['-xf', tarball, '-C', root], {});
+    const result = await run('tar', ['-xf', tarball, '--no-same-owner', '-C', root], {});
     if (result.code !== 0)
         throw new Error(`tar could not unpack ${tarball}: ${result.stderr.trim()}`);
 }
@@ -41651,59 +41773,30 @@ async function saveLayer(store, what, key, root, folders, facts) {
         await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
     }
 }
-
-;// CONCATENATED MODULE: ./lib/stages/layers/dependency-image.js
-
-
-
-
-
-
-
-const imageName = 'image';
-const dependency_image_factsName = 'facts.json';
 /**
- * Restores the dependency image of `key` to the build's partial image path. The entry is trusted
- * only when the image's sha256 is the one its facts record and the image loads its packages.
+ * Past this many generations of one layer key, a layer Julia keeps rejecting is not saved again:
+ * something outside the key changes it on every run (builds alternating between two checkout
+ * folders on Julia 1.10, say), and each save would only add an entry.
  */
-async function restoreDependencyImage(ctx, key, packages) {
-    const { request, julia, project } = ctx.prepared;
-    const store = entryStore(layerStore(ctx), 'dependency image');
-    if (!store)
-        return { saveKey: key };
-    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-deps-'));
-    try {
-        const outcome = await restoreEntry(store, key, scratch, async (dir) => {
-            const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, dependency_image_factsName), 'utf8').catch(() => '{}'));
-            const image = external_node_path_namespaceObject.join(dir, imageName);
-            const sha256 = await sha256File(image).catch(() => undefined);
-            if (sha256 === undefined || sha256 !== facts.sha256)
-                return {
-                    rejection: `the image's sha256 ${sha256 ?? '(missing)'} is not the ${facts.sha256} it records`
-                };
-            const problem = await loadProblem(julia, image, project.dir, packages, request.tempDir ?? external_node_os_namespaceObject.tmpdir(), request.env);
-            if (problem)
-                return { rejection: problem };
-            await external_node_fs_namespaceObject.promises.copyFile(image, ctx.partialImage);
-            return { value: facts };
-        });
-        return { facts: outcome.value, saveKey: outcome.saveKey };
+const maxLayerGenerations = 5;
+/**
+ * Where a layer goes after this run, or undefined when it need not be saved. A miss saves at the
+ * key. A restored layer that Julia rejected and rebuilt (another checkout folder, environment or
+ * CPU than the one that saved it) goes to the generation after the restored one: saved at the
+ * same key, the store would answer "already exists" and every later run would rebuild it again.
+ */
+function saveKeyAfterRestore(log, what, key, restored, rebuilt) {
+    if (!restored.facts)
+        return restored.saveKey;
+    if (!rebuilt)
+        return undefined;
+    const next = nextGenerationKey(key, restored.saveKey); // `${key}-N`, N ≥ 2
+    if (Number(next.slice(key.length + 1)) > maxLayerGenerations) {
+        log.warning(`Julia rejected the restored ${what} again and they were rebuilt; ${maxLayerGenerations} generations of ${key} exist, so this one is not saved (something outside the key changes between runs: the checkout folder on Julia 1.10, an environment variable or flag)`);
+        return undefined;
     }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
-    }
-}
-/** Saves the freshly built dependency image (at the partial image path) with its facts. */
-async function saveDependencyImage(ctx, key, facts) {
-    const store = entryStore(layerStore(ctx), 'dependency image');
-    if (!store)
-        return;
-    const factsFile = ctx.work('deps-facts.json');
-    await external_node_fs_namespaceObject.promises.writeFile(factsFile, JSON.stringify(facts));
-    await saveEntry(store, key, [
-        { source: ctx.partialImage, name: imageName },
-        { source: factsFile, name: dependency_image_factsName }
-    ]);
+    log.info(`Julia rejected part of the restored ${what} and it was rebuilt (another checkout folder, environment or CPU than the run that saved it): saved as ${next}, which later runs restore`);
+    return next;
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/layers/folder.js
@@ -41796,209 +41889,6 @@ async function writeWorkloadPackage(folder, deps, statements) {
     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(folder.env, 'Manifest.toml'), env.manifest);
 }
 
-;// CONCATENATED MODULE: ./lib/stages/layers/layer-keys.js
-
-
-
-
-
-
-/** The key fields every layer shares. */
-async function base(prepared) {
-    return {
-        prefix: prepared.request.cacheKeyPrefix,
-        ...(await juliaKeyFields(prepared.julia)),
-        cpuTarget: prepared.cpuTarget,
-        cpu: prepared.cpu
-    };
-}
-async function scriptFiles(names) {
-    return Promise.all(names.map(async (name) => ({
-        role: 'script',
-        relativePath: `${name}.jl`,
-        sha256: await sha256File(juliaScript(name))
-    })));
-}
-const toolFile = async () => ({
-    role: 'tool',
-    relativePath: '',
-    sha256: await sha256File(runningCodeFile)
-});
-/**
- * Compile-time preferences of the dependency image's packages: `LocalPreferences.toml` (and
- * `JuliaLocalPreferences.toml`) beside the project, and the project file's `[preferences]`,
- * which the project file's own digest covers (base/loading.jl `get_preferences`).
- */
-async function preferenceFiles(projectDir) {
-    const files = [];
-    for (const name of ['LocalPreferences.toml', 'JuliaLocalPreferences.toml']) {
-        const file = external_node_path_namespaceObject.join(projectDir, name);
-        if (await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined))
-            files.push({ role: 'preferences', relativePath: name, sha256: await sha256File(file) });
-    }
-    return files;
-}
-/**
- * K1, the dependency image's key: what its packages are (by their resolved content), not which
- * statements it holds. See `layerCacheKey`.
- */
-async function dependencyImageKey(prepared, split) {
-    const { project } = prepared;
-    return layerCacheKey('deps', {
-        ...(await base(prepared)),
-        facts: [
-            ['packages', ...split.deps.map((p) => `${p.uuid}:${p.name}`).sort()],
-            ...split.closure.map((e) => [
-                'resolved',
-                e.uuid,
-                e.name,
-                e.version ?? '',
-                e.treeHash ?? (e.path === undefined ? 'stdlib' : `path:${e.path}`)
-            ]),
-            ['manifest-name', project.manifestFile ? external_node_path_namespaceObject.basename(project.manifestFile) : '']
-        ],
-        files: [
-            ...(await preferenceFiles(project.dir)),
-            ...(await scriptFiles(imageShapingScripts)),
-            await toolFile()
-        ]
-    });
-}
-/** K2, the own package images' key: the dependency image they were built on and their sources. */
-async function ownLayerKey(prepared, dependencyImageSha256) {
-    const { project } = prepared;
-    const files = await collectKeyFiles({
-        projectFile: project.projectFile,
-        manifestFile: project.manifestFile,
-        ownPackage: project.ownPackage,
-        workloads: [],
-        statementFiles: [],
-        scripts: [],
-        toolCode: runningCodeFile
-    });
-    return layerCacheKey('own', {
-        ...(await base(prepared)),
-        facts: [['dependency-image', dependencyImageSha256]],
-        files: [
-            ...files,
-            ...(await preferenceFiles(project.dir)),
-            ...(await scriptFiles(layerShapingScripts))
-        ]
-    });
-}
-/** K3, the workload package's key: the own layer's key, the workloads and statement files. */
-async function workloadLayerKey(prepared, ownKey) {
-    const { request, project } = prepared;
-    const files = await collectKeyFiles({
-        projectFile: project.projectFile,
-        workloads: request.workloads,
-        statementFiles: request.statementFiles,
-        scripts: [],
-        toolCode: runningCodeFile
-    });
-    return layerCacheKey('workload', {
-        ...(await base(prepared)),
-        facts: [['own-layer', ownKey]],
-        files: [...files, ...(await scriptFiles(layerShapingScripts))]
-    });
-}
-
-;// CONCATENATED MODULE: ./lib/stages/layers/mtimes.js
-
-
-
-/** The mtime of `file` as Julia reads it (`jl_stat_mtime`: tv_sec + tv_nsec * 1e-9). */
-async function juliaMtime(file) {
-    const stat = await external_node_fs_namespaceObject.promises.stat(file, { bigint: true });
-    const seconds = stat.mtimeNs / 1000000000n;
-    const nanos = stat.mtimeNs % 1000000000n;
-    return Number(seconds) + Number(nanos) * 1e-9;
-}
-/** Records every file under `roots` (folders or files, relative to `base`). */
-async function recordSourceTimes(base, files) {
-    const record = [];
-    for (const file of files) {
-        const full = external_node_path_namespaceObject.join(base, file);
-        record.push({
-            file: file.split(external_node_path_namespaceObject.sep).join('/'),
-            sha256: await sha256File(full),
-            mtime: await juliaMtime(full)
-        });
-    }
-    return record;
-}
-/** Puts recorded mtimes back on the unchanged files under `base`. */
-async function restoreSourceTimes(base, record) {
-    const result = { restored: [], changed: [] };
-    for (const entry of record) {
-        const full = external_node_path_namespaceObject.join(base, ...entry.file.split('/'));
-        const sha256 = await sha256File(full).catch(() => undefined);
-        if (sha256 !== entry.sha256) {
-            result.changed.push(entry.file);
-            continue;
-        }
-        const now = await juliaMtime(full);
-        const wanted = Math.floor(entry.mtime);
-        if (now === entry.mtime || now === wanted)
-            continue;
-        const stat = await external_node_fs_namespaceObject.promises.stat(full);
-        await external_node_fs_namespaceObject.promises.utimes(full, stat.atime, wanted);
-        result.restored.push(entry.file);
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./lib/stages/layers/precompile.js
-
-
-
-
-
-
-
-/** Pure: the report `julia/layers.jl` writes. */
-function parseLayersReport(text) {
-    const rows = parseKeyValueRows(text);
-    const images = rows
-        .filter((row) => row[0] === 'package')
-        .map((row) => ({
-        name: row[1],
-        status: row[2] === 'built' ? 'built' : 'precompiled',
-        seconds: Number(row[3]),
-        cacheFile: row[4] ?? ''
-    }));
-    return { images, failed: rows.find((row) => row[0] === 'failed')?.[1] };
-}
-function parseWorkloadReplay(text) {
-    const values = parseKeyValue(text);
-    const n = (key) => Number(values.get(key) ?? 0);
-    return {
-        statements: n('statements'),
-        used: n('used'),
-        unresolvable: n('unresolvable'),
-        failed: n('failed'),
-        unparsable: n('unparsable')
-    };
-}
-/**
- * Loads `packages` on the dependency image, dependencies first: Julia checks each package image
- * and precompiles those it finds stale into the layer's depot. A package that fails to
- * precompile is one error that names it; Julia's own message is in its detail.
- */
-async function precompileLayer(julia, spec, env, what) {
-    await external_node_fs_namespaceObject.promises.writeFile(spec.packagesFile, packagesFileText(spec.packages));
-    await external_node_fs_namespaceObject.promises.rm(spec.reportFile, { force: true });
-    const result = await runJulia(julia, layersCommand(spec), env);
-    const report = parseLayersReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8').catch(() => ''));
-    if (report.failed !== undefined) {
-        throw new UserError('project', `${report.failed} (${what}) failed to precompile on the dependency image ${juliaExitDetail(result, julia)}`, `Fix the error above in ${report.failed}; \`julia --project=${spec.projectDir} -e 'using ${report.failed}'\` shows it too`);
-    }
-    if (result.code !== 0) {
-        throw new UserError('project', `precompiling the ${what} on the dependency image failed ${juliaExitDetail(result, julia)}`, 'Rebuild with --keep-work and report the log');
-    }
-    return report.images;
-}
-
 ;// CONCATENATED MODULE: ./lib/stages/layers/split.js
 
 
@@ -42077,16 +41967,19 @@ function splitLayers(project, entries) {
         own.push(self); // the project depends on its packages, nothing depends on it
     const deps = project.packages.filter((p) => !ownUuids.has(p.uuid));
     const closure = new Map();
+    const seen = new Set();
     const visit = (uuid) => {
         const entry = byUuid.get(uuid);
-        if (!entry || closure.has(uuid))
+        if (!entry || seen.has(uuid))
             return;
-        closure.set(uuid, entry);
+        seen.add(uuid);
+        if (!ownUuids.has(uuid))
+            closure.set(uuid, entry);
         entry.deps.forEach(visit);
     };
-    deps.forEach((p) => visit(p.uuid));
+    project.packages.forEach((p) => visit(p.uuid));
     const sorted = [...closure.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
-    return { own, deps, closure: sorted, ownUuids };
+    return { own, deps, closure: sorted, ownUuids, entries };
 }
 /** The manifest's entries, or none when the project has no manifest yet. */
 async function readManifestEntries(manifestFile) {
@@ -42129,48 +42022,680 @@ async function verifyLayered(julia, spec, env) {
     };
 }
 
+;// CONCATENATED MODULE: ./lib/stages/layers/held-packages.js
+/** Pure: the packages in the image (its packages and the modules its build loaded) by the manifest. */
+function heldPackages(packages, entries) {
+    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
+    const held = new Map();
+    for (const p of packages) {
+        const uuid = p.uuid.toLowerCase();
+        const entry = byUuid.get(uuid);
+        held.set(uuid, {
+            uuid,
+            name: p.name,
+            ...(entry?.version !== undefined ? { version: entry.version } : {}),
+            ...(entry?.treeHash !== undefined ? { treeHash: entry.treeHash } : {})
+        });
+    }
+    return [...held.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
+}
+/**
+ * Pure: why the manifest no longer gives the packages an image holds, or undefined when it still
+ * does. Content is compared by tree hash; a package without one on either side is a stdlib or
+ * came from outside the manifest, and its code is fixed by the Julia build (which the key holds),
+ * unless the manifest now tracks it by content or by path.
+ */
+function heldPackagesMismatch(held, entries) {
+    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
+    const changed = [];
+    for (const p of held) {
+        const now = byUuid.get(p.uuid);
+        const was = `${p.name} ${p.version ?? ''}`.trim();
+        if (now?.path !== undefined)
+            changed.push(`${was} (now developed at ${now.path})`);
+        else if ((now?.treeHash ?? undefined) !== (p.treeHash ?? undefined))
+            changed.push(now
+                ? `${was} (the manifest now has ${now.version ?? 'tree'} ${now.treeHash ?? 'without a tree hash'})`
+                : `${was} (no longer in the manifest)`);
+    }
+    if (changed.length === 0)
+        return undefined;
+    return `it holds packages the manifest now resolves differently: ${changed.join(', ')}`;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/dependency-image.js
+
+
+
+
+
+
+
+
+const imageName = 'image';
+const dependency_image_factsName = 'facts.json';
+/**
+ * Restores the dependency image of `key` to the build's partial image path. The entry is trusted
+ * only when the image's sha256 is the one its facts record, the manifest still resolves every
+ * package it holds to the content it was built with, and the image loads the project's packages.
+ */
+async function restoreDependencyImage(ctx, key, split) {
+    const { request, julia, project } = ctx.prepared;
+    const store = entryStore(layerStore(ctx), 'dependency image');
+    if (!store)
+        return { saveKey: key };
+    const scratch = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-deps-'));
+    try {
+        const outcome = await restoreEntry(store, key, scratch, async (dir) => {
+            const facts = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, dependency_image_factsName), 'utf8').catch(() => '{}'));
+            const image = external_node_path_namespaceObject.join(dir, imageName);
+            const sha256 = await sha256File(image).catch(() => undefined);
+            if (sha256 === undefined || sha256 !== facts.sha256)
+                return {
+                    rejection: `the image's sha256 ${sha256 ?? '(missing)'} is not the ${facts.sha256} it records`
+                };
+            const changed = Array.isArray(facts.packages)
+                ? heldPackagesMismatch(facts.packages, split.entries)
+                : 'it does not record which packages it holds';
+            if (changed)
+                return { rejection: changed };
+            const problem = await loadProblem(julia, image, project.dir, split.deps, request.tempDir ?? external_node_os_namespaceObject.tmpdir(), request.env);
+            if (problem)
+                return { rejection: problem };
+            await external_node_fs_namespaceObject.promises.copyFile(image, ctx.partialImage);
+            return { value: facts };
+        });
+        return { facts: outcome.value, saveKey: outcome.saveKey };
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(scratch, { recursive: true, force: true });
+    }
+}
+/** Saves the freshly built dependency image (at the partial image path) with its facts. */
+async function saveDependencyImage(ctx, key, facts) {
+    const store = entryStore(layerStore(ctx), 'dependency image');
+    if (!store)
+        return;
+    const factsFile = ctx.work('deps-facts.json');
+    await external_node_fs_namespaceObject.promises.writeFile(factsFile, JSON.stringify(facts));
+    await saveEntry(store, key, [
+        { source: ctx.partialImage, name: imageName },
+        { source: factsFile, name: dependency_image_factsName }
+    ]);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/layer-keys.js
+
+
+
+
+
+
+
+/** The key fields every layer shares. */
+async function base(prepared) {
+    return {
+        prefix: prepared.request.cacheKeyPrefix,
+        ...(await juliaKeyFields(prepared.julia)),
+        cpuTarget: prepared.cpuTarget,
+        cpu: prepared.cpu
+    };
+}
+async function scriptFiles(names) {
+    return Promise.all(names.map(async (name) => ({
+        role: 'script',
+        relativePath: `${name}.jl`,
+        sha256: await sha256File(juliaScript(name))
+    })));
+}
+const toolFile = async () => ({
+    role: 'tool',
+    relativePath: '',
+    sha256: await sha256File(runningCodeFile)
+});
+/**
+ * Compile-time preferences of the project's packages, part one: `LocalPreferences.toml` (and
+ * `JuliaLocalPreferences.toml`) beside the project (base/loading.jl `get_preferences`, the same
+ * in 1.10 to 1.13). Part two, the project file's `[preferences]`, is `projectPreferencesFact`.
+ */
+async function preferenceFiles(projectDir) {
+    const files = [];
+    for (const name of ['LocalPreferences.toml', 'JuliaLocalPreferences.toml']) {
+        const file = external_node_path_namespaceObject.join(projectDir, name);
+        if (await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined))
+            files.push({ role: 'preferences', relativePath: name, sha256: await sha256File(file) });
+    }
+    return files;
+}
+/** JSON with object keys sorted: the same table always gives the same text. */
+function sortedJson(value) {
+    if (Array.isArray(value))
+        return `[${value.map(sortedJson).join(',')}]`;
+    if (value && typeof value === 'object' && !(value instanceof Date))
+        return `{${Object.keys(value)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${sortedJson(value[k])}`)
+            .join(',')}}`;
+    return JSON.stringify(value);
+}
+/**
+ * Pure: the project file's `[preferences]` table as a key fact (Julia merges it with
+ * LocalPreferences.toml, base/loading.jl `get_preferences`). The rest of the project file does
+ * not shape the dependency image: its packages are keyed by what the manifest resolves.
+ */
+function projectPreferencesFact(projectToml) {
+    const table = projectToml.preferences;
+    return ['project-preferences', table === undefined ? '' : sortedJson(table)];
+}
+/**
+ * Pure: the facts of the dependency image's key: every package it can hold (see
+ * `LayerSplit.closure`) by uuid, version and tree hash, the manifest's name and the preferences.
+ */
+function dependencyKeyFacts(split, manifestName, preferences) {
+    return [
+        ['packages', ...split.deps.map((p) => `${p.uuid}:${p.name}`).sort()],
+        ...split.closure.map((e) => [
+            'resolved',
+            e.uuid,
+            e.name,
+            e.version ?? '',
+            e.treeHash ?? (e.path === undefined ? 'stdlib' : `path:${e.path}`)
+        ]),
+        ['manifest-name', manifestName],
+        preferences
+    ];
+}
+/**
+ * K1, the dependency image's key: what its packages are (by their resolved content), not which
+ * statements it holds. See `layerCacheKey`.
+ */
+async function dependencyImageKey(prepared, split) {
+    const { project } = prepared;
+    const projectToml = parse(await external_node_fs_namespaceObject.promises.readFile(project.projectFile, 'utf8'));
+    return layerCacheKey('deps', {
+        ...(await base(prepared)),
+        facts: dependencyKeyFacts(split, project.manifestFile ? external_node_path_namespaceObject.basename(project.manifestFile) : '', projectPreferencesFact(projectToml)),
+        files: [
+            ...(await preferenceFiles(project.dir)),
+            ...(await scriptFiles(imageShapingScripts)),
+            await toolFile()
+        ]
+    });
+}
+/** K2, the own package images' key: the dependency image they were built on and their sources. */
+async function ownLayerKey(prepared, dependencyImageSha256) {
+    const { project } = prepared;
+    const files = await collectKeyFiles({
+        projectFile: project.projectFile,
+        manifestFile: project.manifestFile,
+        ownPackage: project.ownPackage,
+        workloads: [],
+        statementFiles: [],
+        scripts: [],
+        toolCode: runningCodeFile
+    });
+    return layerCacheKey('own', {
+        ...(await base(prepared)),
+        facts: [['dependency-image', dependencyImageSha256]],
+        files: [
+            ...files,
+            ...(await preferenceFiles(project.dir)),
+            ...(await scriptFiles(layerShapingScripts))
+        ]
+    });
+}
+/** K3, the workload package's key: the own layer's key, the workloads and statement files. */
+async function workloadLayerKey(prepared, ownKey) {
+    const { request, project } = prepared;
+    const files = await collectKeyFiles({
+        projectFile: project.projectFile,
+        workloads: request.workloads,
+        statementFiles: request.statementFiles,
+        scripts: [],
+        toolCode: runningCodeFile
+    });
+    return layerCacheKey('workload', {
+        ...(await base(prepared)),
+        facts: [['own-layer', ownKey]],
+        files: [...files, ...(await scriptFiles(layerShapingScripts))]
+    });
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/dependency-layer.js
+
+
+
+
+
+
+
+
+
+/** The dependency image: restored by its key, or traced, built and linked without the own code. */
+async function dependencyLayer(ctx, timer, split, folder, 
+/** Re-base: build it even though an entry exists, save it under `key`, remember the count. */
+rebase) {
+    const { prepared, log } = ctx;
+    const depsKey = await dependencyImageKey(prepared, split);
+    log.info(`dependency image key: ${depsKey}`);
+    const depsStart = performance.now();
+    const restoredDeps = rebase
+        ? { facts: undefined, saveKey: rebase.key }
+        : await timer.stage('restore dependency image', () => restoreDependencyImage(ctx, depsKey, split));
+    let depsFacts = restoredDeps.facts;
+    if (!depsFacts) {
+        const buildStart = performance.now();
+        // the trace and the image build run with `--pkgimages=no`: precompile for that first
+        await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}));
+        const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook: folder.hook }));
+        // the image holds the dependencies only: neither own packages nor what loads them
+        await external_node_fs_namespaceObject.promises.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps));
+        const modules = await keepModules(ctx.work('workload-modules.txt'), split.ownUuids);
+        const object = await timer.stage('object', () => objectStage.run(ctx, {}));
+        await timer.stage('link', () => linkStage.run(ctx, {}));
+        const stat = await external_node_fs_namespaceObject.promises.stat(ctx.partialImage);
+        depsFacts = {
+            sha256: await sha256File(ctx.partialImage),
+            size: stat.size,
+            statementCounts: trace.counts,
+            replay: object.report,
+            objectSize: object.objectSize,
+            peakMemory: object.peakMemory,
+            buildMs: performance.now() - buildStart,
+            ...(rebase ? { rebasedWith: rebase.dependencyOnly } : {}),
+            packages: heldPackages([...split.deps, ...modules], split.entries)
+        };
+        await timer.stage('save dependency image', () => saveDependencyImage(ctx, restoredDeps.saveKey, depsFacts));
+    }
+    return {
+        status: restoredDeps.facts ? 'restored' : 'built',
+        ...(restoredDeps.facts ? { entryKey: restoredDeps.saveKey } : {}),
+        ...(rebase ? { rebased: true } : {}),
+        key: depsKey,
+        ms: performance.now() - depsStart,
+        size: depsFacts.size,
+        facts: depsFacts
+    };
+}
+/** Keeps in the workload-modules file only modules that are not own code; returns them. */
+async function keepModules(file, ownUuids) {
+    const text = await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return [];
+    const kept = text.split('\n').filter((line) => line && !ownUuids.has(line.split(' ')[0]));
+    await external_node_fs_namespaceObject.promises.writeFile(file, kept.map((line) => `${line}\n`).join(''));
+    return kept.map((line) => {
+        const [uuid, name] = line.split(' ');
+        return { uuid, name };
+    });
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/mtimes.js
+
+
+
+
+/** The mtime of `file` as Julia reads it (`jl_stat_mtime`: tv_sec + tv_nsec * 1e-9). */
+async function juliaMtime(file) {
+    const stat = await external_node_fs_namespaceObject.promises.stat(file, { bigint: true });
+    const seconds = stat.mtimeNs / 1000000000n;
+    const nanos = stat.mtimeNs % 1000000000n;
+    return Number(seconds) + Number(nanos) * 1e-9;
+}
+/** Records every file under `roots` (folders or files, relative to `base`). */
+async function recordSourceTimes(base, files) {
+    const record = [];
+    for (const file of files) {
+        const full = external_node_path_namespaceObject.join(base, file);
+        record.push({
+            file: file.split(external_node_path_namespaceObject.sep).join('/'),
+            sha256: await sha256File(full),
+            mtime: await juliaMtime(full)
+        });
+    }
+    return record;
+}
+/**
+ * Puts recorded mtimes back on the unchanged regular files under `base` (the checkout). Names
+ * come from a cache entry, which anyone who can write the cache controls: one that leaves `base`
+ * is refused, and a link is never followed.
+ */
+async function restoreSourceTimes(base, record) {
+    const result = { restored: [], changed: [], refused: [] };
+    for (const entry of record) {
+        if (typeof entry.file !== 'string' || !isRelativeInside(entry.file)) {
+            result.refused.push(String(entry.file));
+            continue;
+        }
+        const full = external_node_path_namespaceObject.join(base, ...entry.file.split('/'));
+        const isFile = (await external_node_fs_namespaceObject.promises.lstat(full).catch(() => undefined))?.isFile() ?? false;
+        const sha256 = isFile ? await sha256File(full).catch(() => undefined) : undefined;
+        if (sha256 !== entry.sha256) {
+            result.changed.push(entry.file);
+            continue;
+        }
+        const now = await juliaMtime(full);
+        const wanted = Math.floor(entry.mtime);
+        if (now === entry.mtime || now === wanted)
+            continue;
+        const stat = await external_node_fs_namespaceObject.promises.stat(full);
+        await external_node_fs_namespaceObject.promises.utimes(full, stat.atime, wanted);
+        result.restored.push(entry.file);
+    }
+    return result;
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/layers/sources.js
 
 
 
+/** Whether `inner` is `outer` or lies below it (both absolute). */
+function isWithin(outer, inner) {
+    const rel = external_node_path_namespaceObject.relative(outer, inner);
+    return rel === '' || (!rel.startsWith('..') && !external_node_path_namespaceObject.isAbsolute(rel));
+}
+/**
+ * The checkout a project lies in: the nearest folder at or above it that holds `.git` (a folder,
+ * or a file in a worktree or submodule), else the workspace (`GITHUB_WORKSPACE`) when the project
+ * is inside it, else the project folder. A checkout gives all of it new mtimes at once, so the
+ * source times of every own package inside it are worth putting back (a monorepo's `../lib/X`).
+ */
+async function checkoutRoot(projectDir, env) {
+    const start = external_node_path_namespaceObject.resolve(projectDir);
+    for (let dir = start;; dir = external_node_path_namespaceObject.dirname(dir)) {
+        if (await external_node_fs_namespaceObject.promises.lstat(external_node_path_namespaceObject.join(dir, '.git')).catch(() => undefined))
+            return dir;
+        if (external_node_path_namespaceObject.dirname(dir) === dir)
+            break;
+    }
+    const workspace = env.GITHUB_WORKSPACE && external_node_path_namespaceObject.resolve(env.GITHUB_WORKSPACE);
+    return workspace && isWithin(workspace, start) ? workspace : start;
+}
 /** The files below `root` (as the cache key walks them), relative to `base`. */
 async function sources_filesUnder(root, base) {
     return (await treeFiles(root)).map((rel) => external_node_path_namespaceObject.relative(base, external_node_path_namespaceObject.join(root, rel)));
 }
 /**
- * The source files of the own packages, relative to the project folder: the project's `src/` and
- * `ext/` when it is a package, and the folders of its path packages that lie inside the project
- * (a checkout restores those; a package elsewhere keeps its own times).
+ * The source files of the own packages, relative to the checkout `base`: the project's `src/`
+ * and `ext/` when it is a package, and the folders of its path packages inside the checkout (a
+ * package outside it keeps its own times: nothing of it is ever touched).
  */
-async function ownSourceFiles(project, split) {
+async function ownSourceFiles(project, split, base) {
     const files = [];
     if (project.ownPackage)
         for (const folder of ownSourceFolders)
-            files.push(...(await sources_filesUnder(external_node_path_namespaceObject.join(project.dir, folder), project.dir)));
+            files.push(...(await sources_filesUnder(external_node_path_namespaceObject.join(project.dir, folder), base)));
     const manifestDir = project.manifestFile ? external_node_path_namespaceObject.dirname(project.manifestFile) : project.dir;
-    for (const entry of await readManifestEntries(project.manifestFile)) {
+    for (const entry of split.entries) {
         if (entry.path === undefined || !split.ownUuids.has(entry.uuid))
             continue;
         const root = external_node_path_namespaceObject.resolve(manifestDir, entry.path);
-        // outside the project, or the project itself (Julia 1.12's Pkg lists it, `path = "."`):
+        // outside the checkout, or the project itself (Julia 1.12's Pkg lists it, `path = "."`):
         // its own sources are the src/ and ext/ above, not its whole folder
-        if (external_node_path_namespaceObject.relative(project.dir, root).startsWith('..') || root === external_node_path_namespaceObject.resolve(project.dir))
+        if (!isWithin(base, root) || root === external_node_path_namespaceObject.resolve(project.dir))
             continue;
-        files.push(...(await sources_filesUnder(root, project.dir)));
+        files.push(...(await sources_filesUnder(root, base)));
     }
     return [...new Set(files)].sort();
 }
 
+;// CONCATENATED MODULE: ./lib/stages/layers/precompile.js
+
+
+
+
+
+
+
+/** Pure: the report `julia/layers.jl` writes. */
+function parseLayersReport(text) {
+    const rows = parseKeyValueRows(text);
+    const images = rows
+        .filter((row) => row[0] === 'package')
+        .map((row) => ({
+        name: row[1],
+        status: row[2] === 'built' ? 'built' : 'precompiled',
+        seconds: Number(row[3]),
+        cacheFile: row[4] ?? ''
+    }));
+    return { images, failed: rows.find((row) => row[0] === 'failed')?.[1] };
+}
+function parseWorkloadReplay(text) {
+    const values = parseKeyValue(text);
+    const n = (key) => Number(values.get(key) ?? 0);
+    return {
+        statements: n('statements'),
+        used: n('used'),
+        unresolvable: n('unresolvable'),
+        failed: n('failed'),
+        unparsable: n('unparsable')
+    };
+}
+/**
+ * Loads `packages` on the dependency image, dependencies first: Julia checks each package image
+ * and precompiles those it finds stale into the layer's depot. A package that fails to
+ * precompile is one error that names it; Julia's own message is in its detail.
+ */
+async function precompileLayer(julia, spec, env, what) {
+    await external_node_fs_namespaceObject.promises.writeFile(spec.packagesFile, packagesFileText(spec.packages));
+    await external_node_fs_namespaceObject.promises.rm(spec.reportFile, { force: true });
+    const result = await runJulia(julia, layersCommand(spec), env);
+    const report = parseLayersReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8').catch(() => ''));
+    if (report.failed !== undefined) {
+        throw new UserError('project', `${report.failed} (${what}) failed to precompile on the dependency image ${juliaExitDetail(result, julia)}`, `Fix the error above in ${report.failed}; \`julia --project=${spec.projectDir} -e 'using ${report.failed}'\` shows it too`);
+    }
+    if (result.code !== 0) {
+        throw new UserError('project', `precompiling the ${what} on the dependency image failed ${juliaExitDetail(result, julia)}`, 'Rebuild with --keep-work and report the log');
+    }
+    return report.images;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/layer-steps.js
+
+
+
+/** Steps every package-image layer shares: precompiling on the dependency image, sizes. */
+async function sizeOf(target) {
+    const stat = await external_node_fs_namespaceObject.promises.stat(target).catch(() => undefined);
+    if (!stat)
+        return 0;
+    if (!stat.isDirectory())
+        return stat.size;
+    let total = 0;
+    for (const name of await external_node_fs_namespaceObject.promises.readdir(target))
+        total += await sizeOf(external_node_path_namespaceObject.join(target, name));
+    return total;
+}
+const juliaMinor = (ctx) => `${ctx.prepared.julia.version.major}.${ctx.prepared.julia.version.minor}`;
+/**
+ * Precompiles a layer's packages on the dependency image (at the partial image path), then drops
+ * the images Julia did not choose (stale ones reused from a previous build), so the layer and its
+ * cache entry hold one image per package.
+ */
+async function precompileOn(ctx, folder, layer, packages, what) {
+    const { julia, project, request } = ctx.prepared;
+    const images = await precompileLayer(julia, {
+        image: ctx.partialImage,
+        projectDir: project.dir,
+        layersDir: folder.root,
+        packages,
+        packagesFile: ctx.work(`${layer}-packages.txt`),
+        reportFile: ctx.work(`${layer}-report.txt`),
+        workloadReportFile: ctx.work('workload-replay.txt'),
+        cpuTarget: ctx.prepared.cpuTarget
+    }, request.env, what);
+    for (const image of images) {
+        if (external_node_path_namespaceObject.relative(folder.depot, image.cacheFile).startsWith('..'))
+            continue;
+        const dir = external_node_path_namespaceObject.dirname(image.cacheFile);
+        const chosen = external_node_path_namespaceObject.basename(image.cacheFile, external_node_path_namespaceObject.extname(image.cacheFile));
+        for (const name of await external_node_fs_namespaceObject.promises.readdir(dir))
+            if (name.split('.')[0] !== chosen)
+                await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(dir, name), { recursive: true, force: true });
+    }
+    return images;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/own-layer.js
+
+
+
+
+
+
+
+
+
+/**
+ * The own packages' images: restored (with their source times put back on Julia 1.10), then
+ * loaded on the dependency image, which precompiles what Julia finds stale.
+ */
+async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256, previous) {
+    const { prepared, log } = ctx;
+    const { project, julia, request } = prepared;
+    const ownKey = await ownLayerKey(prepared, dependencyImageSha256);
+    if (split.own.length === 0)
+        return { status: 'empty', key: ownKey, ms: 0, size: 0, packages: [] };
+    const ownStart = performance.now();
+    // Julia 1.10's source times are recorded and put back for the whole checkout
+    const checkout = await checkoutRoot(project.dir, request.env);
+    const ownRestored = await timer.stage('restore own layer', () => restoreLayer(store, 'own package images', ownKey, folder.root));
+    if (!ownRestored.facts && previous)
+        await reusePreviousImages(ctx, previous, folder, split.own, dependencyImageSha256);
+    let restoredTimes;
+    if (ownRestored.facts && !atLeast(julia.version, 1, 11)) {
+        const times = await restoreSourceTimes(checkout, ownRestored.facts.sourceTimes);
+        restoredTimes = { restored: times.restored.length, changed: times.changed.length };
+        if (times.refused.length > 0)
+            log.warning(`the cached own package images name ${times.refused.length} source files outside the checkout ${checkout} (${times.refused.slice(0, 3).join(', ')}): ignored; the cache may have been written by someone else`);
+        log.info(`source times put back for ${times.restored.length} unchanged own files (Julia 1.10 checks mtimes); ${times.changed.length} changed files left alone`);
+    }
+    const packages = await timer.stage('own packages', () => precompileOn(ctx, folder, 'own', split.own, 'own package'));
+    const ownBuilt = packages.some((p) => p.status === 'built');
+    const ownSaveKey = saveKeyAfterRestore(log, 'own package images', ownKey, ownRestored, ownBuilt);
+    if (ownSaveKey !== undefined) {
+        const sourceTimes = await recordSourceTimes(checkout, await ownSourceFiles(project, split, checkout));
+        await timer.stage('save own layer', () => saveLayer(store, 'own package images', ownSaveKey, folder.root, compiledFolders(juliaMinor(ctx), split.own.map((p) => p.name)), { sourceTimes }));
+    }
+    for (const p of packages)
+        log.info(`own package ${p.name}: ${p.status} (${p.seconds.toFixed(1)} s)`);
+    return {
+        status: ownBuilt || !ownRestored.facts ? 'built' : 'restored',
+        key: ownKey,
+        ms: performance.now() - ownStart,
+        size: await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled')),
+        packages,
+        restoredTimes
+    };
+}
+/**
+ * Without a cache entry for these sources, the previous build at the same output (the CLI's edit
+ * loop) still holds images of the own packages: when it was built on the same dependency image,
+ * they are copied in, and Julia's own staleness check then rebuilds only the edited packages and
+ * those that depend on them.
+ */
+async function reusePreviousImages(ctx, previous, folder, own, dependencyImageSha256) {
+    const metadataFile = `${ctx.prepared.output}.json`;
+    const old = await external_node_fs_namespaceObject.promises
+        .readFile(metadataFile, 'utf8')
+        .then((text) => JSON.parse(text))
+        .catch(() => undefined);
+    if (old?.image?.sha256 !== dependencyImageSha256)
+        return;
+    const folders = compiledFolders(juliaMinor(ctx), own.map((p) => p.name));
+    for (const rel of folders) {
+        const from = external_node_path_namespaceObject.join(previous, rel);
+        if (await external_node_fs_namespaceObject.promises.stat(from).catch(() => undefined))
+            await external_node_fs_namespaceObject.promises.cp(from, external_node_path_namespaceObject.join(folder.root, rel), { recursive: true, preserveTimestamps: true });
+    }
+    ctx.log.info(`own package images of the previous build at ${ctx.prepared.output} reused where Julia finds them valid`);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/workload-layer.js
+
+
+
+
+
+
+
+
+
+
+/**
+ * The workload package: restored, or generated from what the workload still compiles on the two
+ * layers below; then loaded on the dependency image, which precompiles it when Julia finds it stale.
+ */
+async function workloadLayer(ctx, timer, store, folder, ownKey, triggers, own) {
+    const { prepared } = ctx;
+    const { project } = prepared;
+    const workloadKey = await workloadLayerKey(prepared, ownKey);
+    const workloadStart = performance.now();
+    const workloadRestored = await timer.stage('restore workload layer', () => restoreLayer(store, 'workload package image', workloadKey, folder.root));
+    let workloadFacts = workloadRestored.facts;
+    if (!workloadFacts) {
+        const statements = await timer.stage('retrace', () => residualStatements(ctx, folder));
+        await writeWorkloadPackage(folder, project.packages, statements);
+        workloadFacts = {
+            statements: statements.length,
+            dependencyOnly: statements.filter((s) => !namesAny(s, own)).length
+        };
+    }
+    await writeHook(folder, triggers, true);
+    const workloadImages = await timer.stage('workload package', () => precompileOn(ctx, folder, 'workload', [workloadPackage], 'the generated workload package'));
+    const workloadBuilt = workloadImages.some((p) => p.status === 'built');
+    const workloadSaveKey = saveKeyAfterRestore(ctx.log, 'workload package image', workloadKey, workloadRestored, workloadBuilt);
+    if (workloadSaveKey !== undefined) {
+        const replay = await external_node_fs_namespaceObject.promises.readFile(ctx.work('workload-replay.txt'), 'utf8').catch(() => undefined);
+        if (replay !== undefined)
+            workloadFacts = { ...workloadFacts, replay: parseWorkloadReplay(replay) };
+        await timer.stage('save workload layer', () => saveLayer(store, 'workload package image', workloadSaveKey, folder.root, [...workloadFiles, ...compiledFolders(juliaMinor(ctx), [workloadPackage.name])], workloadFacts));
+    }
+    return {
+        status: workloadBuilt ? 'built' : 'restored',
+        key: workloadKey,
+        ms: performance.now() - workloadStart,
+        size: (await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled', `v${juliaMinor(ctx)}`, workloadPackage.name))) + (await sizeOf(folder.workloadSource)),
+        statements: workloadFacts.statements,
+        dependencyOnly: workloadFacts.dependencyOnly ?? 0,
+        replay: workloadFacts.replay
+    };
+}
+/** Pure: whether a statement names one of the packages (`Name.` as a whole module name). */
+function namesAny(statement, packages) {
+    return packages.some((p) => new RegExp(`(?<![A-Za-z0-9_.!])${p.name}\\.`).test(statement));
+}
+/**
+ * What the workload still compiles with the dependency image and the own package images loaded
+ * (package images on, as users run), plus the statement files and the variants for other kinds
+ * of stdout: the statements of the workload package.
+ */
+async function residualStatements(ctx, folder) {
+    const { prepared } = ctx;
+    const { julia, request, project } = prepared;
+    const traces = [];
+    if (request.workloads.length > 0) {
+        await runWorkloads(julia, {
+            projectDir: project.dir,
+            packagesFile: ctx.work('all-packages.txt'),
+            resultFile: ctx.work('retrace-result.txt'),
+            workloads: request.workloads,
+            traceFile: ctx.work('retrace.jl'),
+            image: ctx.partialImage,
+            hook: folder.hook,
+            timeoutMs: workloadTimeoutMs(request)
+        }, 'retrace', request.env, 'while recording what the layers leave to run time');
+        traces.push(await external_node_fs_namespaceObject.promises.readFile(ctx.work('retrace.jl'), 'utf8'));
+    }
+    for (const file of request.statementFiles)
+        traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
+    const { statements, counts } = filterStatements(traces);
+    if (statements.length === 0 && request.workloads.length > 0)
+        ctx.log.warning(emptyRetraceNote(counts));
+    return [...statements, ...streamVariants(statements)];
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/layers/build.js
-
-
-
-
-
-
-
-
-
 
 
 
@@ -42192,18 +42717,6 @@ async function ownSourceFiles(project, split) {
 function rebaseBound(dependencyStatements) {
     return Math.max(200, Math.ceil(dependencyStatements * 0.25));
 }
-async function sizeOf(target) {
-    const stat = await external_node_fs_namespaceObject.promises.stat(target).catch(() => undefined);
-    if (!stat)
-        return 0;
-    if (!stat.isDirectory())
-        return stat.size;
-    let total = 0;
-    for (const name of await external_node_fs_namespaceObject.promises.readdir(target))
-        total += await sizeOf(external_node_path_namespaceObject.join(target, name));
-    return total;
-}
-const juliaMinor = (ctx) => `${ctx.prepared.julia.version.major}.${ctx.prepared.julia.version.minor}`;
 /**
  * The layered build: the dependency image (restored by its key, or traced, built and linked
  * without the own packages), the own packages' images and the workload package's image (each
@@ -42257,216 +42770,6 @@ previous) {
     logLayers(log, dependencies, own, workload, verification);
     return { split, folder, dependencies, own, workload, verification };
 }
-/** The dependency image: restored by its key, or traced, built and linked without the own code. */
-async function dependencyLayer(ctx, timer, split, folder, 
-/** Re-base: build it even though an entry exists, save it under `key`, remember the count. */
-rebase) {
-    const { prepared, log } = ctx;
-    const depsKey = await dependencyImageKey(prepared, split);
-    log.info(`dependency image key: ${depsKey}`);
-    const depsStart = performance.now();
-    const restoredDeps = rebase
-        ? { facts: undefined, saveKey: rebase.key }
-        : await timer.stage('restore dependency image', () => restoreDependencyImage(ctx, depsKey, split.deps));
-    let depsFacts = restoredDeps.facts;
-    if (!depsFacts) {
-        const buildStart = performance.now();
-        // the trace and the image build run with `--pkgimages=no`: precompile for that first
-        await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}));
-        const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook: folder.hook }));
-        // the image holds the dependencies only: neither own packages nor what loads them
-        await external_node_fs_namespaceObject.promises.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps));
-        await keepModules(ctx.work('workload-modules.txt'), split.ownUuids);
-        const object = await timer.stage('object', () => objectStage.run(ctx, {}));
-        await timer.stage('link', () => linkStage.run(ctx, {}));
-        const stat = await external_node_fs_namespaceObject.promises.stat(ctx.partialImage);
-        depsFacts = {
-            sha256: await sha256File(ctx.partialImage),
-            size: stat.size,
-            statementCounts: trace.counts,
-            replay: object.report,
-            objectSize: object.objectSize,
-            peakMemory: object.peakMemory,
-            buildMs: performance.now() - buildStart,
-            ...(rebase ? { rebasedWith: rebase.dependencyOnly } : {})
-        };
-        await timer.stage('save dependency image', () => saveDependencyImage(ctx, restoredDeps.saveKey, depsFacts));
-    }
-    return {
-        status: restoredDeps.facts ? 'restored' : 'built',
-        ...(restoredDeps.facts ? { entryKey: restoredDeps.saveKey } : {}),
-        ...(rebase ? { rebased: true } : {}),
-        key: depsKey,
-        ms: performance.now() - depsStart,
-        size: depsFacts.size,
-        facts: depsFacts
-    };
-}
-/**
- * The own packages' images: restored (with their source times put back on Julia 1.10), then
- * loaded on the dependency image, which precompiles what Julia finds stale.
- */
-async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256, previous) {
-    const { prepared, log } = ctx;
-    const { project, julia } = prepared;
-    const ownKey = await ownLayerKey(prepared, dependencyImageSha256);
-    if (split.own.length === 0)
-        return { status: 'empty', key: ownKey, ms: 0, size: 0, packages: [] };
-    const ownStart = performance.now();
-    const ownRestored = await timer.stage('restore own layer', () => restoreLayer(store, 'own package images', ownKey, folder.root));
-    if (!ownRestored.facts && previous)
-        await reusePreviousImages(ctx, previous, folder, split.own, dependencyImageSha256);
-    let restoredTimes;
-    if (ownRestored.facts && !atLeast(julia.version, 1, 11)) {
-        const times = await restoreSourceTimes(project.dir, ownRestored.facts.sourceTimes);
-        restoredTimes = { restored: times.restored.length, changed: times.changed.length };
-        log.info(`source times put back for ${times.restored.length} unchanged own files (Julia 1.10 checks mtimes); ${times.changed.length} changed files left alone`);
-    }
-    const packages = await timer.stage('own packages', () => precompileOn(ctx, folder, 'own', split.own, 'own package'));
-    const ownBuilt = packages.some((p) => p.status === 'built');
-    if (ownBuilt || !ownRestored.facts) {
-        const sourceTimes = await recordSourceTimes(project.dir, await ownSourceFiles(project, split));
-        await timer.stage('save own layer', () => saveLayer(store, 'own package images', ownRestored.saveKey, folder.root, compiledFolders(juliaMinor(ctx), split.own.map((p) => p.name)), { sourceTimes }));
-    }
-    for (const p of packages)
-        log.info(`own package ${p.name}: ${p.status} (${p.seconds.toFixed(1)} s)`);
-    return {
-        status: ownBuilt || !ownRestored.facts ? 'built' : 'restored',
-        key: ownKey,
-        ms: performance.now() - ownStart,
-        size: await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled')),
-        packages,
-        restoredTimes
-    };
-}
-/**
- * The workload package: restored, or generated from what the workload still compiles on the two
- * layers below; then loaded on the dependency image, which precompiles it when Julia finds it stale.
- */
-async function workloadLayer(ctx, timer, store, folder, ownKey, triggers, own) {
-    const { prepared } = ctx;
-    const { project } = prepared;
-    const workloadKey = await workloadLayerKey(prepared, ownKey);
-    const workloadStart = performance.now();
-    const workloadRestored = await timer.stage('restore workload layer', () => restoreLayer(store, 'workload package image', workloadKey, folder.root));
-    let workloadFacts = workloadRestored.facts;
-    if (!workloadFacts) {
-        const statements = await timer.stage('retrace', () => residualStatements(ctx, folder));
-        await writeWorkloadPackage(folder, project.packages, statements);
-        workloadFacts = {
-            statements: statements.length,
-            dependencyOnly: statements.filter((s) => !namesAny(s, own)).length
-        };
-    }
-    await writeHook(folder, triggers, true);
-    const workloadImages = await timer.stage('workload package', () => precompileOn(ctx, folder, 'workload', [workloadPackage], 'the generated workload package'));
-    const workloadBuilt = workloadImages.some((p) => p.status === 'built');
-    if (workloadBuilt) {
-        const replay = await external_node_fs_namespaceObject.promises.readFile(ctx.work('workload-replay.txt'), 'utf8').catch(() => undefined);
-        if (replay !== undefined)
-            workloadFacts = { ...workloadFacts, replay: parseWorkloadReplay(replay) };
-        await timer.stage('save workload layer', () => saveLayer(store, 'workload package image', workloadRestored.saveKey, folder.root, [...workloadFiles, ...compiledFolders(juliaMinor(ctx), [workloadPackage.name])], workloadFacts));
-    }
-    return {
-        status: workloadBuilt ? 'built' : 'restored',
-        key: workloadKey,
-        ms: performance.now() - workloadStart,
-        size: (await sizeOf(external_node_path_namespaceObject.join(folder.depot, 'compiled', `v${juliaMinor(ctx)}`, workloadPackage.name))) + (await sizeOf(folder.workloadSource)),
-        statements: workloadFacts.statements,
-        dependencyOnly: workloadFacts.dependencyOnly ?? 0,
-        replay: workloadFacts.replay
-    };
-}
-/**
- * Without a cache entry for these sources, the previous build at the same output (the CLI's edit
- * loop) still holds images of the own packages: when it was built on the same dependency image,
- * they are copied in, and Julia's own staleness check then rebuilds only the edited packages and
- * those that depend on them.
- */
-async function reusePreviousImages(ctx, previous, folder, own, dependencyImageSha256) {
-    const metadataFile = `${ctx.prepared.output}.json`;
-    const old = await external_node_fs_namespaceObject.promises
-        .readFile(metadataFile, 'utf8')
-        .then((text) => JSON.parse(text))
-        .catch(() => undefined);
-    if (old?.image?.sha256 !== dependencyImageSha256)
-        return;
-    const folders = compiledFolders(juliaMinor(ctx), own.map((p) => p.name));
-    for (const rel of folders) {
-        const from = external_node_path_namespaceObject.join(previous, rel);
-        if (await external_node_fs_namespaceObject.promises.stat(from).catch(() => undefined))
-            await external_node_fs_namespaceObject.promises.cp(from, external_node_path_namespaceObject.join(folder.root, rel), { recursive: true, preserveTimestamps: true });
-    }
-    ctx.log.info(`own package images of the previous build at ${ctx.prepared.output} reused where Julia finds them valid`);
-}
-/**
- * Precompiles a layer's packages on the dependency image (at the partial image path), then drops
- * the images Julia did not choose (stale ones reused from a previous build), so the layer and its
- * cache entry hold one image per package.
- */
-async function precompileOn(ctx, folder, layer, packages, what) {
-    const { julia, project, request } = ctx.prepared;
-    const images = await precompileLayer(julia, {
-        image: ctx.partialImage,
-        projectDir: project.dir,
-        layersDir: folder.root,
-        packages,
-        packagesFile: ctx.work(`${layer}-packages.txt`),
-        reportFile: ctx.work(`${layer}-report.txt`),
-        workloadReportFile: ctx.work('workload-replay.txt')
-    }, request.env, what);
-    for (const image of images) {
-        if (external_node_path_namespaceObject.relative(folder.depot, image.cacheFile).startsWith('..'))
-            continue;
-        const dir = external_node_path_namespaceObject.dirname(image.cacheFile);
-        const chosen = external_node_path_namespaceObject.basename(image.cacheFile, external_node_path_namespaceObject.extname(image.cacheFile));
-        for (const name of await external_node_fs_namespaceObject.promises.readdir(dir))
-            if (name.split('.')[0] !== chosen)
-                await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(dir, name), { recursive: true, force: true });
-    }
-    return images;
-}
-/** Pure: whether a statement names one of the packages (`Name.` as a whole module name). */
-function namesAny(statement, packages) {
-    return packages.some((p) => new RegExp(`(?<![A-Za-z0-9_.!])${p.name}\\.`).test(statement));
-}
-/** Keeps in the workload-modules file only modules that are not own code. */
-async function keepModules(file, ownUuids) {
-    const text = await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined)
-        return;
-    const kept = text.split('\n').filter((line) => line && !ownUuids.has(line.split(' ')[0]));
-    await external_node_fs_namespaceObject.promises.writeFile(file, kept.map((line) => `${line}\n`).join(''));
-}
-/**
- * What the workload still compiles with the dependency image and the own package images loaded
- * (package images on, as users run), plus the statement files and the variants for other kinds
- * of stdout: the statements of the workload package.
- */
-async function residualStatements(ctx, folder) {
-    const { prepared } = ctx;
-    const { julia, request, project } = prepared;
-    const traces = [];
-    if (request.workloads.length > 0) {
-        await runWorkloads(julia, {
-            projectDir: project.dir,
-            packagesFile: ctx.work('all-packages.txt'),
-            resultFile: ctx.work('retrace-result.txt'),
-            workloads: request.workloads,
-            traceFile: ctx.work('retrace.jl'),
-            image: ctx.partialImage,
-            hook: folder.hook,
-            timeoutMs: workloadTimeoutMs(request)
-        }, 'retrace', request.env, 'while recording what the layers leave to run time');
-        traces.push(await external_node_fs_namespaceObject.promises.readFile(ctx.work('retrace.jl'), 'utf8'));
-    }
-    for (const file of request.statementFiles)
-        traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
-    const { statements, counts } = filterStatements(traces);
-    if (statements.length === 0 && request.workloads.length > 0)
-        ctx.log.warning(emptyRetraceNote(counts));
-    return [...statements, ...streamVariants(statements)];
-}
 function logLayers(log, deps, own, workload, v) {
     const line = (name, r) => `${name}: ${r.status} in ${(r.ms / 1000).toFixed(1)} s, ${formatBytes(r.size)}`;
     log.info(line('dependency image', deps));
@@ -42475,6 +42778,7 @@ function logLayers(log, deps, own, workload, v) {
     if (v.precompiledAtRunTime.length > 0)
         log.warning(`the runs with the layered image precompiled ${v.precompiledAtRunTime.length} files at run time (a layer was not valid): ${v.precompiledAtRunTime.join(', ')}`);
 }
+
 
 ;// CONCATENATED MODULE: ./lib/stages/layers/index.js
 
@@ -42487,7 +42791,7 @@ function layersMetadata(layered) {
     const folderName = folder.root.split(/[\\/]/).pop() ?? folder.root;
     return {
         folder: folderName,
-        juliaArgs: ['-L', `${folderName}/hook.jl`],
+        juliaArgs: ['-L', folder.hook],
         dependencies: {
             status: d.status,
             key: d.key,
@@ -42730,6 +43034,12 @@ function chooseMode(requested, facts) {
     if (requested === 'full')
         return 'full';
     if (requested === 'layered') {
+        if (canLayer(facts.julia) && !facts.hasOwnCode && atLeast(facts.julia.version, 1, 11))
+            // the hook loads the workload layer when a trigger package loads; without own packages
+            // the triggers are the image's own dependencies, and from 1.11 on Julia runs package
+            // callbacks only for a package it really loads (base/loading.jl `_require_prelocked`:
+            // `start_loading` returns a module already loaded; 1.10 ran them on the first `using`)
+            throw new UserError('mode', `layered images need code of their own on Julia ${facts.julia.versionString}: the workload layer loads when one of the project's own packages loads, and this project has none (no package, no path packages); its dependencies are in the image, where Julia 1.11 and later never report them loaded`, 'Use mode: full (or auto, which picks it for such a project)');
         if (canLayer(facts.julia))
             return 'layered';
         throw new UserError('mode', `layered images need Julia 1.9 or later (package images with native code), and this is Julia ${facts.julia.versionString}`, 'Use mode: full (or auto), or a Julia from 1.10 on');

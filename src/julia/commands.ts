@@ -174,6 +174,8 @@ export interface LayersBuild {
   reportFile: string
   /** Where the workload package's precompilation writes its replay counts. */
   workloadReportFile: string
+  /** The build's CPU target: what the package images are compiled for, as the image is. */
+  cpuTarget: string
 }
 
 /**
@@ -195,7 +197,11 @@ export function layersCommand(spec: LayersBuild): JuliaCommand {
     ],
     env: {
       JULIA_LOAD_PATH: isolatedLoadPath(),
-      JULIA_SYSIMAGE_WORKLOAD_REPORT: spec.workloadReportFile
+      JULIA_SYSIMAGE_WORKLOAD_REPORT: spec.workloadReportFile,
+      // Julia compiles a package image for JULIA_CPU_TARGET when it is set, else for the loading
+      // process's `-C` (base/loading.jl `create_expr_cache`, 1.10 to 1.13): set, every layer
+      // is built for the requested target (and a runner's own JULIA_CPU_TARGET cannot change it)
+      JULIA_CPU_TARGET: spec.cpuTarget
     }
   }
 }

@@ -2,7 +2,7 @@ import type { JuliaInfo } from '../julia/probe.js'
 import type { Logger } from '../log.js'
 import { defaultBuildTimeoutMinutes, type BuildRequest } from '../request.js'
 import type { ImageCache } from '../store/types.js'
-import type { BuildMode } from '../mode.js'
+import type { BuildMode } from '../request.js'
 import type { JuliaProject } from './project/project.js'
 
 /** What `prepareBuild` settled before the stages run: the inputs every stage reads. */

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
+import { isRelativeInside } from '../util/relative-name.js'
 
 /** Characters the artifact service refuses in names (the list @actions/artifact checks). */
 const forbiddenInNames: [string, string][] = [
@@ -53,7 +54,7 @@ export function sha256sumsText(entries: { file: string; sha256: string }[]): str
     }
     // sha256sum escapes such names with a leading backslash; ours never need that.
     if (/[\\\r\n]/.test(name)) throw new Error(`SHA256SUMS: cannot list ${JSON.stringify(name)}`)
-    if (path.posix.isAbsolute(name) || name.split('/').some((part) => part === '..' || part === ''))
+    if (!isRelativeInside(name))
       throw new Error(`SHA256SUMS: ${name} is not a path inside the artifact`)
     return { name, line: `${sha256.toLowerCase()}  ${name}\n` }
   })

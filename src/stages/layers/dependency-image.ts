@@ -8,7 +8,8 @@ import type { StatementCounts } from '../trace/index.js'
 import type { ReplayReport } from '../object/index.js'
 import type { StageContext } from '../stage.js'
 import { loadProblem } from '../verify/index.js'
-import type { PackageRef } from '../project/index.js'
+import { heldPackagesMismatch, type HeldPackage } from './held-packages.js'
+import type { LayerSplit } from './split.js'
 
 /** What the dependency image's build measured, kept in its cache entry for later metadata. */
 export interface DependencyImageFacts {
@@ -22,6 +23,8 @@ export interface DependencyImageFacts {
   buildMs: number
   /** A re-based image: the workload package's dependency-only statements it was built for. */
   rebasedWith?: number
+  /** Every package the image holds, as the manifest resolved it at the build. */
+  packages: HeldPackage[]
 }
 
 const imageName = 'image'
@@ -29,12 +32,13 @@ const factsName = 'facts.json'
 
 /**
  * Restores the dependency image of `key` to the build's partial image path. The entry is trusted
- * only when the image's sha256 is the one its facts record and the image loads its packages.
+ * only when the image's sha256 is the one its facts record, the manifest still resolves every
+ * package it holds to the content it was built with, and the image loads the project's packages.
  */
 export async function restoreDependencyImage(
   ctx: StageContext,
   key: string,
-  packages: PackageRef[]
+  split: Pick<LayerSplit, 'deps' | 'entries'>
 ): Promise<{ facts?: DependencyImageFacts; saveKey: string }> {
   const { request, julia, project } = ctx.prepared
   const store = entryStore(layerStore(ctx), 'dependency image')
@@ -53,11 +57,15 @@ export async function restoreDependencyImage(
         return {
           rejection: `the image's sha256 ${sha256 ?? '(missing)'} is not the ${facts.sha256} it records`
         }
+      const changed = Array.isArray(facts.packages)
+        ? heldPackagesMismatch(facts.packages, split.entries)
+        : 'it does not record which packages it holds'
+      if (changed) return { rejection: changed }
       const problem = await loadProblem(
         julia,
         image,
         project.dir,
-        packages,
+        split.deps,
         request.tempDir ?? os.tmpdir(),
         request.env
       )

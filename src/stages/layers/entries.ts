@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Logger } from '../../log.js'
 import {
+  nextGenerationKey,
   restoreEntry,
   saveEntry,
   type EntryCheck,
@@ -105,4 +106,39 @@ export async function saveLayer(
   } finally {
     await fs.rm(scratch, { recursive: true, force: true })
   }
+}
+
+/**
+ * Past this many generations of one layer key, a layer Julia keeps rejecting is not saved again:
+ * something outside the key changes it on every run (builds alternating between two checkout
+ * folders on Julia 1.10, say), and each save would only add an entry.
+ */
+export const maxLayerGenerations = 5
+
+/**
+ * Where a layer goes after this run, or undefined when it need not be saved. A miss saves at the
+ * key. A restored layer that Julia rejected and rebuilt (another checkout folder, environment or
+ * CPU than the one that saved it) goes to the generation after the restored one: saved at the
+ * same key, the store would answer "already exists" and every later run would rebuild it again.
+ */
+export function saveKeyAfterRestore(
+  log: Logger,
+  what: string,
+  key: string,
+  restored: { facts?: unknown; saveKey: string },
+  rebuilt: boolean
+): string | undefined {
+  if (!restored.facts) return restored.saveKey
+  if (!rebuilt) return undefined
+  const next = nextGenerationKey(key, restored.saveKey) // `${key}-N`, N ≥ 2
+  if (Number(next.slice(key.length + 1)) > maxLayerGenerations) {
+    log.warning(
+      `Julia rejected the restored ${what} again and they were rebuilt; ${maxLayerGenerations} generations of ${key} exist, so this one is not saved (something outside the key changes between runs: the checkout folder on Julia 1.10, an environment variable or flag)`
+    )
+    return undefined
+  }
+  log.info(
+    `Julia rejected part of the restored ${what} and it was rebuilt (another checkout folder, environment or CPU than the run that saved it): saved as ${next}, which later runs restore`
+  )
+  return next
 }

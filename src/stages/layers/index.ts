@@ -8,7 +8,7 @@ export { hasOwnCode, splitLayers, manifestEntries } from './split.js'
 export interface LayersMetadata {
   /** The folder beside the image with the package-image layers and the start-up hook. */
   folder: string
-  /** Flags that start Julia with all three layers (the launcher passes them). */
+  /** The flags that load the layers on top of the image (absolute, as `julia-args`). */
   juliaArgs: string[]
   dependencies: {
     status: string
@@ -48,7 +48,7 @@ export function layersMetadata(layered: LayeredResult): LayersMetadata {
   const folderName = folder.root.split(/[\\/]/).pop() ?? folder.root
   return {
     folder: folderName,
-    juliaArgs: ['-L', `${folderName}/hook.jl`],
+    juliaArgs: ['-L', folder.hook],
     dependencies: {
       status: d.status,
       key: d.key,

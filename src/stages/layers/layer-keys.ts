@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import { parse as parseToml } from 'smol-toml'
 import { collectKeyFiles, juliaKeyFields, runningCodeFile } from '../../key-inputs.js'
 import { layerCacheKey, type KeyFile } from '../../keys.js'
 import { imageShapingScripts, juliaScript, layerShapingScripts } from '../../julia/scripts.js'
@@ -36,9 +37,9 @@ const toolFile = async (): Promise<KeyFile> => ({
 })
 
 /**
- * Compile-time preferences of the dependency image's packages: `LocalPreferences.toml` (and
- * `JuliaLocalPreferences.toml`) beside the project, and the project file's `[preferences]`,
- * which the project file's own digest covers (base/loading.jl `get_preferences`).
+ * Compile-time preferences of the project's packages, part one: `LocalPreferences.toml` (and
+ * `JuliaLocalPreferences.toml`) beside the project (base/loading.jl `get_preferences`, the same
+ * in 1.10 to 1.13). Part two, the project file's `[preferences]`, is `projectPreferencesFact`.
  */
 async function preferenceFiles(projectDir: string): Promise<KeyFile[]> {
   const files: KeyFile[] = []
@@ -50,6 +51,50 @@ async function preferenceFiles(projectDir: string): Promise<KeyFile[]> {
   return files
 }
 
+/** JSON with object keys sorted: the same table always gives the same text. */
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`
+  return JSON.stringify(value)
+}
+
+/**
+ * Pure: the project file's `[preferences]` table as a key fact (Julia merges it with
+ * LocalPreferences.toml, base/loading.jl `get_preferences`). The rest of the project file does
+ * not shape the dependency image: its packages are keyed by what the manifest resolves.
+ */
+export function projectPreferencesFact(projectToml: Record<string, unknown>): string[] {
+  const table = projectToml.preferences
+  return ['project-preferences', table === undefined ? '' : sortedJson(table)]
+}
+
+/**
+ * Pure: the facts of the dependency image's key: every package it can hold (see
+ * `LayerSplit.closure`) by uuid, version and tree hash, the manifest's name and the preferences.
+ */
+export function dependencyKeyFacts(
+  split: Pick<LayerSplit, 'deps' | 'closure'>,
+  manifestName: string,
+  preferences: string[]
+): string[][] {
+  return [
+    ['packages', ...split.deps.map((p) => `${p.uuid}:${p.name}`).sort()],
+    ...split.closure.map((e) => [
+      'resolved',
+      e.uuid,
+      e.name,
+      e.version ?? '',
+      e.treeHash ?? (e.path === undefined ? 'stdlib' : `path:${e.path}`)
+    ]),
+    ['manifest-name', manifestName],
+    preferences
+  ]
+}
+
 /**
  * K1, the dependency image's key: what its packages are (by their resolved content), not which
  * statements it holds. See `layerCacheKey`.
@@ -59,19 +104,14 @@ export async function dependencyImageKey(
   split: LayerSplit
 ): Promise<string> {
   const { project } = prepared
+  const projectToml = parseToml(await fs.readFile(project.projectFile, 'utf8'))
   return layerCacheKey('deps', {
     ...(await base(prepared)),
-    facts: [
-      ['packages', ...split.deps.map((p) => `${p.uuid}:${p.name}`).sort()],
-      ...split.closure.map((e) => [
-        'resolved',
-        e.uuid,
-        e.name,
-        e.version ?? '',
-        e.treeHash ?? (e.path === undefined ? 'stdlib' : `path:${e.path}`)
-      ]),
-      ['manifest-name', project.manifestFile ? path.basename(project.manifestFile) : '']
-    ],
+    facts: dependencyKeyFacts(
+      split,
+      project.manifestFile ? path.basename(project.manifestFile) : '',
+      projectPreferencesFact(projectToml)
+    ),
     files: [
       ...(await preferenceFiles(project.dir)),
       ...(await scriptFiles(imageShapingScripts)),

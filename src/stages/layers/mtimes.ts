@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { sha256File } from '../../util/hash.js'
+import { isRelativeInside } from '../../util/relative-name.js'
 
 /**
  * Source modification times for Julia 1.10, whose package images record the mtime of every
@@ -48,17 +49,28 @@ export interface RestoredTimes {
   restored: string[]
   /** Files left alone because their content changed (or they are gone). */
   changed: string[]
+  /** Recorded names that point outside `base` (absolute, `..`): a cache entry never reaches there. */
+  refused: string[]
 }
 
-/** Puts recorded mtimes back on the unchanged files under `base`. */
+/**
+ * Puts recorded mtimes back on the unchanged regular files under `base` (the checkout). Names
+ * come from a cache entry, which anyone who can write the cache controls: one that leaves `base`
+ * is refused, and a link is never followed.
+ */
 export async function restoreSourceTimes(
   base: string,
   record: SourceTime[]
 ): Promise<RestoredTimes> {
-  const result: RestoredTimes = { restored: [], changed: [] }
+  const result: RestoredTimes = { restored: [], changed: [], refused: [] }
   for (const entry of record) {
+    if (typeof entry.file !== 'string' || !isRelativeInside(entry.file)) {
+      result.refused.push(String(entry.file))
+      continue
+    }
     const full = path.join(base, ...entry.file.split('/'))
-    const sha256 = await sha256File(full).catch(() => undefined)
+    const isFile = (await fs.lstat(full).catch(() => undefined))?.isFile() ?? false
+    const sha256 = isFile ? await sha256File(full).catch(() => undefined) : undefined
     if (sha256 !== entry.sha256) {
       result.changed.push(entry.file)
       continue

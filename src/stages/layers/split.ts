@@ -66,10 +66,18 @@ export interface LayerSplit {
   own: PackageRef[]
   /** The project's packages that go into the dependency image. */
   deps: PackageRef[]
-  /** Every manifest package the dependency image's packages need, sorted by uuid (for its key). */
+  /**
+   * Every package of the manifest that is not own code and that the project reaches, directly or
+   * through its own packages, sorted by uuid: the dependency image's key. Any of them can end up
+   * in the image (the trace keeps every module the workload loaded, and a workload that loads an
+   * own package loads that package's registry dependencies too), and a module in a system image
+   * hides the manifest's version of it for good.
+   */
   closure: ManifestEntry[]
   /** uuids of the own packages and of everything in the manifest that depends on one. */
   ownUuids: Set<string>
+  /** The manifest's entries the split was made from (none without a manifest). */
+  entries: ManifestEntry[]
 }
 
 /** Pure: splits the project's packages into own code and dependencies. */
@@ -110,15 +118,17 @@ export function splitLayers(
 
   const deps = project.packages.filter((p) => !ownUuids.has(p.uuid))
   const closure = new Map<string, ManifestEntry>()
+  const seen = new Set<string>()
   const visit = (uuid: string) => {
     const entry = byUuid.get(uuid)
-    if (!entry || closure.has(uuid)) return
-    closure.set(uuid, entry)
+    if (!entry || seen.has(uuid)) return
+    seen.add(uuid)
+    if (!ownUuids.has(uuid)) closure.set(uuid, entry)
     entry.deps.forEach(visit)
   }
-  deps.forEach((p) => visit(p.uuid))
+  project.packages.forEach((p) => visit(p.uuid))
   const sorted = [...closure.values()].sort((a, b) => a.uuid.localeCompare(b.uuid))
-  return { own, deps, closure: sorted, ownUuids }
+  return { own, deps, closure: sorted, ownUuids, entries }
 }
 
 /** The manifest's entries, or none when the project has no manifest yet. */

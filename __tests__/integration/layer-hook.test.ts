@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { juliaScript } from '../../src/julia/scripts.js'
+import { ScratchFolders } from '../helpers/scratch.js'
+import { juliaAtLeast, modernJulias } from '../helpers/test-julia.js'
+
+/**
+ * The start-up hook of a layered image (julia/layer_hook.jl) on its own, with Julia's base image
+ * and small packages of the test's own: whatever its folder holds, it never stops the user's
+ * Julia, and it loads the workload package exactly once.
+ */
+const uuids = {
+  Trig: '8f0a6c1e-1111-4a5b-9c0d-000000000001',
+  Outer: '8f0a6c1e-1111-4a5b-9c0d-000000000002',
+  Work: '8f0a6c1e-1111-4a5b-9c0d-000000000003',
+  Missing: '8f0a6c1e-1111-4a5b-9c0d-0000000000ff'
+}
+
+/** A package folder: Project.toml and src/<name>.jl. */
+async function writePackage(dir: string, name: keyof typeof uuids, deps: string[], body: string) {
+  await fs.mkdir(path.join(dir, 'src'), { recursive: true })
+  const depLines = deps.map((d) => `${d} = "${uuids[d as keyof typeof uuids]}"\n`).join('')
+  await fs.writeFile(
+    path.join(dir, 'Project.toml'),
+    `name = "${name}"\nuuid = "${uuids[name]}"\nversion = "0.1.0"\n\n[deps]\n${depLines}`
+  )
+  await fs.writeFile(path.join(dir, 'src', `${name}.jl`), `module ${name}\n${body}\nend\n`)
+}
+
+/** A manifest of path packages: name → [path, deps]. */
+function manifestText(entries: Record<string, [string, string[]]>): string {
+  return (
+    'manifest_format = "2.0"\n\n' +
+    Object.entries(entries)
+      .map(
+        ([name, [p, deps]]) =>
+          `[[deps.${name}]]\npath = "${p}"\nuuid = "${uuids[name as keyof typeof uuids]}"\nversion = "0.1.0"\n` +
+          (deps.length ? `deps = [${deps.map((d) => `"${d}"`).join(', ')}]\n` : '') +
+          '\n'
+      )
+      .join('')
+  )
+}
+
+for (const julia of modernJulias())
+  describe(`the layer hook (${julia.label})`, { skip: julia.skip }, () => {
+    const scratch = new ScratchFolders()
+    let root: string
+    let depot: string
+    let project: string
+    let layers: string
+    before(async () => {
+      root = await scratch.folder('hook')
+      depot = await scratch.depot()
+      // the user's project: Outer (a path package) depends on Trig, the trigger
+      project = path.join(root, 'project')
+      await writePackage(path.join(project, 'Trig'), 'Trig', [], 'const x = 40')
+      await writePackage(
+        path.join(project, 'Outer'),
+        'Outer',
+        ['Trig'],
+        'using Trig\ny = Trig.x + 2'
+      )
+      await fs.writeFile(
+        path.join(project, 'Project.toml'),
+        `[deps]\nOuter = "${uuids.Outer}"\nTrig = "${uuids.Trig}"\n`
+      )
+      await fs.writeFile(
+        path.join(project, 'Manifest.toml'),
+        manifestText({ Outer: ['Outer', ['Trig']], Trig: ['Trig', []] })
+      )
+      // the layer folder: the hook, and the workload package Work in its env/
+      layers = path.join(root, 'image.layers')
+      await fs.mkdir(layers)
+      await fs.copyFile(juliaScript('layer_hook'), path.join(layers, 'hook.jl'))
+      await writePackage(
+        path.join(layers, 'work'),
+        'Work',
+        ['Trig'],
+        'using Trig\nfunction __init__()\n    println(stderr, "work loaded")\nend'
+      )
+      await fs.mkdir(path.join(layers, 'env'))
+      await fs.writeFile(
+        path.join(layers, 'env', 'Project.toml'),
+        `[deps]\nWork = "${uuids.Work}"\n`
+      )
+      await fs.writeFile(
+        path.join(layers, 'env', 'Manifest.toml'),
+        manifestText({ Work: ['../work', ['Trig']] }).replace(
+          '[[deps.Work]]',
+          `[[deps.Trig]]\npath = "${path.join(project, 'Trig').split(path.sep).join('/')}"\nuuid = "${uuids.Trig}"\nversion = "0.1.0"\n\n[[deps.Work]]`
+        )
+      )
+    })
+    after(() => scratch.remove())
+
+    const config = (text: string | undefined) =>
+      text === undefined
+        ? fs.rm(path.join(layers, 'layers.txt'), { force: true })
+        : fs.writeFile(path.join(layers, 'layers.txt'), text)
+    const run = (code: string, flags: string[] = []) => {
+      const result = spawnSync(
+        julia.executable,
+        [...flags, `--project=${project}`, '-L', path.join(layers, 'hook.jl'), '-e', code],
+        { env: { ...julia.env(depot), JULIA_PKG_PRECOMPILE_AUTO: '0' }, encoding: 'utf8' }
+      )
+      // precompiling the test packages may say so on stderr; the hook's lines start with its name
+      const hookLines = result.stderr.split('\n').filter((l) => l.startsWith('julia-sysimage:'))
+      return { ...result, hookLines }
+    }
+
+    it('a layers.txt of nonsense is ignored: Julia runs as without the hook', async () => {
+      await config('trigger\tnot-a-uuid\tTrig\nworkload\nstray line\n\t\t\n')
+      const r = run('using Outer; print(Outer.y)')
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(r.stdout, '42')
+      assert.deepEqual(r.hookLines, [])
+    })
+
+    it('a missing layers.txt: one line that says so, and Julia runs on', async () => {
+      await config(undefined)
+      const r = run('print(1 + 1)')
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(r.stdout, '2')
+      assert.equal(r.hookLines.length, 1, r.stderr)
+      assert.match(
+        r.hookLines[0],
+        /package layers of this image are not in use .*layers\.txt.*rebuild the image/
+      )
+    })
+
+    it('a workload package that cannot load: one line why and how to rebuild, and the program runs', async () => {
+      await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Missing}\tMissingWork\n`)
+      const r = run('using Outer; print(Outer.y)')
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(r.stdout, '42')
+      assert.equal(r.hookLines.length, 1, r.stderr)
+      assert.match(
+        r.hookLines[0],
+        /the workload layer of this image was not loaded \(.*MissingWork.*\); rebuild the image/
+      )
+    })
+
+    it('the workload package loads exactly once: trigger nested in another package, two tasks at once', async () => {
+      await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
+      // two tasks from 1.11 on: 1.10's loading is not safe from two threads at once (seen
+      // here without the hook's part: "Error reading package image file", KeyError Outer)
+      const tasks = juliaAtLeast(julia, 1, 11) ? 2 : 1
+      const code = [
+        `ts = [Threads.@spawn(@eval(using Outer)) for _ in 1:${tasks}]`,
+        'foreach(wait, ts)',
+        'print(Outer.y, " ", any(m -> nameof(m) == :Work, values(Base.loaded_modules)))'
+      ].join('; ')
+      const r = run(code, ['--threads=2'])
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(r.stdout, '42 true')
+      assert.deepEqual(r.hookLines, [], r.stderr)
+      assert.equal(r.stderr.split('\n').filter((l) => l === 'work loaded').length, 1, r.stderr)
+    })
+
+    it('workers started with -p get the hook too (Julia loads a -L file on every process; not 1.12)', async () => {
+      await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
+      const code =
+        'using Distributed; print(remotecall_fetch(() -> any(d -> endswith(d, joinpath("image.layers", "depot")), DEPOT_PATH), 2))'
+      const r = run(code, ['-p', '1'])
+      if (juliaAtLeast(julia, 1, 12)) {
+        // Julia 1.12 cannot combine -L with -p at all, whatever the file (JuliaLang/julia#59933:
+        // `procs` is looked up in a world before Distributed's binding): the README says so. This
+        // fails the day a 1.12 fixes it, so that the README can say so too.
+        assert.notEqual(r.status, 0)
+        assert.match(r.stderr, /UndefVarError: `procs` not defined/)
+        const empty = spawnSync(julia.executable, ['-p', '1', '-L', '/dev/null', '-e', '1'], {
+          env: julia.env(depot),
+          encoding: 'utf8'
+        })
+        assert.match(empty.stderr, /UndefVarError: `procs` not defined/, 'Julia alone fails too')
+        return
+      }
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(r.stdout.trim().split('\n').pop(), 'true')
+    })
+  })
