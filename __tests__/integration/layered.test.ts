@@ -194,6 +194,13 @@ for (const julia of modernJulias())
             `only the workload package may be precompiled again: ${run.precompiled.join(', ')}`
           )
         }
+        // and the moved layers are in use: the own package and the workload package loaded
+        const loaded = await runAsUser(path.join(moved, 'sysimage.sh'), [
+          '-e',
+          'using Ledger; ids = keys(Base.loaded_modules); print(join(sort([id.name for id in ids if id.name in ("Ledger", "JuliaSysimageWorkload")]), " "), " ", pathof(Ledger) !== nothing)'
+        ])
+        assert.equal(loaded.status, 0, loaded.stderr)
+        assert.equal(loaded.stdout, 'JuliaSysimageWorkload Ledger true')
       } finally {
         await fs.rename(moved, out)
       }
