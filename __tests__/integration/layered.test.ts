@@ -37,15 +37,27 @@ for (const julia of modernJulias())
     const launcher = () => path.join(out, 'sysimage.sh')
     const wall: Record<string, number> = {}
 
-    const build = async (name: string, mode = 'layered', extra: string[] = []): Promise<CliRun> => {
+    /** A checkout of the project and the image built from it: the suite's own, by default. */
+    interface Place {
+      dir: string
+      workload: string
+      output: string
+    }
+    const here = (): Place => ({ dir: project.dir, workload: project.workload, output: image() })
+    const build = async (
+      name: string,
+      mode = 'layered',
+      extra: string[] = [],
+      at: Place = here()
+    ): Promise<CliRun> => {
       const started = Date.now()
       const run = await runCli(
         buildArgs({
           julia: julia.executable,
           cache: cacheDir,
-          project: project.dir,
-          workloads: [project.workload],
-          output: image(),
+          project: at.dir,
+          workloads: [at.workload],
+          output: at.output,
           mode,
           extra
         }),
@@ -55,8 +67,8 @@ for (const julia of modernJulias())
       wall[name] = Date.now() - started
       return run
     }
-    const metadata = async () =>
-      JSON.parse(await fs.readFile(`${image()}.json`, 'utf8')) as ImageMetadata
+    const metadata = async (at: Place = here()) =>
+      JSON.parse(await fs.readFile(`${at.output}.json`, 'utf8')) as ImageMetadata
     const statuses = (m: ImageMetadata) => [
       m.layers?.dependencies.status,
       m.layers?.own.status,
@@ -274,31 +286,21 @@ for (const julia of modernJulias())
       // so Julia rejects the restored ones and rebuilds them (and the workload package on them)
       const elsewhere = path.join(root, 'elsewhere', 'Ledger')
       await fs.cp(project.dir, elsewhere, { recursive: true })
-      const buildThere = () =>
-        runCli(
-          buildArgs({
-            julia: julia.executable,
-            cache: cacheDir,
-            project: elsewhere,
-            workloads: [path.join(elsewhere, 'workload.jl')],
-            output: path.join(root, 'elsewhere-out', 'sysimage.so'),
-            mode: 'layered'
-          }),
-          julia.env(depot),
-          root
-        )
-      const thereMetadata = async () =>
-        JSON.parse(
-          await fs.readFile(path.join(root, 'elsewhere-out', 'sysimage.so.json'), 'utf8')
-        ) as ImageMetadata
-      const first = await buildThere()
+      const there: Place = {
+        dir: elsewhere,
+        workload: path.join(elsewhere, 'workload.jl'),
+        output: path.join(root, 'elsewhere-out', 'sysimage.so')
+      }
+      const buildThere = (name: string) => build(name, 'layered', [], there)
+      const thereMetadata = () => metadata(there)
+      const first = await buildThere('elsewhere')
       assert.equal(first.code, 0, first.stderr)
       assert.deepEqual(statuses(await thereMetadata()), ['restored', 'built', 'built'])
       assert.match(
         first.stderr,
         /own package images and it was rebuilt .*saved as \S+-2, which later runs restore/
       )
-      const second = await buildThere()
+      const second = await buildThere('elsewhere again')
       assert.equal(second.code, 0, second.stderr)
       const m = await thereMetadata()
       assert.deepEqual(statuses(m), ['restored', 'restored', 'restored'], second.stderr)

@@ -35445,13 +35445,17 @@ async function acquireLock(file, timeoutMs, onWait) {
 function generationKey(key, n) {
     return n <= 1 ? key : `${key}-${n}`;
 }
+/** Pure: which generation of `key` the entry `entryKey` is (`key`: 1, `key-N`: N). */
+function generationOf(key, entryKey) {
+    const n = entryKey === key ? 1 : Number(entryKey.slice(key.length + 1));
+    return Number.isInteger(n) && n >= 1 ? n : 1;
+}
 /**
  * Pure: the generation after `entryKey`, an entry restored for `key` (`key`, or `key-N`). A
  * re-based dependency image is saved there: later runs restore the newest generation.
  */
 function nextGenerationKey(key, entryKey) {
-    const n = entryKey === key ? 1 : Number(entryKey.slice(key.length + 1));
-    return generationKey(key, (Number.isInteger(n) && n >= 1 ? n : 1) + 1);
+    return generationKey(key, generationOf(key, entryKey) + 1);
 }
 /** How long a run waits for another run on the same machine to finish with an entry folder. */
 const lockTimeoutMs = 20 * 60_000;
@@ -41554,6 +41558,7 @@ const chainedLinkStage = {
 };
 
 ;// CONCATENATED MODULE: ./lib/util/relative-name.js
+
 /**
  * Pure: whether `name`, a `/`-separated name from outside (a cache entry, an archive, a list of
  * files), stays inside the folder it is relative to: not empty, not absolute (`/x`, `C:x`, `\x`),
@@ -41563,6 +41568,11 @@ function isRelativeInside(name) {
     if (name === '' || /^[A-Za-z]:/.test(name) || name.includes('\\'))
         return false;
     return name.split('/').every((segment) => segment !== '' && segment !== '..' && segment !== '.');
+}
+/** Whether the absolute path `inner` is `outer` or lies below it. */
+function isWithin(outer, inner) {
+    const rel = external_node_path_namespaceObject.relative(outer, inner);
+    return rel === '' || (!rel.startsWith('..') && !external_node_path_namespaceObject.isAbsolute(rel));
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/layers/tar-entries.js
@@ -41790,8 +41800,9 @@ function saveKeyAfterRestore(log, what, key, restored, rebuilt) {
         return restored.saveKey;
     if (!rebuilt)
         return undefined;
-    const next = nextGenerationKey(key, restored.saveKey); // `${key}-N`, N ≥ 2
-    if (Number(next.slice(key.length + 1)) > maxLayerGenerations) {
+    const generation = generationOf(key, restored.saveKey) + 1;
+    const next = generationKey(key, generation);
+    if (generation > maxLayerGenerations) {
         log.warning(`Julia rejected the restored ${what} again and they were rebuilt; ${maxLayerGenerations} generations of ${key} exist, so this one is not saved (something outside the key changes between runs: the checkout folder on Julia 1.10, an environment variable or flag)`);
         return undefined;
     }
@@ -42053,7 +42064,7 @@ function heldPackagesMismatch(held, entries) {
         const was = `${p.name} ${p.version ?? ''}`.trim();
         if (now?.path !== undefined)
             changed.push(`${was} (now developed at ${now.path})`);
-        else if ((now?.treeHash ?? undefined) !== (p.treeHash ?? undefined))
+        else if (now?.treeHash !== p.treeHash)
             changed.push(now
                 ? `${was} (the manifest now has ${now.version ?? 'tree'} ${now.treeHash ?? 'without a tree hash'})`
                 : `${was} (no longer in the manifest)`);
@@ -42389,11 +42400,7 @@ async function restoreSourceTimes(base, record) {
 
 
 
-/** Whether `inner` is `outer` or lies below it (both absolute). */
-function isWithin(outer, inner) {
-    const rel = external_node_path_namespaceObject.relative(outer, inner);
-    return rel === '' || (!rel.startsWith('..') && !external_node_path_namespaceObject.isAbsolute(rel));
-}
+
 /**
  * The checkout a project lies in: the nearest folder at or above it that holds `.git` (a folder,
  * or a file in a worktree or submodule), else the workspace (`GITHUB_WORKSPACE`) when the project
@@ -42494,6 +42501,7 @@ async function precompileLayer(julia, spec, env, what) {
 
 
 
+
 /** Steps every package-image layer shares: precompiling on the dependency image, sizes. */
 async function sizeOf(target) {
     const stat = await external_node_fs_namespaceObject.promises.stat(target).catch(() => undefined);
@@ -42525,7 +42533,7 @@ async function precompileOn(ctx, folder, layer, packages, what) {
         cpuTarget: ctx.prepared.cpuTarget
     }, request.env, what);
     for (const image of images) {
-        if (external_node_path_namespaceObject.relative(folder.depot, image.cacheFile).startsWith('..'))
+        if (!isWithin(folder.depot, image.cacheFile))
             continue;
         const dir = external_node_path_namespaceObject.dirname(image.cacheFile);
         const chosen = external_node_path_namespaceObject.basename(image.cacheFile, external_node_path_namespaceObject.extname(image.cacheFile));

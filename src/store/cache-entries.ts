@@ -27,13 +27,18 @@ export function generationKey(key: string, n: number): string {
   return n <= 1 ? key : `${key}-${n}`
 }
 
+/** Pure: which generation of `key` the entry `entryKey` is (`key`: 1, `key-N`: N). */
+export function generationOf(key: string, entryKey: string): number {
+  const n = entryKey === key ? 1 : Number(entryKey.slice(key.length + 1))
+  return Number.isInteger(n) && n >= 1 ? n : 1
+}
+
 /**
  * Pure: the generation after `entryKey`, an entry restored for `key` (`key`, or `key-N`). A
  * re-based dependency image is saved there: later runs restore the newest generation.
  */
 export function nextGenerationKey(key: string, entryKey: string): string {
-  const n = entryKey === key ? 1 : Number(entryKey.slice(key.length + 1))
-  return generationKey(key, (Number.isInteger(n) && n >= 1 ? n : 1) + 1)
+  return generationKey(key, generationOf(key, entryKey) + 1)
 }
 
 /** How long a run waits for another run on the same machine to finish with an entry folder. */

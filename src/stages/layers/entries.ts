@@ -3,7 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Logger } from '../../log.js'
 import {
-  nextGenerationKey,
+  generationKey,
+  generationOf,
   restoreEntry,
   saveEntry,
   type EntryCheck,
@@ -130,8 +131,9 @@ export function saveKeyAfterRestore(
 ): string | undefined {
   if (!restored.facts) return restored.saveKey
   if (!rebuilt) return undefined
-  const next = nextGenerationKey(key, restored.saveKey) // `${key}-N`, N ≥ 2
-  if (Number(next.slice(key.length + 1)) > maxLayerGenerations) {
+  const generation = generationOf(key, restored.saveKey) + 1
+  const next = generationKey(key, generation)
+  if (generation > maxLayerGenerations) {
     log.warning(
       `Julia rejected the restored ${what} again and they were rebuilt; ${maxLayerGenerations} generations of ${key} exist, so this one is not saved (something outside the key changes between runs: the checkout folder on Julia 1.10, an environment variable or flag)`
     )

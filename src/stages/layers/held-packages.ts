@@ -51,7 +51,7 @@ export function heldPackagesMismatch(
     const now = byUuid.get(p.uuid)
     const was = `${p.name} ${p.version ?? ''}`.trim()
     if (now?.path !== undefined) changed.push(`${was} (now developed at ${now.path})`)
-    else if ((now?.treeHash ?? undefined) !== (p.treeHash ?? undefined))
+    else if (now?.treeHash !== p.treeHash)
       changed.push(
         now
           ? `${was} (the manifest now has ${now.version ?? 'tree'} ${now.treeHash ?? 'without a tree hash'})`

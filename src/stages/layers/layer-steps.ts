@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { type PackageRef } from '../project/index.js'
 import { type StageContext } from '../stage.js'
+import { isWithin } from '../../util/relative-name.js'
 import { type LayerFolder } from './folder.js'
 import { precompileLayer, type PackageImage } from './precompile.js'
 
@@ -48,7 +49,7 @@ export async function precompileOn(
     what
   )
   for (const image of images) {
-    if (path.relative(folder.depot, image.cacheFile).startsWith('..')) continue
+    if (!isWithin(folder.depot, image.cacheFile)) continue
     const dir = path.dirname(image.cacheFile)
     const chosen = path.basename(image.cacheFile, path.extname(image.cacheFile))
     for (const name of await fs.readdir(dir))

@@ -1,14 +1,9 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { ownSourceFolders, treeFiles } from '../../key-inputs.js'
+import { isWithin } from '../../util/relative-name.js'
 import type { JuliaProject } from '../project/index.js'
 import type { LayerSplit } from './split.js'
-
-/** Whether `inner` is `outer` or lies below it (both absolute). */
-export function isWithin(outer: string, inner: string): boolean {
-  const rel = path.relative(outer, inner)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
 
 /**
  * The checkout a project lies in: the nearest folder at or above it that holds `.git` (a folder,
