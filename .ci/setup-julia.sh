@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real Julia these machines can have, for the README's first command and the
 # integration tests: Debian bullseye's Julia 1.5.3 (beside bookworm's packages, nothing else from
-# bullseye), LLVM's lld for linking, and bullseye's libunwind 1.3.2 unpacked into a private
+# bullseye), LLVM's lld for linking, Python 3 (verify's terminal runs), and bullseye's libunwind 1.3.2 unpacked into a private
 # folder: Julia 1.5.3 dies on any exception with bookworm's libunwind (1.6), so it must run with
 # LD_LIBRARY_PATH pointing there. A `julia` launcher in /usr/local/bin (ahead of /usr/bin on
 # PATH) does that, so a plain `julia` works for people and tools alike. Idempotent. It needs root:
@@ -40,6 +40,8 @@ if [ ! -x /usr/bin/julia ] && ! command -v julia >/dev/null 2>&1; then
   install -t bullseye julia
 fi
 command -v ld.lld >/dev/null 2>&1 || install lld
+# verify's run with stdout a terminal makes its pseudo-terminal with Python's pty module
+command -v python3 >/dev/null 2>&1 || install python3
 
 if [ ! -e "$LIBUNWIND_DIR/libunwind.so.8" ]; then
   [ "$need_update" = 1 ] && apt-get update -qq && need_update=0

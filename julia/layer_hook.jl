@@ -17,8 +17,10 @@
 #     experimental, hence the `try`.
 # It binds no name in `Main`, and it never stops the user's Julia: every step is guarded, and
 # what goes wrong is one line on stderr that says how to get the layer back. Its configuration is
-# `layers.txt` beside it: "key<TAB>uuid<TAB>name" lines, keys `trigger` and `workload`. Paths are
-# found from this file's own folder, so the image, this folder and the launcher can move together.
+# `layers.txt` beside it: "key<TAB>uuid<TAB>name" lines, keys `trigger` and `workload`; or, at the
+# top of the layer folder, one line "generation<TAB>build-N" that names the subfolder holding the
+# layers in use (a build writes the other one, then switches this line). Paths are found from
+# this file's own folder, so the image, this folder and the launcher can move together.
 #
 # With `julia -p N`, Julia loads a `-L` file on every worker too (base/client.jl
 # `exec_options`, 1.10 to 1.13); workers added later with `addprocs` start without it.
@@ -31,11 +33,20 @@ let layers = @__DIR__
         catch
         end
     try
+        config = readlines(joinpath(layers, "layers.txt"))
+        for line in config
+            fields = split(line, '\t')
+            if length(fields) == 2 && fields[1] == "generation" && occursin(r"^build-[0-9]+$", fields[2])
+                layers = joinpath(layers, fields[2])
+                config = readlines(joinpath(layers, "layers.txt"))
+                break
+            end
+        end
         push!(DEPOT_PATH, joinpath(layers, "depot"))
         push!(LOAD_PATH, joinpath(layers, "env"))
         triggers = Set{Base.PkgId}()
         workload = nothing
-        for line in eachline(joinpath(layers, "layers.txt"))
+        for line in config
             fields = split(line, '\t')
             length(fields) == 3 || continue
             uuid = tryparse(Base.UUID, fields[2])
@@ -47,13 +58,16 @@ let layers = @__DIR__
         if workload !== nothing && isdefined(Base, :package_callbacks) &&
            ccall(:jl_generating_output, Cint, ()) == 0
             wanted = workload
-            triggered = Threads.Atomic{Bool}(false)
-            claimed = Threads.Atomic{Bool}(false)
+            # Atomic{Int}, not {Bool}: Base's own image has its constructor compiled, so the
+            # hook compiles nothing at start-up (measured on 1.10 and 1.12: Atomic{Bool}(false)
+            # was the one statement a layered image left to compile at run time)
+            triggered = Threads.Atomic{Int}(0)
+            claimed = Threads.Atomic{Int}(0)
             push!(Base.package_callbacks, function (id)
                 try
-                    claimed[] && return
-                    id in triggers && (triggered[] = true)
-                    triggered[] || return
+                    claimed[] == 1 && return
+                    id in triggers && (triggered[] = 1)
+                    triggered[] == 1 || return
                     # The workload package depends on the triggers: it may load only once no
                     # package is being loaded, or Julia reports a cycle ("deadlock detected in
                     # loading"). A trigger loaded as a dependency of another package gets here
@@ -63,7 +77,7 @@ let layers = @__DIR__
                     # extensions by the same test).
                     isdefined(Base, :package_locks) && !isempty(Base.package_locks) && return
                     # exactly once, also when two tasks load packages at the same time
-                    Threads.atomic_cas!(claimed, false, true) && return
+                    Threads.atomic_cas!(claimed, 0, 1) == 1 && return
                     Base.require(wanted)
                 catch err
                     note("the workload layer of this image was not loaded", err)

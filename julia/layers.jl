@@ -7,7 +7,11 @@
 #   LAYERS    the layer folder: its `depot/` becomes the first depot, so that new package images
 #             are written there, and its `env/` is added to the load path (the workload package)
 #   PACKAGES  "<uuid> <name>" per line, dependencies first: each is loaded, and precompiled first
-#             when Julia finds no valid image of it (`Base.require` does that itself)
+#             when Julia finds no valid image of it (`Base.require` does that itself); then
+#             "extension <parent uuid> <parent name> <name> <trigger uuid> <trigger name>..."
+#             per package extension: its parent and triggers are loaded, which makes Julia load
+#             (and first precompile) the extension (base/loading.jl `run_extension_callbacks`,
+#             Julia 1.9 to 1.13); its image is reported like a package's
 #   REPORT    written here, "key<TAB>..." lines:
 #               package <name> <precompiled|built> <seconds> <cache file>
 #               failed <name>   (then the process exits with 2; Julia printed the error)
@@ -17,19 +21,35 @@ const layer_depot = joinpath(layers, "depot")
 pushfirst!(DEPOT_PATH, layer_depot)
 push!(LOAD_PATH, joinpath(layers, "env"))
 
-ids = Base.PkgId[]
+pkgid(uuid, name) = Base.PkgId(Base.UUID(String(uuid)), String(name))
+
+# (id, the packages whose loading loads it): a package loads itself, an extension is loaded by
+# Julia once its parent and triggers are
+steps = Tuple{Base.PkgId, Vector{Base.PkgId}}[]
 for line in eachline(packages_file)
     fields = split(strip(line))
-    length(fields) == 2 && push!(ids, Base.PkgId(Base.UUID(String(fields[1])), String(fields[2])))
+    if length(fields) == 2
+        id = pkgid(fields...)
+        push!(steps, (id, [id]))
+    elseif length(fields) >= 6 && iseven(length(fields)) && fields[1] == "extension"
+        parent = pkgid(fields[2], fields[3])
+        # an extension's identity, as Julia gives it (base/loading.jl, 1.9 to 1.13)
+        ext = Base.PkgId(Base.uuid5(parent.uuid, String(fields[4])), String(fields[4]))
+        push!(steps, (ext, [[pkgid(fields[i], fields[i+1]) for i in 5:2:length(fields)]; parent]))
+    end
 end
 
 in_layer(file) = startswith(file, layer_depot * Base.Filesystem.path_separator)
 
+# before anything is loaded: an extension loads with its parent when its triggers already are
+valid = Dict(id => isdefined(Base, :isprecompiled) && Base.isprecompiled(id) for (id, _) in steps)
+
 open(report_file, "w") do io
-    for id in ids
-        valid_before = isdefined(Base, :isprecompiled) && Base.isprecompiled(id)
+    for (id, loads) in steps
+        valid_before = valid[id]
         seconds = @elapsed try
-            Base.require(id)
+            foreach(Base.require, loads)
+            haskey(Base.loaded_modules, id) || error("Julia did not load the extension $(id.name) after its parent and triggers")
         catch err
             println(io, "failed\t", id.name)
             flush(io)

@@ -62,8 +62,8 @@ export interface ImageMetadata {
     residualMain: number
     /** The statements counted in `residual`. */
     residualStatements: string[]
-    /** The residual of each run with the image: stdout a pipe, stdout a file. */
-    residualByStdout?: { pipe: number; file: number }
+    /** The residual of each run with the image: stdout a pipe, a file, a terminal (when made). */
+    residualByStdout?: { pipe: number; file: number; terminal?: number }
   }
 }
 

@@ -16,14 +16,19 @@ import { traceStage, type FilteredStatements } from './stages/trace/index.js'
 import { verifyStage, type Verification } from './stages/verify/index.js'
 import {
   buildLayers,
-  layerFolderFor,
+  layerFolder,
+  layerRootFor,
   layersMetadata,
-  type LayerFolder,
+  liveLayers,
+  nextGeneration,
+  removeOtherGenerations,
+  switchGeneration,
+  type LayerRoot,
   type LayersMetadata
 } from './stages/layers/index.js'
 import type { ImageCache } from './store/types.js'
 import type { StageTimer } from './timing.js'
-import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
+import { removeLeftoverTemps, tempPathBeside, writeFileAtomic } from './util/atomic.js'
 import { sha256File } from './util/hash.js'
 import { acquireLock } from './util/lock-file.js'
 import { toolVersion } from './version.js'
@@ -137,6 +142,9 @@ export async function buildImage(
       'no workload given: the image holds the packages but none of the code a workload would compile'
     )
   }
+  const left = await removeLeftoverTemps(output)
+  if (left.length > 0)
+    log.info(`removed what a stopped build left beside the output: ${left.join(', ')}`)
   const workDir = await fs.mkdtemp(path.join(request.tempDir ?? os.tmpdir(), 'julia-sysimage-'))
   const work = (name: string) => path.join(workDir, name)
   const ctx: StageContext = {
@@ -163,23 +171,23 @@ export async function buildImage(
 }
 
 /**
- * A layered build: its layer folder is built where it stays (beside the output): Julia 1.10
- * records the absolute path of the workload package's source in its package image, so a folder
- * built elsewhere and moved would make that image stale. An earlier folder is set aside first and
- * put back if the build fails, so a failure leaves the output as it was. Since the folder is
- * built in place, two builds of one output (two jobs of a matrix on a shared disk, a retried
- * step beside a slow one) take turns: the second waits for the first, then restores its layers.
+ * A layered build writes a new generation of layers inside the layer folder beside the output
+ * while the generation in use stays untouched (see stages/layers/generations.ts), then moves the
+ * image in and points the folder at the new generation. A failure, or a killed build, leaves the
+ * output as it was. Two builds of one output (two jobs of a matrix on a shared disk, a retried
+ * step beside a slow one) would write the same generation: they take turns, and the second
+ * restores its layers from the first one's cache entries.
  */
 async function buildLayeredImage(ctx: StageContext, timer: StageTimer): Promise<BuildResult> {
-  const folder = layerFolderFor(ctx.prepared.output)
-  await fs.mkdir(path.dirname(folder.root), { recursive: true })
-  const release = await acquireLock(`${folder.root}.lock`, outputLockTimeoutMs, (holder) =>
+  const root = layerRootFor(ctx.prepared.output)
+  await fs.mkdir(root.root, { recursive: true })
+  const release = await acquireLock(`${root.root}.lock`, outputLockTimeoutMs, (holder) =>
     ctx.log.info(
-      `waiting for process ${holder}, which is building ${ctx.prepared.output} (layered images are built in place, one build at a time)`
+      `waiting for process ${holder}, which is building ${ctx.prepared.output} (one layered build of an output at a time)`
     )
   )
   try {
-    return await buildLayeredInPlace(ctx, timer, folder)
+    return await buildLayerGeneration(ctx, timer, root)
   } finally {
     await release()
   }
@@ -188,18 +196,18 @@ async function buildLayeredImage(ctx: StageContext, timer: StageTimer): Promise<
 /** How long a build waits for another build of the same output: GitHub's limit for a job. */
 const outputLockTimeoutMs = 6 * 60 * 60_000
 
-async function buildLayeredInPlace(
+async function buildLayerGeneration(
   ctx: StageContext,
   timer: StageTimer,
-  folder: LayerFolder
+  root: LayerRoot
 ): Promise<BuildResult> {
-  const aside = `${folder.root}.previous-${process.pid}`
-  const hadFolder = await fs.rename(folder.root, aside).then(
-    () => true,
-    () => false
-  )
+  const live = await liveLayers(root)
+  const generation = nextGeneration(live?.generation)
+  const folder = layerFolder(path.join(root.root, generation))
+  // what a killed build left, or the generation before the one in use
+  await fs.rm(folder.root, { recursive: true, force: true })
   try {
-    const layered = await buildLayers(ctx, timer, folder, hadFolder ? aside : undefined)
+    const layered = await buildLayers(ctx, timer, folder, live?.folder.root)
     const facts: StageFacts = {
       statementCounts: layered.dependencies.facts.statementCounts,
       replay: layered.dependencies.facts.replay,
@@ -207,12 +215,14 @@ async function buildLayeredInPlace(
       peakMemory: layered.dependencies.facts.peakMemory,
       verification: layered.verification
     }
-    const result = await placeImage(ctx, facts, timer, layersMetadata(layered))
-    if (hadFolder) await fs.rm(aside, { recursive: true, force: true })
+    const result = await placeImage(ctx, facts, timer, {
+      metadata: layersMetadata(layered, root),
+      switchIn: () => switchGeneration(root, generation)
+    })
+    await removeOtherGenerations(root, generation)
     return result
   } catch (error) {
     await fs.rm(folder.root, { recursive: true, force: true })
-    if (hadFolder) await fs.rename(aside, folder.root).catch(() => undefined)
     throw error
   }
 }
@@ -222,7 +232,8 @@ async function placeImage(
   { prepared, partialImage }: StageContext,
   facts: StageFacts,
   timer: StageTimer,
-  layers?: LayersMetadata
+  /** A layered image's layers: their metadata, and the switch to them, right after the image. */
+  layers?: { metadata: LayersMetadata; switchIn: () => Promise<void> }
 ): Promise<BuildResult> {
   const { request, project, julia, output } = prepared
   const stat = await fs.stat(partialImage)
@@ -255,7 +266,7 @@ async function placeImage(
     timings: timer.timings,
     juliaProcessMs: juliaProcessMs(),
     verification: facts.verification,
-    layers,
+    layers: layers?.metadata,
     now: new Date()
   })
   const metadataFile = metadataPathFor(output)
@@ -266,6 +277,7 @@ async function placeImage(
       'Choose an output path in a writable folder'
     )
   })
+  await layers?.switchIn()
   await writeFileAtomic(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`)
   return { image: output, metadataFile, metadata, julia }
 }

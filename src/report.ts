@@ -118,12 +118,13 @@ export function layersTable(m: ImageMetadata): Table {
   }
 }
 
-/** Pure: the residual, per stdout kind when measured so (`3 (stdout a pipe 0, a file 3)`). */
+/** Pure: the residual, per stdout kind when measured so (`3 (stdout a pipe: 0, a file: 3, …)`). */
 export function residualText(m: ImageMetadata): string {
   if (!m.measurement) return 'not measured'
   const by = m.measurement.residualByStdout
   const total = String(m.measurement.residual)
-  return by ? `${total} (stdout a pipe: ${by.pipe}, a file: ${by.file})` : total
+  const terminal = by?.terminal === undefined ? '' : `, a terminal: ${by.terminal}`
+  return by ? `${total} (stdout a pipe: ${by.pipe}, a file: ${by.file}${terminal})` : total
 }
 
 /** Pure: one line about skipped statements, for a single annotation (not one per statement). */

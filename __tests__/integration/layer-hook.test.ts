@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { juliaScript } from '../../src/julia/scripts.js'
+import { writeTraceHook } from '../../src/stages/layers/generations.js'
 import { ScratchFolders } from '../helpers/scratch.js'
 import { juliaAtLeast, modernJulias } from '../helpers/test-julia.js'
 
@@ -159,6 +160,73 @@ for (const julia of modernJulias())
       assert.equal(r.stdout, '42 true')
       assert.deepEqual(r.hookLines, [], r.stderr)
       assert.equal(r.stderr.split('\n').filter((l) => l === 'work loaded').length, 1, r.stderr)
+    })
+
+    it('at the top of a layer folder, a generation line: the hook loads the layers of that generation', async () => {
+      // the layout of a built image: sysimage.layers/{hook.jl, layers.txt, build-N/}
+      const top = path.join(root, 'top.layers')
+      await fs.rm(top, { recursive: true, force: true })
+      await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
+      await fs.cp(layers, path.join(top, 'build-2'), { recursive: true })
+      await fs.copyFile(juliaScript('layer_hook'), path.join(top, 'hook.jl'))
+      const runTop = (pointer: string) =>
+        fs
+          .writeFile(path.join(top, 'layers.txt'), pointer)
+          .then(() =>
+            spawnSync(
+              julia.executable,
+              [
+                `--project=${project}`,
+                '-L',
+                path.join(top, 'hook.jl'),
+                '-e',
+                'using Outer; print(Outer.y, " ", any(m -> nameof(m) == :Work, values(Base.loaded_modules)), " ", any(d -> endswith(d, joinpath("build-2", "depot")), DEPOT_PATH))'
+              ],
+              { env: { ...julia.env(depot), JULIA_PKG_PRECOMPILE_AUTO: '0' }, encoding: 'utf8' }
+            )
+          )
+      const used = await runTop('generation\tbuild-2\n')
+      assert.equal(used.status, 0, used.stderr)
+      assert.equal(used.stdout, '42 true true')
+      assert.equal(used.stderr.split('\n').filter((l) => l === 'work loaded').length, 1)
+      // a name that is no generation (a path out of the folder) is not followed
+      const refused = await runTop('generation\t../image.layers\n')
+      assert.equal(refused.status, 0, refused.stderr)
+      assert.equal(refused.stdout, '42 false false')
+      // a generation that is gone: one line, and Julia runs on
+      const gone = await runTop('generation\tbuild-7\n')
+      assert.equal(gone.status, 0, gone.stderr)
+      assert.equal(gone.stdout, '42 false false')
+      assert.match(gone.stderr, /julia-sysimage: the package layers of this image are not in use/)
+    })
+
+    it("the dependency image's trace runs every step of the hook that a start runs", async () => {
+      // what the hook compiles goes into the dependency image only if the trace ran it: the
+      // trace's hook (a trigger that never loads) must take the same steps as a user's start
+      const traceHook = await writeTraceHook(path.join(root, 'trace-hook'))
+      const user = path.join(root, 'user.layers')
+      await fs.rm(user, { recursive: true, force: true })
+      await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
+      await fs.cp(layers, path.join(user, 'build-1'), { recursive: true })
+      await fs.copyFile(juliaScript('layer_hook'), path.join(user, 'hook.jl'))
+      await fs.writeFile(path.join(user, 'layers.txt'), 'generation\tbuild-1\n')
+      const compiled = async (hook: string) => {
+        const trace = path.join(root, `${path.basename(path.dirname(hook))}.trace.jl`)
+        const r = spawnSync(
+          julia.executable,
+          [`--project=${project}`, `--trace-compile=${trace}`, '-L', hook, '-e', '1'],
+          { env: julia.env(depot), encoding: 'utf8' }
+        )
+        assert.equal(r.status, 0, r.stderr)
+        return new Set((await fs.readFile(trace, 'utf8')).split('\n').filter(Boolean))
+      }
+      const traced = await compiled(traceHook)
+      const started = await compiled(path.join(user, 'hook.jl'))
+      assert.ok(started.size > 0, 'on the default image the hook compiles something')
+      assert.deepEqual(
+        [...started].filter((s) => !traced.has(s)),
+        []
+      )
     })
 
     it('workers started with -p get the hook too (Julia loads a -L file on every process; not 1.12)', async () => {

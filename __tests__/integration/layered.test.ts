@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,7 +9,8 @@ import { parse as parseToml } from 'smol-toml'
 import type { ImageMetadata } from '../../src/metadata.js'
 import { manifestEntries } from '../../src/stages/layers/split.js'
 import { sha256File } from '../../src/util/hash.js'
-import { buildArgs, runCli, type CliRun } from '../helpers/cli.js'
+import { findTerminalRunner } from '../../src/util/terminal.js'
+import { buildArgs, cliEntry, runCli, type CliRun } from '../helpers/cli.js'
 import {
   layeredRegistryPackages,
   writeLayeredProject,
@@ -153,14 +155,17 @@ for (const julia of modernJulias())
         `cold ${wall.cold} ms; deps ${layers.dependencies.ms} ms ${layers.dependencies.size} B; ` +
           `own ${layers.own.ms} ms; workload ${layers.workload.ms} ms, ${layers.workload.statements} statements; ` +
           `first work ${m.measurement?.without.workMs} → ${m.measurement?.with.workMs} ms; ` +
-          `residual pipe ${m.measurement?.residualByStdout?.pipe}, file ${m.measurement?.residualByStdout?.file}`
+          `residual pipe ${m.measurement?.residualByStdout?.pipe}, file ${m.measurement?.residualByStdout?.file}, terminal ${m.measurement?.residualByStdout?.terminal}`
       )
       assert.deepEqual(layers.dependencies.packages.sort(), ['Dates', 'TableKit', 'TextReports'])
+      // LedgerRules' extension on Dates (in the dependency image) is own code too: its image
+      // is built into the own layer, after the packages
       assert.deepEqual(
         layers.own.packages.map((p) => [p.name, p.status]),
         [
           ['LedgerRules', 'built'],
-          ['Ledger', 'built']
+          ['Ledger', 'built'],
+          ['LedgerRulesDatesExt', 'built']
         ]
       )
       assert.ok(layers.workload.statements > 0, 'the workload package holds statements')
@@ -171,6 +176,12 @@ for (const julia of modernJulias())
       const bound = Math.max(1, Math.floor(used / 100))
       assert.ok(m.measurement!.residualByStdout!.pipe <= bound, JSON.stringify(m.measurement))
       assert.ok(m.measurement!.residualByStdout!.file <= bound, JSON.stringify(m.measurement))
+      // and with stdout a terminal, as in a terminal window (where this machine can make one)
+      if (await findTerminalRunner())
+        assert.ok(
+          m.measurement!.residualByStdout!.terminal! <= bound,
+          JSON.stringify(m.measurement)
+        )
       assert.ok(m.juliaArgs.includes('-L'), 'julia-args load the hook')
       // absolute, as julia-args: a later step may run from any folder
       assert.deepEqual(layers.juliaArgs, ['-L', path.join(out, 'sysimage.layers', 'hook.jl')])
@@ -209,10 +220,18 @@ for (const julia of modernJulias())
         // and the moved layers are in use: the own package and the workload package loaded
         const loaded = await runAsUser(path.join(moved, 'sysimage.sh'), [
           '-e',
-          'using Ledger; ids = keys(Base.loaded_modules); print(join(sort([id.name for id in ids if id.name in ("Ledger", "JuliaSysimageWorkload")]), " "), " ", pathof(Ledger) !== nothing)'
+          'using Ledger; ids = keys(Base.loaded_modules); print(join(sort([id.name for id in ids if id.name in ("Ledger", "JuliaSysimageWorkload", "LedgerRulesDatesExt")]), " "), " ", pathof(Ledger) !== nothing)'
         ])
         assert.equal(loaded.status, 0, loaded.stderr)
-        assert.equal(loaded.stdout, 'JuliaSysimageWorkload Ledger true')
+        assert.equal(loaded.stdout, 'JuliaSysimageWorkload Ledger LedgerRulesDatesExt true')
+        // the extension came with the moved layers (Julia 1.10 compiles the workload package again)
+        assert.deepEqual(
+          loaded.precompiled.filter(
+            (f) =>
+              /\.(ji|so|dylib|dll)$/.test(String(f)) && !String(f).includes('JuliaSysimageWorkload')
+          ),
+          []
+        )
       } finally {
         await fs.rename(moved, out)
       }
@@ -238,11 +257,13 @@ for (const julia of modernJulias())
       const m = await metadata()
       assert.deepEqual(statuses(m), ['restored', 'built', 'built'])
       // the previous build's images are reused where valid: only the edited package is rebuilt
+      // (the extension depends on LedgerRules and Dates, not on Ledger)
       assert.deepEqual(
         m.layers!.own.packages.map((p) => [p.name, p.status]),
         [
           ['LedgerRules', 'precompiled'],
-          ['Ledger', 'built']
+          ['Ledger', 'built'],
+          ['LedgerRulesDatesExt', 'precompiled']
         ]
       )
       // the dependency image is the very same file
@@ -274,9 +295,14 @@ for (const julia of modernJulias())
       } else {
         assert.ok((m.layers!.own.sourceTimesRestored ?? 0) >= 2, JSON.stringify(m.layers!.own))
       }
+      // restored from the cache into a new generation: the extension's image came with it
       assert.deepEqual(
-        m.layers!.own.packages.map((p) => p.status),
-        ['precompiled', 'precompiled']
+        m.layers!.own.packages.map((p) => [p.name, p.status]),
+        [
+          ['LedgerRules', 'precompiled'],
+          ['Ledger', 'precompiled'],
+          ['LedgerRulesDatesExt', 'precompiled']
+        ]
       )
       assert.deepEqual(m.layers!.precompiledAtRunTime, [])
     })
@@ -300,14 +326,69 @@ for (const julia of modernJulias())
         first.stderr,
         /own package images and it was rebuilt .*saved as \S+-2, which later runs restore/
       )
+      // as on a fresh runner: the output of the first build there is gone (an output that stays
+      // holds two generations of layers, each with its own workload entry on Julia 1.10)
+      await fs.rm(path.dirname(there.output), { recursive: true, force: true })
       const second = await buildThere('elsewhere again')
       assert.equal(second.code, 0, second.stderr)
       const m = await thereMetadata()
       assert.deepEqual(statuses(m), ['restored', 'restored', 'restored'], second.stderr)
       assert.deepEqual(
         m.layers!.own.packages.map((p) => p.status),
-        ['precompiled', 'precompiled']
+        ['precompiled', 'precompiled', 'precompiled']
       )
+    })
+
+    it('a julia started during a rebuild runs the previous set; a killed rebuild leaves it whole', async () => {
+      const layersRoot = path.join(out, 'sysimage.layers')
+      const pointer = await fs.readFile(path.join(layersRoot, 'layers.txt'), 'utf8')
+      const previousImage = await sha256File(image())
+      const workload = await fs.readFile(project.workload, 'utf8')
+      // an edit of the workload: the own layer stays valid, the workload package is rebuilt
+      await fs.appendFile(project.workload, '# an edit\n')
+      const child = spawn(
+        process.execPath,
+        [
+          cliEntry,
+          ...buildArgs({
+            julia: julia.executable,
+            cache: cacheDir,
+            project: project.dir,
+            workloads: [project.workload],
+            output: image(),
+            mode: 'layered'
+          })
+        ],
+        // its own process group: the kill reaches its Julia processes too
+        { env: julia.env(depot), cwd: root, detached: true, stdio: ['ignore', 'ignore', 'pipe'] }
+      )
+      let log = ''
+      child.stderr.on('data', (d: Buffer) => (log += d.toString()))
+      const exited = once(child, 'exit')
+      try {
+        const deadline = Date.now() + 600_000
+        while (!/▸ retrace/.test(log)) {
+          assert.equal(child.exitCode, null, `the build ended before its retrace: ${log}`)
+          assert.ok(Date.now() < deadline, log)
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        }
+        // the new generation is being written beside the one in use
+        const during = await runAsUser()
+        assert.equal(during.status, 0, during.stderr)
+        assert.equal(during.stdout.split('\n')[0], 'ledger v2')
+        assert.deepEqual(during.precompiled, [], 'the set in use is whole during the build')
+        assert.equal(child.exitCode, null, 'the build still ran: the run above was during it')
+      } finally {
+        process.kill(-child.pid!, 'SIGKILL')
+        await exited
+        await fs.writeFile(project.workload, workload)
+      }
+      assert.equal(await fs.readFile(path.join(layersRoot, 'layers.txt'), 'utf8'), pointer)
+      assert.equal(await sha256File(image()), previousImage)
+      const afterKill = await runAsUser()
+      assert.equal(afterKill.status, 0, afterKill.stderr)
+      assert.equal(afterKill.stdout.split('\n')[0], 'ledger v2')
+      assert.deepEqual(afterKill.precompiled, [], 'the killed build left the set in use whole')
     })
 
     it('an own package that fails to precompile: one error naming it, the previous image left as it was', async () => {
@@ -328,7 +409,12 @@ for (const julia of modernJulias())
           'sysimage.so',
           'sysimage.so.json'
         ])
-        assert.ok((await fs.stat(path.join(out, 'sysimage.layers', 'hook.jl'))).isFile())
+        // the generation in use and its pointer; neither the failed build's generation nor
+        // what the killed build before it left (its partial image, lock, generation) remain
+        const generations = (await fs.readdir(path.join(out, 'sysimage.layers'))).sort()
+        assert.equal(generations.length, 3, generations.join(', '))
+        assert.match(generations[0], /^build-[12]$/)
+        assert.deepEqual(generations.slice(1), ['hook.jl', 'layers.txt'])
       } finally {
         await fs.writeFile(project.rulesSource, rules)
       }

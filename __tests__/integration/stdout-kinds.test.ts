@@ -8,6 +8,7 @@ import type { CliRun } from '../helpers/cli.js'
 import { buildFigures } from '../helpers/build-figures.js'
 import { shapesBuild, shapesProject } from '../helpers/fixture-build.js'
 import { modernJulias } from '../helpers/test-julia.js'
+import { findTerminalRunner } from '../../src/util/terminal.js'
 import { runAsUser, shellWord, type StdoutKind } from '../helpers/user-run.js'
 
 const project = shapesProject
@@ -74,11 +75,21 @@ for (const julia of modernJulias())
         )
       })
 
-      it('verify measured with stdout a pipe and a file; the headline is the bigger', () => {
+      it('verify measured with stdout a pipe, a file and a terminal; the headline is the biggest', async () => {
         const m = metadata.measurement
         assert.ok(m?.residualByStdout, JSON.stringify(m))
-        assert.equal(m.residual, Math.max(m.residualByStdout.pipe, m.residualByStdout.file))
-        assert.match(build.stderr, /stdout a pipe: \d+, stdout a file: \d+/)
+        const by = m.residualByStdout
+        if (await findTerminalRunner()) {
+          assert.equal(typeof by.terminal, 'number', JSON.stringify(by))
+          assert.match(
+            build.stderr,
+            /stdout a pipe: \d+, stdout a file: \d+, stdout a terminal: \d+/
+          )
+          assert.ok(by.terminal! <= Math.max(1, metadata.statements.used / 100), JSON.stringify(m))
+        } else {
+          assert.match(build.stderr, /stdout a terminal: not measured/)
+        }
+        assert.equal(m.residual, Math.max(by.pipe, by.file, by.terminal ?? 0))
       })
 
       for (const kind of ['pipe', 'file', 'terminal'] as StdoutKind[]) {

@@ -14,7 +14,11 @@ import { recordSourceTimes, restoreSourceTimes } from '../../src/stages/layers/m
 import { checkoutRoot, ownSourceFiles } from '../../src/stages/layers/sources.js'
 import { sha256File } from '../../src/util/hash.js'
 import { parseLayersReport } from '../../src/stages/layers/precompile.js'
-import { manifestEntries, splitLayers } from '../../src/stages/layers/split.js'
+import {
+  manifestEntries,
+  splitLayers,
+  withProjectExtensions
+} from '../../src/stages/layers/split.js'
 import { heldPackages, heldPackagesMismatch } from '../../src/stages/layers/held-packages.js'
 import { dependencyKeyFacts, projectPreferencesFact } from '../../src/stages/layers/layer-keys.js'
 import { namesAny, rebaseBound } from '../../src/stages/layers/build.js'
@@ -113,6 +117,86 @@ describe('splitLayers', () => {
       plain.deps.map((p) => p.name),
       ['Table']
     )
+  })
+})
+
+describe('package extensions in the own layer', () => {
+  // Rules (own) has an extension on Printf; Table (registry) has one triggered by Rules (own)
+  // and one on Printf alone; Other has one on a package the manifest does not hold
+  const withExtensions = {
+    manifest_format: '2.0',
+    deps: {
+      ...manifest.deps,
+      Rules: [
+        {
+          ...manifest.deps.Rules[0],
+          weakdeps: ['Printf'],
+          extensions: { RulesPrintfExt: 'Printf' }
+        }
+      ],
+      Table: [
+        {
+          ...manifest.deps.Table[0],
+          weakdeps: ['Rules', 'Printf'],
+          extensions: { TableRulesExt: ['Rules', 'Printf'], TablePrintfExt: 'Printf' }
+        }
+      ],
+      Other: [
+        {
+          ...manifest.deps.Other[0],
+          weakdeps: { Absent: uuid(99) },
+          extensions: { OtherAbsentExt: 'Absent' }
+        }
+      ]
+    }
+  }
+  const split = splitLayers(project, manifestEntries(withExtensions))
+
+  it("extensions of own packages, and those an own package triggers; not the others'", () => {
+    assert.deepEqual(
+      split.extensions.map((e) => [e.name, e.parent.name, e.triggers.map((t) => t.name)]),
+      [
+        ['RulesPrintfExt', 'Rules', ['Printf']],
+        ['TableRulesExt', 'Table', ['Rules', 'Printf']]
+      ]
+    )
+    // the rest of the split is as without extensions
+    assert.deepEqual(
+      split.own.map((p) => p.name),
+      ['Rules', 'Report', 'App']
+    )
+  })
+
+  it("the project's own extensions come from its Project.toml (not in its manifest before 1.12)", () => {
+    const projectToml = {
+      name: 'App',
+      uuid: uuid(1).toUpperCase(),
+      weakdeps: { Printf: uuid(5) },
+      extensions: { AppPrintfExt: ['Printf'], AppGoneExt: 'Gone' }
+    }
+    const entries = withProjectExtensions(manifestEntries(manifest), projectToml)
+    const own = splitLayers(project, entries)
+    assert.deepEqual(
+      own.extensions.map((e) => [e.name, e.parent.name, e.triggers.map((t) => t.name)]),
+      [['AppPrintfExt', 'App', ['Printf']]]
+    )
+    assert.deepEqual(
+      own.own.map((p) => p.name),
+      ['Rules', 'Report', 'App']
+    )
+    // from 1.12 the manifest lists the project (`path = "."`): that entry gets them
+    const listed = manifestEntries({
+      ...manifest,
+      deps: { ...manifest.deps, App: [{ uuid: uuid(1), path: '.', deps: ['Rules'] }] }
+    })
+    const onEntry = withProjectExtensions(listed, projectToml)
+    assert.equal(onEntry.length, listed.length)
+    assert.deepEqual(
+      splitLayers(project, onEntry).extensions.map((e) => e.name),
+      ['AppPrintfExt']
+    )
+    // a project that is no package has none
+    assert.equal(withProjectExtensions(listed, { deps: {} }), listed)
   })
 })
 
@@ -258,7 +342,7 @@ describe('the workload package', () => {
     assert.equal(rebaseBound(2000), 500)
   })
   it('a statement names an own package only by its whole module name', () => {
-    const own = [{ name: 'Ledger', uuid: uuid(1) }]
+    const own = ['Ledger']
     assert.ok(namesAny('precompile(Tuple{typeof(Ledger.main), Int64})', own))
     assert.ok(namesAny('precompile(Tuple{Base.Generator{Ledger.var"#3#4"}})', own))
     assert.ok(!namesAny('precompile(Tuple{typeof(LedgerRules.check)})', own))

@@ -132,6 +132,23 @@ describe('summaryTables', () => {
     const image = Object.fromEntries(tables.at(-1)!.rows.slice(1))
     assert.equal(image['compiled at run time with the image'], '3 (stdout a pipe: 1, a file: 3)')
     assert.equal(image['statements added for other stdout kinds'], 'not recorded')
+    const withTerminal = summaryTables({
+      metadata: {
+        ...metadata,
+        measurement: {
+          ...metadata.measurement!,
+          residual: 4,
+          residualByStdout: { pipe: 1, file: 3, terminal: 4 }
+        }
+      },
+      cacheHit: true,
+      cacheKey: 'k',
+      timings: {}
+    })
+    assert.equal(
+      Object.fromEntries(withTerminal.at(-1)!.rows.slice(1))['compiled at run time with the image'],
+      '4 (stdout a pipe: 1, a file: 3, a terminal: 4)'
+    )
   })
   it('names the base of a chained image', () => {
     const base = { key: 'julia-sysimage-base-linux-x', imageSha256: 'ab'.repeat(32) }

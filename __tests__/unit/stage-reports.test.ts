@@ -181,6 +181,9 @@ describe('headlineResidual', () => {
   it('is the bigger of the residuals per stdout kind, whichever it is', () => {
     assert.equal(headlineResidual({ pipe, file }), file)
     assert.equal(headlineResidual({ pipe: file, file: pipe }), file)
+    // a terminal counts when it was measured
+    assert.equal(headlineResidual({ pipe, file: pipe, terminal: file }), file)
+    assert.equal(headlineResidual({ pipe: file, file: pipe, terminal: pipe }), file)
   })
 })
 

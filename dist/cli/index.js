@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6324);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8334);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6324:
+/***/ 8334:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31863,7 +31863,69 @@ function errorMessage(error) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./lib/util/lock-file.js
+
+const pollMs = 250;
+/** True when a process with this id runs on this machine (signal 0 only asks). */
+function isRunning(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: it exists but belongs to another user
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * Takes the lock file `file` (created exclusively, holding this process's id), waiting while
+ * another running process holds it; a lock left by a process that no longer runs is taken over.
+ * Resolves to the function that releases it. Rejects after `timeoutMs`.
+ */
+async function acquireLock(file, timeoutMs, onWait) {
+    const deadline = Date.now() + timeoutMs;
+    let told = false;
+    for (;;) {
+        try {
+            const handle = await external_node_fs_namespaceObject.promises.open(file, 'wx');
+            try {
+                await handle.writeFile(String(process.pid));
+            }
+            finally {
+                await handle.close();
+            }
+            return () => external_node_fs_namespaceObject.promises.rm(file, { force: true });
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+        const holder = Number((await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
+            if (!told)
+                onWait?.(holder);
+            told = true;
+        }
+        else {
+            // left behind by a process that died; an empty file is one being written, unless it has
+            // stayed empty for a while (its writer died between creating and writing it)
+            const stat = await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
+            if (!stat)
+                continue;
+            if (holder || Date.now() - stat.mtimeMs > 10_000) {
+                await external_node_fs_namespaceObject.promises.rm(file, { force: true });
+                continue;
+            }
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`${file} is still held by process ${holder || '(unknown)'}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/util/atomic.js
+
 
 
 
@@ -31886,6 +31948,21 @@ async function writeFileAtomic(target, data) {
         await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
         throw error;
     }
+}
+/**
+ * Removes the temporary files beside `target` (see `tempPathBeside`) whose writer no longer runs:
+ * what a killed build left (a partial image is hundreds of MB). Another live build's are kept.
+ */
+async function removeLeftoverTemps(target) {
+    const prefix = `.${external_node_path_namespaceObject.basename(target)}.tmp-`;
+    const names = await external_node_fs_namespaceObject.promises.readdir(external_node_path_namespaceObject.dirname(target)).catch(() => []);
+    const left = names.filter((name) => {
+        const pid = /^(\d+)-[0-9a-f]+$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '');
+        return pid !== null && !isRunning(Number(pid[1]));
+    });
+    for (const name of left)
+        await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(target), name), { force: true });
+    return left;
 }
 
 ;// CONCATENATED MODULE: ./lib/launcher.js
@@ -33659,7 +33736,37 @@ const layerShapingScripts = [
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./lib/util/terminal.js
+
+/** Fixed code: argv[1:] is the program; exits with its code (a signal as 128 + its number). */
+const ptyCode = 'import os, pty, sys\n' +
+    'code = os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:]))\n' +
+    'sys.exit(code if code >= 0 else 128 - code)\n';
+/** Pure: the command line that runs `command args…` on a pseudo-terminal. */
+function terminalCommand(runner, command, args) {
+    return { command: runner.python, args: ['-c', ptyCode, command, ...args] };
+}
+let found;
+/**
+ * A Python 3.9+ (for `os.waitstatus_to_exitcode`) with `pty`, found once per process; undefined
+ * on Windows or without one, and then a terminal is not measured.
+ */
+function findTerminalRunner(env = process.env) {
+    if (process.platform === 'win32')
+        return Promise.resolve(undefined);
+    found ??= (async () => {
+        for (const python of ['python3', 'python']) {
+            const works = await new Promise((resolve) => (0,external_node_child_process_namespaceObject.execFile)(python, ['-c', 'import os, pty; os.waitstatus_to_exitcode'], { env, timeout: 30_000 }, (error) => resolve(!error)));
+            if (works)
+                return { python };
+        }
+        return undefined;
+    })();
+    return found;
+}
+
 ;// CONCATENATED MODULE: ./lib/util/process.js
+
 
 
 /**
@@ -33681,7 +33788,10 @@ function run(command, args, options = {}) {
         const startedAt = Date.now();
         let child;
         try {
-            child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            const started = options.terminal
+                ? terminalCommand(options.terminal, command, args)
+                : { command, args };
+            child = (0,external_node_child_process_namespaceObject.spawn)(started.command, started.args, {
                 cwd: options.cwd,
                 env: options.env ?? process.env,
                 stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
@@ -34935,10 +35045,13 @@ async function runWorkloads(julia, spec, purpose, env, label) {
             hook: spec.hook
         };
         await external_node_fs_namespaceObject.promises.rm(run.resultFile, { force: true });
-        const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
+        const ran = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
             timeoutMs: spec.timeoutMs,
-            stdoutFile: spec.stdoutFile
+            stdoutFile: spec.stdoutFile,
+            terminal: spec.terminal
         });
+        // on a terminal, Julia's error output arrives with its stdout
+        const result = spec.terminal ? { ...ran, stderr: ran.stdout + ran.stderr } : ran;
         checkWorkloadExit(result, julia, spec, workload, label, purpose);
         const resultText = await readResult(run.resultFile, workload, label);
         const timing = parseWorkloadTiming(resultText, result.startedAt);
@@ -35085,6 +35198,7 @@ async function traceWorkloads({ prepared, work }, hook) {
 
 
 
+
 /** Pure: the image check's result file: the image Julia says it started with, and the packages. */
 function parseLoadCheck(text) {
     const rows = parseKeyValueRows(text);
@@ -35128,9 +35242,9 @@ function residualOf(traceText) {
     const { statements, counts } = filterStatements([traceText]);
     return { count: statements.length + counts.malformed, main: counts.main, statements };
 }
-/** Pure: the headline residual, the bigger of the two (the pipe's on a tie). */
+/** Pure: the headline residual, the biggest of them (the pipe's, then the file's, on a tie). */
 function headlineResidual(byStdout) {
-    return byStdout.file.count > byStdout.pipe.count ? byStdout.file : byStdout.pipe;
+    return [byStdout.file, byStdout.terminal].reduce((most, r) => (r !== undefined && r.count > most.count ? r : most), byStdout.pipe);
 }
 /** Starts Julia with the image once and reports which packages it already holds. */
 async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, env) {
@@ -35173,7 +35287,7 @@ async function verifyImage(julia, spec, env) {
     const load = await checkImageLoads(julia, spec.image, spec.projectDir, spec.packagesFile, spec.workDir, env);
     if (!spec.measure || spec.workloads.length === 0)
         return { load };
-    const run = (name, image, stdoutFile) => {
+    const run = (name, image, stdout = {}) => {
         const traceFile = external_node_path_namespaceObject.join(spec.workDir, `verify-${name}.trace.jl`);
         return runWorkloads(julia, {
             projectDir: spec.projectDir,
@@ -35184,17 +35298,24 @@ async function verifyImage(julia, spec, env) {
             image,
             hook: image ? spec.hook : undefined,
             timeoutMs: spec.timeoutMs,
-            stdoutFile
+            stdoutFile: stdout.file,
+            terminal: stdout.terminal
         }, 'measure', image ? { ...env, ...spec.withImageEnv } : env, image ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
     };
     const without = await run('without');
-    // Users run a workload with stdout a pipe (CI, `| tee`) or a file (`> log.txt`, cron): Julia
-    // compiles printing methods per stdout type, so the image is measured with both.
+    // Users run a workload with stdout a pipe (CI, `| tee`), a file (`> log.txt`, cron) or a
+    // terminal: Julia compiles printing methods per stdout type, so the image is measured with each
+    // (a terminal where this machine can make one, see util/terminal.ts).
     const withPipe = await run('with', spec.image);
-    const withFile = await run('with-file', spec.image, external_node_path_namespaceObject.join(spec.workDir, 'verify-with-file.stdout.txt'));
+    const withFile = await run('with-file', spec.image, {
+        file: external_node_path_namespaceObject.join(spec.workDir, 'verify-with-file.stdout.txt')
+    });
+    const terminal = await findTerminalRunner(env);
+    const withTerminal = terminal && (await run('with-terminal', spec.image, { terminal }));
     const residualByStdout = {
         pipe: residualOf(withPipe.trace),
-        file: residualOf(withFile.trace)
+        file: residualOf(withFile.trace),
+        ...(withTerminal ? { terminal: residualOf(withTerminal.trace) } : {})
     };
     return {
         load,
@@ -35222,7 +35343,10 @@ function measurementOf(v) {
                 ? {
                     residualByStdout: {
                         pipe: v.residualByStdout.pipe.count,
-                        file: v.residualByStdout.file.count
+                        file: v.residualByStdout.file.count,
+                        ...(v.residualByStdout.terminal
+                            ? { terminal: v.residualByStdout.terminal.count }
+                            : {})
                     }
                 }
                 : {})
@@ -35267,7 +35391,12 @@ function logVerification(result, log) {
             `with image: load ${seconds(result.with.loadMs)}, first work ${seconds(result.with.workMs)}`);
         const by = result.residualByStdout;
         log.info(`compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)` +
-            (by ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}` : ''));
+            (by
+                ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}, ` +
+                    (by.terminal
+                        ? `stdout a terminal: ${by.terminal.count}`
+                        : 'stdout a terminal: not measured (no python3 with pty here)')
+                : ''));
     }
 }
 
@@ -35357,67 +35486,6 @@ function baseRecordProblem(record, expected) {
         !/^[0-9a-f]{64}$/.test(r.image.sha256 ?? ''))
         return 'its record has no checksums';
     return undefined;
-}
-
-;// CONCATENATED MODULE: ./lib/util/lock-file.js
-
-const pollMs = 250;
-/** True when a process with this id runs on this machine (signal 0 only asks). */
-function isRunning(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        // EPERM: it exists but belongs to another user
-        return error.code === 'EPERM';
-    }
-}
-/**
- * Takes the lock file `file` (created exclusively, holding this process's id), waiting while
- * another running process holds it; a lock left by a process that no longer runs is taken over.
- * Resolves to the function that releases it. Rejects after `timeoutMs`.
- */
-async function acquireLock(file, timeoutMs, onWait) {
-    const deadline = Date.now() + timeoutMs;
-    let told = false;
-    for (;;) {
-        try {
-            const handle = await external_node_fs_namespaceObject.promises.open(file, 'wx');
-            try {
-                await handle.writeFile(String(process.pid));
-            }
-            finally {
-                await handle.close();
-            }
-            return () => external_node_fs_namespaceObject.promises.rm(file, { force: true });
-        }
-        catch (error) {
-            if (error.code !== 'EEXIST')
-                throw error;
-        }
-        const holder = Number((await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')).trim());
-        if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
-            if (!told)
-                onWait?.(holder);
-            told = true;
-        }
-        else {
-            // left behind by a process that died; an empty file is one being written, unless it has
-            // stayed empty for a while (its writer died between creating and writing it)
-            const stat = await external_node_fs_namespaceObject.promises.stat(file).catch(() => undefined);
-            if (!stat)
-                continue;
-            if (holder || Date.now() - stat.mtimeMs > 10_000) {
-                await external_node_fs_namespaceObject.promises.rm(file, { force: true });
-                continue;
-            }
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`${file} is still held by process ${holder || '(unknown)'}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
 }
 
 ;// CONCATENATED MODULE: ./lib/store/cache-entries.js
@@ -41819,11 +41887,6 @@ const workloadPackage = {
     name: 'JuliaSysimageWorkload',
     uuid: '5d3c6a52-0f6e-4b8e-9c51-2f1a7e9b0c11'
 };
-/** Pure: the layer folder of an image, named after it so the two travel together. */
-function layerFolderFor(image) {
-    const { dir, name } = external_node_path_namespaceObject.parse(image);
-    return layerFolder(external_node_path_namespaceObject.join(dir, `${name}.layers`));
-}
 function layerFolder(root) {
     const depot = external_node_path_namespaceObject.join(root, 'depot');
     return {
@@ -41921,21 +41984,42 @@ function manifestEntries(manifest) {
         const uuid = entry.uuid.toLowerCase();
         byName.set(name, byName.has(name) && byName.get(name) !== uuid ? undefined : uuid);
     }
+    // a `deps` or `weakdeps` list names packages, a table (names the manifest has twice) maps
+    // names to uuids
+    const uuidsOf = (list) => new Map(Array.isArray(list)
+        ? list.flatMap((d) => {
+            const uuid = byName.get(String(d));
+            return uuid === undefined ? [] : [[String(d), uuid]];
+        })
+        : list && typeof list === 'object'
+            ? Object.entries(list).map(([n, u]) => [n, String(u).toLowerCase()])
+            : []);
     return raw.map(({ name, entry }) => {
-        const deps = entry.deps;
-        const resolved = Array.isArray(deps)
-            ? deps.map((d) => byName.get(String(d))).filter((u) => u !== undefined)
-            : deps && typeof deps === 'object'
-                ? Object.values(deps).map((u) => String(u).toLowerCase())
-                : [];
+        const resolved = [...uuidsOf(entry.deps).values()];
+        const extensions = manifestExtensions(entry.extensions, uuidsOf(entry.weakdeps));
         return {
             name,
             uuid: entry.uuid.toLowerCase(),
             ...(typeof entry.version === 'string' ? { version: entry.version } : {}),
             ...(typeof entry['git-tree-sha1'] === 'string' ? { treeHash: entry['git-tree-sha1'] } : {}),
             ...(typeof entry.path === 'string' ? { path: entry.path } : {}),
-            deps: resolved
+            deps: resolved,
+            ...(extensions.length > 0 ? { extensions } : {})
         };
+    });
+}
+/**
+ * Pure: an entry's `[extensions]` (name = trigger or [triggers], Julia 1.9 on), each trigger
+ * resolved through the entry's weak dependencies; an extension with a trigger the manifest does
+ * not name is left out (Julia cannot load it in this environment).
+ */
+function manifestExtensions(table, weak) {
+    if (!table || typeof table !== 'object' || Array.isArray(table))
+        return [];
+    return Object.entries(table).flatMap(([name, value]) => {
+        const names = (Array.isArray(value) ? value : [value]).map(String);
+        const triggers = names.map((n) => weak.get(n));
+        return triggers.every((t) => t !== undefined) ? [{ name, triggers }] : [];
     });
 }
 /** Pure: splits the project's packages into own code and dependencies. */
@@ -41990,7 +42074,41 @@ function splitLayers(project, entries) {
     };
     project.packages.forEach((p) => visit(p.uuid));
     const sorted = [...closure.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
-    return { own, deps, closure: sorted, ownUuids, entries };
+    const ref = (uuid) => {
+        const entry = byUuid.get(uuid);
+        return entry ? { name: entry.name, uuid } : uuid === self?.uuid ? self : undefined;
+    };
+    const extensions = entries.flatMap((e) => (e.extensions ?? []).flatMap(({ name, triggers }) => {
+        const refs = triggers.map(ref);
+        if (!refs.every((r) => r !== undefined))
+            return [];
+        if (!ownUuids.has(e.uuid) && !triggers.some((t) => ownUuids.has(t)))
+            return [];
+        return [{ name, parent: { name: e.name, uuid: e.uuid }, triggers: refs }];
+    }));
+    return { own, deps, closure: sorted, extensions, ownUuids, entries };
+}
+/**
+ * Pure: the entries with the project's own package extensions (its Project.toml `[weakdeps]` and
+ * `[extensions]`): until Julia 1.12 a project is not an entry of its own manifest, and from 1.12
+ * its entry (`path = "."`) is given them from this file too, should Pkg leave them out.
+ */
+function withProjectExtensions(entries, projectToml) {
+    const { name, uuid } = projectToml;
+    if (typeof name !== 'string' || typeof uuid !== 'string')
+        return entries;
+    const weak = new Map(Object.entries((projectToml.weakdeps ?? {})).map(([n, u]) => [
+        n,
+        String(u).toLowerCase()
+    ]));
+    const extensions = manifestExtensions(projectToml.extensions, weak);
+    if (extensions.length === 0)
+        return entries;
+    const id = uuid.toLowerCase();
+    const entry = entries.find((e) => e.uuid === id);
+    if (entry)
+        return entries.map((e) => (e === entry ? { ...e, extensions } : e));
+    return [...entries, { name, uuid: id, deps: [], extensions }];
 }
 /** The manifest's entries, or none when the project has no manifest yet. */
 async function readManifestEntries(manifestFile) {
@@ -42135,7 +42253,88 @@ async function saveDependencyImage(ctx, key, facts) {
     ]);
 }
 
+;// CONCATENATED MODULE: ./lib/stages/layers/generations.js
+
+
+
+
+
+const generationNames = ['build-1', 'build-2'];
+/** Pure: the layer root of an image, named after it so the two travel together. */
+function layerRootFor(image) {
+    const { dir, name } = external_node_path_namespaceObject.parse(image);
+    const root = external_node_path_namespaceObject.join(dir, `${name}.layers`);
+    return { root, hook: external_node_path_namespaceObject.join(root, 'hook.jl'), pointer: external_node_path_namespaceObject.join(root, 'layers.txt') };
+}
+/** Pure: the pointer file's text. */
+function pointerText(generation) {
+    return `generation\t${generation}\n`;
+}
+/** Pure: the generation a pointer names (the hook accepts the same names, nothing else). */
+function parsePointer(text) {
+    for (const line of text.split('\n')) {
+        const [key, value, ...rest] = line.split('\t');
+        if (key === 'generation' && rest.length === 0 && /^build-[0-9]+$/.test(value ?? ''))
+            return value;
+    }
+    return undefined;
+}
+/** Pure: the generation a build writes, given the one in use. */
+function nextGeneration(live) {
+    return live === generationNames[0] ? generationNames[1] : generationNames[0];
+}
+/**
+ * The layers in use at a root: the generation its pointer names, or the root itself when it is a
+ * layer folder of the layout before generations (depot/ and layers.txt at the top); undefined
+ * when there is none.
+ */
+async function liveLayers(root) {
+    const text = await external_node_fs_namespaceObject.promises.readFile(root.pointer, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return undefined;
+    const generation = parsePointer(text);
+    if (generation === undefined)
+        return { folder: layerFolder(root.root) };
+    const folder = layerFolder(external_node_path_namespaceObject.join(root.root, generation));
+    return (await external_node_fs_namespaceObject.promises.stat(folder.config).catch(() => undefined)) ? { generation, folder } : undefined;
+}
+/** Points the root at `generation`: the hook first, then the pointer, each by one rename. */
+async function switchGeneration(root, generation) {
+    const hook = tempPathBeside(root.hook);
+    try {
+        await external_node_fs_namespaceObject.promises.copyFile(juliaScript('layer_hook'), hook);
+        await external_node_fs_namespaceObject.promises.rename(hook, root.hook);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(hook, { force: true });
+    }
+    await writeFileAtomic(root.pointer, pointerText(generation));
+}
+/** Removes everything at the root but the hook, the pointer and the generation in use. */
+async function removeOtherGenerations(root, keep) {
+    const wanted = new Set([external_node_path_namespaceObject.basename(root.hook), external_node_path_namespaceObject.basename(root.pointer), keep]);
+    for (const name of await external_node_fs_namespaceObject.promises.readdir(root.root))
+        if (!wanted.has(name))
+            await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(root.root, name), { recursive: true, force: true });
+}
+/**
+ * A layer root for the dependency image's trace, laid out as a built one (the pointer, a
+ * generation with trigger and workload lines), whose trigger is a package that never loads: the
+ * trace runs every path of the hook that a user's start runs, so what the hook compiles goes into
+ * the dependency image and a start with the layers compiles nothing of the hook's. Returns the
+ * hook to load.
+ */
+async function writeTraceHook(dir) {
+    const root = layerRootFor(external_node_path_namespaceObject.join(dir, 'trace.so'));
+    const generation = layerFolder(external_node_path_namespaceObject.join(root.root, nextGeneration(undefined)));
+    await external_node_fs_namespaceObject.promises.mkdir(generation.root, { recursive: true });
+    await external_node_fs_namespaceObject.promises.writeFile(generation.config, hookConfigText([workloadPackage], true));
+    await switchGeneration(root, external_node_path_namespaceObject.basename(generation.root));
+    return root.hook;
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/layers/layer-keys.js
+
 
 
 
@@ -42255,8 +42454,13 @@ async function ownLayerKey(prepared, dependencyImageSha256) {
         ]
     });
 }
-/** K3, the workload package's key: the own layer's key, the workloads and statement files. */
-async function workloadLayerKey(prepared, ownKey) {
+/**
+ * K3, the workload package's key: the own layer's key, the workloads and statement files. On
+ * Julia 1.10 also where its source is: 1.10 records that absolute path in the package image and
+ * rejects the image at any other (base/loading.jl `stale_cachefile`); 1.11 on records it relative
+ * to the depot, so the entry serves any folder.
+ */
+async function workloadLayerKey(prepared, ownKey, workloadSource) {
     const { request, project } = prepared;
     const files = await collectKeyFiles({
         projectFile: project.projectFile,
@@ -42267,7 +42471,10 @@ async function workloadLayerKey(prepared, ownKey) {
     });
     return layerCacheKey('workload', {
         ...(await base(prepared)),
-        facts: [['own-layer', ownKey]],
+        facts: [
+            ['own-layer', ownKey],
+            ...(atLeast(prepared.julia.version, 1, 11) ? [] : [['workload-source', workloadSource]])
+        ],
         files: [...files, ...(await scriptFiles(layerShapingScripts))]
     });
 }
@@ -42282,8 +42489,9 @@ async function workloadLayerKey(prepared, ownKey) {
 
 
 
+
 /** The dependency image: restored by its key, or traced, built and linked without the own code. */
-async function dependencyLayer(ctx, timer, split, folder, 
+async function dependencyLayer(ctx, timer, split, 
 /** Re-base: build it even though an entry exists, save it under `key`, remember the count. */
 rebase) {
     const { prepared, log } = ctx;
@@ -42298,10 +42506,11 @@ rebase) {
         const buildStart = performance.now();
         // the trace and the image build run with `--pkgimages=no`: precompile for that first
         await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}));
-        const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook: folder.hook }));
+        const hook = await writeTraceHook(ctx.work('trace-hook'));
+        const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook }));
         // the image holds the dependencies only: neither own packages nor what loads them
         await external_node_fs_namespaceObject.promises.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps));
-        const modules = await keepModules(ctx.work('workload-modules.txt'), split.ownUuids);
+        const modules = await keepModules(ctx.work('workload-modules.txt'), split);
         const object = await timer.stage('object', () => objectStage.run(ctx, {}));
         await timer.stage('link', () => linkStage.run(ctx, {}));
         const stat = await external_node_fs_namespaceObject.promises.stat(ctx.partialImage);
@@ -42328,12 +42537,20 @@ rebase) {
         facts: depsFacts
     };
 }
-/** Keeps in the workload-modules file only modules that are not own code; returns them. */
-async function keepModules(file, ownUuids) {
+/**
+ * Keeps in the workload-modules file only modules that are not own code (own packages, and the
+ * extensions of own code: those are told by name, since Julia derives an extension's uuid from a
+ * hash that differs between versions); returns them.
+ */
+async function keepModules(file, split) {
     const text = await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined)
         return [];
-    const kept = text.split('\n').filter((line) => line && !ownUuids.has(line.split(' ')[0]));
+    const extensions = new Set(split.extensions.map((e) => e.name));
+    const kept = text.split('\n').filter((line) => {
+        const [uuid, name] = line.split(' ');
+        return line && !split.ownUuids.has(uuid) && !extensions.has(name);
+    });
     await external_node_fs_namespaceObject.promises.writeFile(file, kept.map((line) => `${line}\n`).join(''));
     return kept.map((line) => {
         const [uuid, name] = line.split(' ');
@@ -42467,6 +42684,18 @@ function parseLayersReport(text) {
     }));
     return { images, failed: rows.find((row) => row[0] === 'failed')?.[1] };
 }
+/**
+ * Pure: the extension lines of `julia/layers.jl`'s package list, after the packages:
+ * "extension <parent uuid> <parent name> <name> <trigger uuid> <trigger name>...".
+ */
+function extensionsText(extensions) {
+    return extensions
+        .map((e) => ['extension', e.parent.uuid, e.parent.name, e.name]
+        .concat(e.triggers.flatMap((t) => [t.uuid, t.name]))
+        .join(' '))
+        .map((line) => `${line}\n`)
+        .join('');
+}
 function parseWorkloadReplay(text) {
     const values = parseKeyValue(text);
     const n = (key) => Number(values.get(key) ?? 0);
@@ -42484,7 +42713,7 @@ function parseWorkloadReplay(text) {
  * precompile is one error that names it; Julia's own message is in its detail.
  */
 async function precompileLayer(julia, spec, env, what) {
-    await external_node_fs_namespaceObject.promises.writeFile(spec.packagesFile, packagesFileText(spec.packages));
+    await external_node_fs_namespaceObject.promises.writeFile(spec.packagesFile, packagesFileText(spec.packages) + extensionsText(spec.extensions ?? []));
     await external_node_fs_namespaceObject.promises.rm(spec.reportFile, { force: true });
     const result = await runJulia(julia, layersCommand(spec), env);
     const report = parseLayersReport(await external_node_fs_namespaceObject.promises.readFile(spec.reportFile, 'utf8').catch(() => ''));
@@ -42520,13 +42749,14 @@ const juliaMinor = (ctx) => `${ctx.prepared.julia.version.major}.${ctx.prepared.
  * the images Julia did not choose (stale ones reused from a previous build), so the layer and its
  * cache entry hold one image per package.
  */
-async function precompileOn(ctx, folder, layer, packages, what) {
+async function precompileOn(ctx, folder, layer, packages, what, extensions = []) {
     const { julia, project, request } = ctx.prepared;
     const images = await precompileLayer(julia, {
         image: ctx.partialImage,
         projectDir: project.dir,
         layersDir: folder.root,
         packages,
+        extensions,
         packagesFile: ctx.work(`${layer}-packages.txt`),
         reportFile: ctx.work(`${layer}-report.txt`),
         workloadReportFile: ctx.work('workload-replay.txt'),
@@ -42554,6 +42784,10 @@ async function precompileOn(ctx, folder, layer, packages, what) {
 
 
 
+/** Pure: the package images of the own layer, by name: the own packages and their extensions. */
+function ownImageNames(split) {
+    return [...split.own.map((p) => p.name), ...split.extensions.map((e) => e.name)];
+}
 /**
  * The own packages' images: restored (with their source times put back on Julia 1.10), then
  * loaded on the dependency image, which precompiles what Julia finds stale.
@@ -42569,7 +42803,7 @@ async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256,
     const checkout = await checkoutRoot(project.dir, request.env);
     const ownRestored = await timer.stage('restore own layer', () => restoreLayer(store, 'own package images', ownKey, folder.root));
     if (!ownRestored.facts && previous)
-        await reusePreviousImages(ctx, previous, folder, split.own, dependencyImageSha256);
+        await reusePreviousImages(ctx, previous, folder, ownImageNames(split), dependencyImageSha256);
     let restoredTimes;
     if (ownRestored.facts && !atLeast(julia.version, 1, 11)) {
         const times = await restoreSourceTimes(checkout, ownRestored.facts.sourceTimes);
@@ -42578,12 +42812,12 @@ async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256,
             log.warning(`the cached own package images name ${times.refused.length} source files outside the checkout ${checkout} (${times.refused.slice(0, 3).join(', ')}): ignored; the cache may have been written by someone else`);
         log.info(`source times put back for ${times.restored.length} unchanged own files (Julia 1.10 checks mtimes); ${times.changed.length} changed files left alone`);
     }
-    const packages = await timer.stage('own packages', () => precompileOn(ctx, folder, 'own', split.own, 'own package'));
+    const packages = await timer.stage('own packages', () => precompileOn(ctx, folder, 'own', split.own, 'own package', split.extensions));
     const ownBuilt = packages.some((p) => p.status === 'built');
     const ownSaveKey = saveKeyAfterRestore(log, 'own package images', ownKey, ownRestored, ownBuilt);
     if (ownSaveKey !== undefined) {
         const sourceTimes = await recordSourceTimes(checkout, await ownSourceFiles(project, split, checkout));
-        await timer.stage('save own layer', () => saveLayer(store, 'own package images', ownSaveKey, folder.root, compiledFolders(juliaMinor(ctx), split.own.map((p) => p.name)), { sourceTimes }));
+        await timer.stage('save own layer', () => saveLayer(store, 'own package images', ownSaveKey, folder.root, compiledFolders(juliaMinor(ctx), ownImageNames(split)), { sourceTimes }));
     }
     for (const p of packages)
         log.info(`own package ${p.name}: ${p.status} (${p.seconds.toFixed(1)} s)`);
@@ -42602,7 +42836,7 @@ async function ownLayer(ctx, timer, store, split, folder, dependencyImageSha256,
  * they are copied in, and Julia's own staleness check then rebuilds only the edited packages and
  * those that depend on them.
  */
-async function reusePreviousImages(ctx, previous, folder, own, dependencyImageSha256) {
+async function reusePreviousImages(ctx, previous, folder, names, dependencyImageSha256) {
     const metadataFile = `${ctx.prepared.output}.json`;
     const old = await external_node_fs_namespaceObject.promises
         .readFile(metadataFile, 'utf8')
@@ -42610,7 +42844,7 @@ async function reusePreviousImages(ctx, previous, folder, own, dependencyImageSh
         .catch(() => undefined);
     if (old?.image?.sha256 !== dependencyImageSha256)
         return;
-    const folders = compiledFolders(juliaMinor(ctx), own.map((p) => p.name));
+    const folders = compiledFolders(juliaMinor(ctx), names);
     for (const rel of folders) {
         const from = external_node_path_namespaceObject.join(previous, rel);
         if (await external_node_fs_namespaceObject.promises.stat(from).catch(() => undefined))
@@ -42634,10 +42868,12 @@ async function reusePreviousImages(ctx, previous, folder, own, dependencyImageSh
  * The workload package: restored, or generated from what the workload still compiles on the two
  * layers below; then loaded on the dependency image, which precompiles it when Julia finds it stale.
  */
-async function workloadLayer(ctx, timer, store, folder, ownKey, triggers, own) {
+async function workloadLayer(ctx, timer, store, folder, ownKey, triggers, 
+/** The modules of own code: own packages and their extensions. */
+ownModules) {
     const { prepared } = ctx;
     const { project } = prepared;
-    const workloadKey = await workloadLayerKey(prepared, ownKey);
+    const workloadKey = await workloadLayerKey(prepared, ownKey, folder.workloadSource);
     const workloadStart = performance.now();
     const workloadRestored = await timer.stage('restore workload layer', () => restoreLayer(store, 'workload package image', workloadKey, folder.root));
     let workloadFacts = workloadRestored.facts;
@@ -42646,7 +42882,7 @@ async function workloadLayer(ctx, timer, store, folder, ownKey, triggers, own) {
         await writeWorkloadPackage(folder, project.packages, statements);
         workloadFacts = {
             statements: statements.length,
-            dependencyOnly: statements.filter((s) => !namesAny(s, own)).length
+            dependencyOnly: statements.filter((s) => !namesAny(s, ownModules)).length
         };
     }
     await writeHook(folder, triggers, true);
@@ -42669,9 +42905,9 @@ async function workloadLayer(ctx, timer, store, folder, ownKey, triggers, own) {
         replay: workloadFacts.replay
     };
 }
-/** Pure: whether a statement names one of the packages (`Name.` as a whole module name). */
-function namesAny(statement, packages) {
-    return packages.some((p) => new RegExp(`(?<![A-Za-z0-9_.!])${p.name}\\.`).test(statement));
+/** Pure: whether a statement names one of the modules (`Name.` as a whole module name). */
+function namesAny(statement, modules) {
+    return modules.some((name) => new RegExp(`(?<![A-Za-z0-9_.!])${name}\\.`).test(statement));
 }
 /**
  * What the workload still compiles with the dependency image and the own package images loaded
@@ -42716,6 +42952,7 @@ async function residualStatements(ctx, folder) {
 
 
 
+
 /**
  * Layer 3 grows with every statement the dependency image does not hold. Past this share of the
  * dependency image's replayed statements (or 200 statements, whichever is more) the log suggests
@@ -42736,16 +42973,22 @@ previous) {
     const { prepared, log } = ctx;
     const { project, request, julia } = prepared;
     const store = layerStore(ctx);
-    const split = splitLayers(project, await readManifestEntries(project.manifestFile));
+    const projectToml = parse(await external_node_fs_namespaceObject.promises.readFile(project.projectFile, 'utf8'));
+    const entries = withProjectExtensions(await readManifestEntries(project.manifestFile), projectToml);
+    const split = splitLayers(project, entries);
     log.info(`own code (package images): ${split.own.map((p) => p.name).join(', ') || '(none)'}; ` +
-        `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}`);
+        `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}` +
+        (split.extensions.length > 0
+            ? `; extensions in the own layer: ${split.extensions.map((e) => e.name).join(', ')}`
+            : ''));
     const triggers = split.own.length > 0 ? split.own : split.deps;
     await writeHook(folder, triggers, false);
     // the runs on the finished layers (re-trace, measure) load every package first, own ones too
     await external_node_fs_namespaceObject.promises.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages));
-    let dependencies = await dependencyLayer(ctx, timer, split, folder);
+    const ownModules = [...split.own, ...split.extensions].map((m) => m.name);
+    let dependencies = await dependencyLayer(ctx, timer, split);
     let own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous);
-    let workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own);
+    let workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, ownModules);
     // statements the dependency image could hold, beyond those it could not take when it was
     // last re-based (invalidated by own code, say): a re-base would not move those, so they never
     // trigger another
@@ -42755,12 +42998,12 @@ previous) {
         // re-base: the statements move into a dependency image built with this run's trace
         const next = nextGenerationKey(dependencies.key, dependencies.entryKey);
         log.warning(`re-basing the dependency image: the workload package holds ${workload.dependencyOnly} statements that name no own package, ${growth} more than when the image was built, and the bound is ${bound} (a quarter of the ${dependencies.facts.replay.used} statements the dependency image replayed, at least 200); it is built again with this run's trace and saved as ${next}, which later runs restore`);
-        dependencies = await dependencyLayer(ctx, timer, split, folder, {
+        dependencies = await dependencyLayer(ctx, timer, split, {
             key: next,
             dependencyOnly: workload.dependencyOnly
         });
         own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256);
-        workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own);
+        workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, ownModules);
     }
     // verify, as users run it: image, hook, default flags
     await external_node_fs_namespaceObject.promises.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps));
@@ -42792,14 +43035,14 @@ function logLayers(log, deps, own, workload, v) {
 
 
 
+
 const layers_round = (ms) => Math.round(ms);
-/** Pure: the metadata of the layers. */
-function layersMetadata(layered) {
-    const { dependencies: d, own: o, workload: w, folder } = layered;
-    const folderName = folder.root.split(/[\\/]/).pop() ?? folder.root;
+/** Pure: the metadata of the layers, whose folder is `root` (the generation inside it apart). */
+function layersMetadata(layered, root) {
+    const { dependencies: d, own: o, workload: w } = layered;
     return {
-        folder: folderName,
-        juliaArgs: ['-L', folder.hook],
+        folder: root.root.split(/[\\/]/).pop() ?? root.root,
+        juliaArgs: ['-L', root.hook],
         dependencies: {
             status: d.status,
             key: d.key,
@@ -43228,6 +43471,9 @@ async function buildImage(prepared, log, timer, cache) {
     if (request.workloads.length === 0) {
         log.warning('no workload given: the image holds the packages but none of the code a workload would compile');
     }
+    const left = await removeLeftoverTemps(output);
+    if (left.length > 0)
+        log.info(`removed what a stopped build left beside the output: ${left.join(', ')}`);
     const workDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(request.tempDir ?? external_node_os_namespaceObject.tmpdir(), 'julia-sysimage-'));
     const work = (name) => external_node_path_namespaceObject.join(workDir, name);
     const ctx = {
@@ -43258,19 +43504,19 @@ async function buildImage(prepared, log, timer, cache) {
     }
 }
 /**
- * A layered build: its layer folder is built where it stays (beside the output): Julia 1.10
- * records the absolute path of the workload package's source in its package image, so a folder
- * built elsewhere and moved would make that image stale. An earlier folder is set aside first and
- * put back if the build fails, so a failure leaves the output as it was. Since the folder is
- * built in place, two builds of one output (two jobs of a matrix on a shared disk, a retried
- * step beside a slow one) take turns: the second waits for the first, then restores its layers.
+ * A layered build writes a new generation of layers inside the layer folder beside the output
+ * while the generation in use stays untouched (see stages/layers/generations.ts), then moves the
+ * image in and points the folder at the new generation. A failure, or a killed build, leaves the
+ * output as it was. Two builds of one output (two jobs of a matrix on a shared disk, a retried
+ * step beside a slow one) would write the same generation: they take turns, and the second
+ * restores its layers from the first one's cache entries.
  */
 async function buildLayeredImage(ctx, timer) {
-    const folder = layerFolderFor(ctx.prepared.output);
-    await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(folder.root), { recursive: true });
-    const release = await acquireLock(`${folder.root}.lock`, outputLockTimeoutMs, (holder) => ctx.log.info(`waiting for process ${holder}, which is building ${ctx.prepared.output} (layered images are built in place, one build at a time)`));
+    const root = layerRootFor(ctx.prepared.output);
+    await external_node_fs_namespaceObject.promises.mkdir(root.root, { recursive: true });
+    const release = await acquireLock(`${root.root}.lock`, outputLockTimeoutMs, (holder) => ctx.log.info(`waiting for process ${holder}, which is building ${ctx.prepared.output} (one layered build of an output at a time)`));
     try {
-        return await buildLayeredInPlace(ctx, timer, folder);
+        return await buildLayerGeneration(ctx, timer, root);
     }
     finally {
         await release();
@@ -43278,11 +43524,14 @@ async function buildLayeredImage(ctx, timer) {
 }
 /** How long a build waits for another build of the same output: GitHub's limit for a job. */
 const outputLockTimeoutMs = 6 * 60 * 60_000;
-async function buildLayeredInPlace(ctx, timer, folder) {
-    const aside = `${folder.root}.previous-${process.pid}`;
-    const hadFolder = await external_node_fs_namespaceObject.promises.rename(folder.root, aside).then(() => true, () => false);
+async function buildLayerGeneration(ctx, timer, root) {
+    const live = await liveLayers(root);
+    const generation = nextGeneration(live?.generation);
+    const folder = layerFolder(external_node_path_namespaceObject.join(root.root, generation));
+    // what a killed build left, or the generation before the one in use
+    await external_node_fs_namespaceObject.promises.rm(folder.root, { recursive: true, force: true });
     try {
-        const layered = await buildLayers(ctx, timer, folder, hadFolder ? aside : undefined);
+        const layered = await buildLayers(ctx, timer, folder, live?.folder.root);
         const facts = {
             statementCounts: layered.dependencies.facts.statementCounts,
             replay: layered.dependencies.facts.replay,
@@ -43290,20 +43539,22 @@ async function buildLayeredInPlace(ctx, timer, folder) {
             peakMemory: layered.dependencies.facts.peakMemory,
             verification: layered.verification
         };
-        const result = await placeImage(ctx, facts, timer, layersMetadata(layered));
-        if (hadFolder)
-            await external_node_fs_namespaceObject.promises.rm(aside, { recursive: true, force: true });
+        const result = await placeImage(ctx, facts, timer, {
+            metadata: layersMetadata(layered, root),
+            switchIn: () => switchGeneration(root, generation)
+        });
+        await removeOtherGenerations(root, generation);
         return result;
     }
     catch (error) {
         await external_node_fs_namespaceObject.promises.rm(folder.root, { recursive: true, force: true });
-        if (hadFolder)
-            await external_node_fs_namespaceObject.promises.rename(aside, folder.root).catch(() => undefined);
         throw error;
     }
 }
 /** The verified image and its metadata moved into place. */
-async function placeImage({ prepared, partialImage }, facts, timer, layers) {
+async function placeImage({ prepared, partialImage }, facts, timer, 
+/** A layered image's layers: their metadata, and the switch to them, right after the image. */
+layers) {
     const { request, project, julia, output } = prepared;
     const stat = await external_node_fs_namespaceObject.promises.stat(partialImage);
     const metadata = buildMetadata({
@@ -43335,13 +43586,14 @@ async function placeImage({ prepared, partialImage }, facts, timer, layers) {
         timings: timer.timings,
         juliaProcessMs: juliaProcessMs(),
         verification: facts.verification,
-        layers,
+        layers: layers?.metadata,
         now: new Date()
     });
     const metadataFile = metadataPathFor(output);
     await external_node_fs_namespaceObject.promises.rename(partialImage, output).catch((error) => {
         throw new UserError('output', `cannot write ${output} (${error.code})`, 'Choose an output path in a writable folder');
     });
+    await layers?.switchIn();
     await writeFileAtomic(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
     return { image: output, metadataFile, metadata, julia };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import type { TerminalRunner } from '../util/terminal.js'
 import { juliaScript } from './scripts.js'
 import { atLeast, type JuliaVersion } from './version.js'
 
@@ -100,6 +101,8 @@ export interface WorkloadRun {
   stdoutFile?: string
   /** A layered image's start-up hook, loaded with `-L` as its launcher does. */
   hook?: string
+  /** Run on a pseudo-terminal instead, as in a terminal window (stdout a `Base.TTY`). */
+  terminal?: TerminalRunner
 }
 
 /** One workload script run in its own process: what `workloadCommand` needs. */

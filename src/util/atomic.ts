@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import { isRunning } from './lock-file.js'
 
 /**
  * A path beside `target` (same directory, so same filesystem) to build into before an atomic
@@ -21,4 +22,19 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await fs.rm(temp, { force: true })
     throw error
   }
+}
+
+/**
+ * Removes the temporary files beside `target` (see `tempPathBeside`) whose writer no longer runs:
+ * what a killed build left (a partial image is hundreds of MB). Another live build's are kept.
+ */
+export async function removeLeftoverTemps(target: string): Promise<string[]> {
+  const prefix = `.${path.basename(target)}.tmp-`
+  const names = await fs.readdir(path.dirname(target)).catch(() => [] as string[])
+  const left = names.filter((name) => {
+    const pid = /^(\d+)-[0-9a-f]+$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '')
+    return pid !== null && !isRunning(Number(pid[1]))
+  })
+  for (const name of left) await fs.rm(path.join(path.dirname(target), name), { force: true })
+  return left
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 const pollMs = 250
 
 /** True when a process with this id runs on this machine (signal 0 only asks). */
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
+import { terminalCommand, type TerminalRunner } from './terminal.js'
 
 export interface RunOptions {
   cwd?: string
@@ -22,6 +23,8 @@ export interface RunOptions {
    * child sees a file as stdout, as `program > file` gives it. `stdout` of the result is then ''.
    */
   stdoutFile?: string
+  /** Run the program on a pseudo-terminal instead (see util/terminal.ts). */
+  terminal?: TerminalRunner
 }
 
 export interface RunResult {
@@ -58,7 +61,10 @@ export function run(
     const startedAt = Date.now()
     let child: ChildProcess
     try {
-      child = spawn(command, args, {
+      const started = options.terminal
+        ? terminalCommand(options.terminal, command, args)
+        : { command, args }
+      child = spawn(started.command, started.args, {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],

@@ -7,7 +7,8 @@ import type { StageTimer } from '../../timing.js'
 import { layerStore } from './entries.js'
 import { nextGenerationKey } from '../../store/cache-entries.js'
 import { writeHook, type LayerFolder } from './folder.js'
-import { readManifestEntries, splitLayers } from './split.js'
+import { readManifestEntries, splitLayers, withProjectExtensions } from './split.js'
+import { parse as parseToml } from 'smol-toml'
 import { verifyLayered, type LayeredVerification } from './verify.js'
 import type { LayerReport, LayeredResult } from './layer-result.js'
 import { dependencyLayer } from './dependency-layer.js'
@@ -40,19 +41,28 @@ export async function buildLayers(
   const { project, request, julia } = prepared
   const store = layerStore(ctx)
 
-  const split = splitLayers(project, await readManifestEntries(project.manifestFile))
+  const projectToml = parseToml(await fs.readFile(project.projectFile, 'utf8'))
+  const entries = withProjectExtensions(
+    await readManifestEntries(project.manifestFile),
+    projectToml
+  )
+  const split = splitLayers(project, entries)
   log.info(
     `own code (package images): ${split.own.map((p) => p.name).join(', ') || '(none)'}; ` +
-      `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}`
+      `dependency image: ${split.deps.map((p) => p.name).join(', ') || '(Base and stdlibs only)'}` +
+      (split.extensions.length > 0
+        ? `; extensions in the own layer: ${split.extensions.map((e) => e.name).join(', ')}`
+        : '')
   )
   const triggers = split.own.length > 0 ? split.own : split.deps
   await writeHook(folder, triggers, false)
   // the runs on the finished layers (re-trace, measure) load every package first, own ones too
   await fs.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages))
 
-  let dependencies = await dependencyLayer(ctx, timer, split, folder)
+  const ownModules = [...split.own, ...split.extensions].map((m) => m.name)
+  let dependencies = await dependencyLayer(ctx, timer, split)
   let own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256, previous)
-  let workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own)
+  let workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, ownModules)
   // statements the dependency image could hold, beyond those it could not take when it was
   // last re-based (invalidated by own code, say): a re-base would not move those, so they never
   // trigger another
@@ -64,12 +74,12 @@ export async function buildLayers(
     log.warning(
       `re-basing the dependency image: the workload package holds ${workload.dependencyOnly} statements that name no own package, ${growth} more than when the image was built, and the bound is ${bound} (a quarter of the ${dependencies.facts.replay.used} statements the dependency image replayed, at least 200); it is built again with this run's trace and saved as ${next}, which later runs restore`
     )
-    dependencies = await dependencyLayer(ctx, timer, split, folder, {
+    dependencies = await dependencyLayer(ctx, timer, split, {
       key: next,
       dependencyOnly: workload.dependencyOnly
     })
     own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256)
-    workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, split.own)
+    workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, ownModules)
   }
 
   // verify, as users run it: image, hook, default flags

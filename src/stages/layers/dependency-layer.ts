@@ -7,7 +7,7 @@ import { type StageContext } from '../stage.js'
 import { traceStage } from '../trace/index.js'
 import type { StageTimer } from '../../timing.js'
 import { restoreDependencyImage, saveDependencyImage } from './dependency-image.js'
-import { type LayerFolder } from './folder.js'
+import { writeTraceHook } from './generations.js'
 import { heldPackages } from './held-packages.js'
 import { dependencyImageKey } from './layer-keys.js'
 import { type LayerSplit } from './split.js'
@@ -18,7 +18,6 @@ export async function dependencyLayer(
   ctx: StageContext,
   timer: StageTimer,
   split: LayerSplit,
-  folder: LayerFolder,
   /** Re-base: build it even though an entry exists, save it under `key`, remember the count. */
   rebase?: { key: string; dependencyOnly: number }
 ): Promise<LayeredResult['dependencies']> {
@@ -36,10 +35,11 @@ export async function dependencyLayer(
     const buildStart = performance.now()
     // the trace and the image build run with `--pkgimages=no`: precompile for that first
     await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}))
-    const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook: folder.hook }))
+    const hook = await writeTraceHook(ctx.work('trace-hook'))
+    const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook }))
     // the image holds the dependencies only: neither own packages nor what loads them
     await fs.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps))
-    const modules = await keepModules(ctx.work('workload-modules.txt'), split.ownUuids)
+    const modules = await keepModules(ctx.work('workload-modules.txt'), split)
     const object = await timer.stage('object', () => objectStage.run(ctx, {}))
     await timer.stage('link', () => linkStage.run(ctx, {}))
     const stat = await fs.stat(ctx.partialImage)
@@ -69,11 +69,22 @@ export async function dependencyLayer(
   }
 }
 
-/** Keeps in the workload-modules file only modules that are not own code; returns them. */
-async function keepModules(file: string, ownUuids: Set<string>): Promise<PackageRef[]> {
+/**
+ * Keeps in the workload-modules file only modules that are not own code (own packages, and the
+ * extensions of own code: those are told by name, since Julia derives an extension's uuid from a
+ * hash that differs between versions); returns them.
+ */
+async function keepModules(
+  file: string,
+  split: Pick<LayerSplit, 'ownUuids' | 'extensions'>
+): Promise<PackageRef[]> {
   const text = await fs.readFile(file, 'utf8').catch(() => undefined)
   if (text === undefined) return []
-  const kept = text.split('\n').filter((line) => line && !ownUuids.has(line.split(' ')[0]))
+  const extensions = new Set(split.extensions.map((e) => e.name))
+  const kept = text.split('\n').filter((line) => {
+    const [uuid, name] = line.split(' ')
+    return line && !split.ownUuids.has(uuid) && !extensions.has(name)
+  })
   await fs.writeFile(file, kept.map((line) => `${line}\n`).join(''))
   return kept.map((line) => {
     const [uuid, name] = line.split(' ')

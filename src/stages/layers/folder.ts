@@ -4,9 +4,10 @@ import { juliaScript } from '../../julia/scripts.js'
 import type { PackageRef } from '../project/index.js'
 
 /**
- * The layer folder beside a layered image (`sysimage.so` → `sysimage.layers/`):
+ * One generation of layers (`sysimage.layers/build-N/`, see generations.ts), whole on its own:
  *
- *   hook.jl      loaded with `-L` by the launcher (julia/layer_hook.jl)
+ *   hook.jl      the hook for this generation alone (julia/layer_hook.jl; the build's own runs
+ *                load it, users load the one at the top, which follows the pointer)
  *   layers.txt   the hook's configuration: trigger packages and the workload package
  *   depot/       a depot: `compiled/` holds the package images of the own packages and of the
  *                workload package, `dev/JuliaSysimageWorkload/` the workload package's source
@@ -26,12 +27,6 @@ export interface LayerFolder {
 export const workloadPackage: PackageRef = {
   name: 'JuliaSysimageWorkload',
   uuid: '5d3c6a52-0f6e-4b8e-9c51-2f1a7e9b0c11'
-}
-
-/** Pure: the layer folder of an image, named after it so the two travel together. */
-export function layerFolderFor(image: string): LayerFolder {
-  const { dir, name } = path.parse(image)
-  return layerFolder(path.join(dir, `${name}.layers`))
 }
 
 export function layerFolder(root: string): LayerFolder {

@@ -1,7 +1,16 @@
 import type { LayeredResult } from './build.js'
+import type { LayerRoot } from './generations.js'
 
 export { buildLayers, rebaseBound, type LayeredResult, type LayerStatus } from './build.js'
-export { layerFolderFor, workloadPackage, type LayerFolder } from './folder.js'
+export { layerFolder, workloadPackage, type LayerFolder } from './folder.js'
+export {
+  layerRootFor,
+  liveLayers,
+  nextGeneration,
+  removeOtherGenerations,
+  switchGeneration,
+  type LayerRoot
+} from './generations.js'
 export { hasOwnCode, splitLayers, manifestEntries } from './split.js'
 
 /** The `layers` section of a layered image's metadata: each layer as this run got it. */
@@ -42,13 +51,12 @@ export interface LayersMetadata {
 
 const round = (ms: number) => Math.round(ms)
 
-/** Pure: the metadata of the layers. */
-export function layersMetadata(layered: LayeredResult): LayersMetadata {
-  const { dependencies: d, own: o, workload: w, folder } = layered
-  const folderName = folder.root.split(/[\\/]/).pop() ?? folder.root
+/** Pure: the metadata of the layers, whose folder is `root` (the generation inside it apart). */
+export function layersMetadata(layered: LayeredResult, root: LayerRoot): LayersMetadata {
+  const { dependencies: d, own: o, workload: w } = layered
   return {
-    folder: folderName,
-    juliaArgs: ['-L', folder.hook],
+    folder: root.root.split(/[\\/]/).pop() ?? root.root,
+    juliaArgs: ['-L', root.hook],
     dependencies: {
       status: d.status,
       key: d.key,

@@ -7,6 +7,7 @@ import { imageShapingScripts, juliaScript, layerShapingScripts } from '../../jul
 import type { PreparedBuild } from '../stage.js'
 import type { LayerSplit } from './split.js'
 import { sha256File } from '../../util/hash.js'
+import { atLeast } from '../../julia/version.js'
 
 /** The key fields every layer shares. */
 async function base(prepared: PreparedBuild) {
@@ -146,8 +147,17 @@ export async function ownLayerKey(
   })
 }
 
-/** K3, the workload package's key: the own layer's key, the workloads and statement files. */
-export async function workloadLayerKey(prepared: PreparedBuild, ownKey: string): Promise<string> {
+/**
+ * K3, the workload package's key: the own layer's key, the workloads and statement files. On
+ * Julia 1.10 also where its source is: 1.10 records that absolute path in the package image and
+ * rejects the image at any other (base/loading.jl `stale_cachefile`); 1.11 on records it relative
+ * to the depot, so the entry serves any folder.
+ */
+export async function workloadLayerKey(
+  prepared: PreparedBuild,
+  ownKey: string,
+  workloadSource: string
+): Promise<string> {
   const { request, project } = prepared
   const files = await collectKeyFiles({
     projectFile: project.projectFile,
@@ -158,7 +168,10 @@ export async function workloadLayerKey(prepared: PreparedBuild, ownKey: string):
   })
   return layerCacheKey('workload', {
     ...(await base(prepared)),
-    facts: [['own-layer', ownKey]],
+    facts: [
+      ['own-layer', ownKey],
+      ...(atLeast(prepared.julia.version, 1, 11) ? [] : [['workload-source', workloadSource]])
+    ],
     files: [...files, ...(await scriptFiles(layerShapingScripts))]
   })
 }

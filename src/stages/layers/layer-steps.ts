@@ -4,6 +4,7 @@ import { type PackageRef } from '../project/index.js'
 import { type StageContext } from '../stage.js'
 import { isWithin } from '../../util/relative-name.js'
 import { type LayerFolder } from './folder.js'
+import type { OwnExtension } from './split.js'
 import { precompileLayer, type PackageImage } from './precompile.js'
 
 /** Steps every package-image layer shares: precompiling on the dependency image, sizes. */
@@ -30,7 +31,8 @@ export async function precompileOn(
   folder: LayerFolder,
   layer: 'own' | 'workload',
   packages: PackageRef[],
-  what: string
+  what: string,
+  extensions: OwnExtension[] = []
 ): Promise<PackageImage[]> {
   const { julia, project, request } = ctx.prepared
   const images = await precompileLayer(
@@ -40,6 +42,7 @@ export async function precompileOn(
       projectDir: project.dir,
       layersDir: folder.root,
       packages,
+      extensions,
       packagesFile: ctx.work(`${layer}-packages.txt`),
       reportFile: ctx.work(`${layer}-report.txt`),
       workloadReportFile: ctx.work('workload-replay.txt'),

@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { atLeast } from '../../julia/version.js'
-import { type PackageRef } from '../project/index.js'
 import { type StageContext } from '../stage.js'
 import type { StageTimer } from '../../timing.js'
 import { restoreLayer, saveKeyAfterRestore, saveLayer, type LayerStore } from './entries.js'
@@ -12,6 +11,11 @@ import { type LayerSplit } from './split.js'
 import { checkoutRoot, ownSourceFiles } from './sources.js'
 import type { LayeredResult } from './layer-result.js'
 import { sizeOf, juliaMinor, precompileOn } from './layer-steps.js'
+
+/** Pure: the package images of the own layer, by name: the own packages and their extensions. */
+export function ownImageNames(split: Pick<LayerSplit, 'own' | 'extensions'>): string[] {
+  return [...split.own.map((p) => p.name), ...split.extensions.map((e) => e.name)]
+}
 
 /** Facts kept with the own layer's entry. */
 interface OwnFacts {
@@ -42,7 +46,7 @@ export async function ownLayer(
     restoreLayer<OwnFacts>(store, 'own package images', ownKey, folder.root)
   )
   if (!ownRestored.facts && previous)
-    await reusePreviousImages(ctx, previous, folder, split.own, dependencyImageSha256)
+    await reusePreviousImages(ctx, previous, folder, ownImageNames(split), dependencyImageSha256)
   let restoredTimes: LayeredResult['own']['restoredTimes']
   if (ownRestored.facts && !atLeast(julia.version, 1, 11)) {
     const times = await restoreSourceTimes(checkout, ownRestored.facts.sourceTimes)
@@ -56,7 +60,7 @@ export async function ownLayer(
     )
   }
   const packages = await timer.stage('own packages', () =>
-    precompileOn(ctx, folder, 'own', split.own, 'own package')
+    precompileOn(ctx, folder, 'own', split.own, 'own package', split.extensions)
   )
   const ownBuilt = packages.some((p) => p.status === 'built')
   const ownSaveKey = saveKeyAfterRestore(log, 'own package images', ownKey, ownRestored, ownBuilt)
@@ -71,10 +75,7 @@ export async function ownLayer(
         'own package images',
         ownSaveKey,
         folder.root,
-        compiledFolders(
-          juliaMinor(ctx),
-          split.own.map((p) => p.name)
-        ),
+        compiledFolders(juliaMinor(ctx), ownImageNames(split)),
         { sourceTimes } satisfies OwnFacts
       )
     )
@@ -101,7 +102,7 @@ async function reusePreviousImages(
   ctx: StageContext,
   previous: string,
   folder: LayerFolder,
-  own: PackageRef[],
+  names: string[],
   dependencyImageSha256: string
 ): Promise<void> {
   const metadataFile = `${ctx.prepared.output}.json`
@@ -110,10 +111,7 @@ async function reusePreviousImages(
     .then((text) => JSON.parse(text) as { image?: { sha256?: string } })
     .catch(() => undefined)
   if (old?.image?.sha256 !== dependencyImageSha256) return
-  const folders = compiledFolders(
-    juliaMinor(ctx),
-    own.map((p) => p.name)
-  )
+  const folders = compiledFolders(juliaMinor(ctx), names)
   for (const rel of folders) {
     const from = path.join(previous, rel)
     if (await fs.stat(from).catch(() => undefined))

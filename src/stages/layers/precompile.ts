@@ -6,6 +6,7 @@ import { parseKeyValue, parseKeyValueRows } from '../../julia/keyvalue.js'
 import type { JuliaInfo } from '../../julia/probe.js'
 import { runJulia } from '../../julia/process.js'
 import { packagesFileText, type PackageRef } from '../project/index.js'
+import type { OwnExtension } from './split.js'
 
 /** One package of a layer: whether Julia found its image valid or built it, and where it is. */
 export interface PackageImage {
@@ -27,6 +28,21 @@ export function parseLayersReport(text: string): { images: PackageImage[]; faile
       cacheFile: row[4] ?? ''
     }))
   return { images, failed: rows.find((row) => row[0] === 'failed')?.[1] }
+}
+
+/**
+ * Pure: the extension lines of `julia/layers.jl`'s package list, after the packages:
+ * "extension <parent uuid> <parent name> <name> <trigger uuid> <trigger name>...".
+ */
+export function extensionsText(extensions: OwnExtension[]): string {
+  return extensions
+    .map((e) =>
+      ['extension', e.parent.uuid, e.parent.name, e.name]
+        .concat(e.triggers.flatMap((t) => [t.uuid, t.name]))
+        .join(' ')
+    )
+    .map((line) => `${line}\n`)
+    .join('')
 }
 
 /** Replay counts of the workload package's precompilation. */
@@ -57,11 +73,18 @@ export function parseWorkloadReplay(text: string): WorkloadReplay {
  */
 export async function precompileLayer(
   julia: JuliaInfo,
-  spec: Omit<LayersBuild, 'packagesFile'> & { packages: PackageRef[]; packagesFile: string },
+  spec: Omit<LayersBuild, 'packagesFile'> & {
+    packages: PackageRef[]
+    extensions?: OwnExtension[]
+    packagesFile: string
+  },
   env: NodeJS.ProcessEnv,
   what: string
 ): Promise<PackageImage[]> {
-  await fs.writeFile(spec.packagesFile, packagesFileText(spec.packages))
+  await fs.writeFile(
+    spec.packagesFile,
+    packagesFileText(spec.packages) + extensionsText(spec.extensions ?? [])
+  )
   await fs.rm(spec.reportFile, { force: true })
   const result = await runJulia(julia, layersCommand(spec), env)
   const report = parseLayersReport(await fs.readFile(spec.reportFile, 'utf8').catch(() => ''))

@@ -22,6 +22,8 @@ export interface ManifestEntry {
   /** `path`: a developed package, relative to the manifest's folder. */
   path?: string
   deps: string[]
+  /** Package extensions: each with the uuids of its trigger packages (weak dependencies). */
+  extensions?: { name: string; triggers: string[] }[]
 }
 
 type Table = Record<string, unknown>
@@ -43,22 +45,56 @@ export function manifestEntries(manifest: Table): ManifestEntry[] {
     const uuid = (entry.uuid as string).toLowerCase()
     byName.set(name, byName.has(name) && byName.get(name) !== uuid ? undefined : uuid)
   }
+  // a `deps` or `weakdeps` list names packages, a table (names the manifest has twice) maps
+  // names to uuids
+  const uuidsOf = (list: unknown): Map<string, string> =>
+    new Map(
+      Array.isArray(list)
+        ? list.flatMap((d) => {
+            const uuid = byName.get(String(d))
+            return uuid === undefined ? [] : [[String(d), uuid] as [string, string]]
+          })
+        : list && typeof list === 'object'
+          ? Object.entries(list as Table).map(([n, u]) => [n, String(u).toLowerCase()])
+          : []
+    )
   return raw.map(({ name, entry }) => {
-    const deps = entry.deps
-    const resolved = Array.isArray(deps)
-      ? deps.map((d) => byName.get(String(d))).filter((u): u is string => u !== undefined)
-      : deps && typeof deps === 'object'
-        ? Object.values(deps as Table).map((u) => String(u).toLowerCase())
-        : []
+    const resolved = [...uuidsOf(entry.deps).values()]
+    const extensions = manifestExtensions(entry.extensions, uuidsOf(entry.weakdeps))
     return {
       name,
       uuid: (entry.uuid as string).toLowerCase(),
       ...(typeof entry.version === 'string' ? { version: entry.version } : {}),
       ...(typeof entry['git-tree-sha1'] === 'string' ? { treeHash: entry['git-tree-sha1'] } : {}),
       ...(typeof entry.path === 'string' ? { path: entry.path } : {}),
-      deps: resolved
+      deps: resolved,
+      ...(extensions.length > 0 ? { extensions } : {})
     }
   })
+}
+
+/**
+ * Pure: an entry's `[extensions]` (name = trigger or [triggers], Julia 1.9 on), each trigger
+ * resolved through the entry's weak dependencies; an extension with a trigger the manifest does
+ * not name is left out (Julia cannot load it in this environment).
+ */
+function manifestExtensions(
+  table: unknown,
+  weak: Map<string, string>
+): { name: string; triggers: string[] }[] {
+  if (!table || typeof table !== 'object' || Array.isArray(table)) return []
+  return Object.entries(table as Table).flatMap(([name, value]) => {
+    const names = (Array.isArray(value) ? value : [value]).map(String)
+    const triggers = names.map((n) => weak.get(n))
+    return triggers.every((t): t is string => t !== undefined) ? [{ name, triggers }] : []
+  })
+}
+
+/** A package extension: Julia loads it once its parent and every trigger are loaded. */
+export interface OwnExtension {
+  name: string
+  parent: PackageRef
+  triggers: PackageRef[]
 }
 
 export interface LayerSplit {
@@ -74,6 +110,12 @@ export interface LayerSplit {
    * hides the manifest's version of it for good.
    */
   closure: ManifestEntry[]
+  /**
+   * Package extensions of own code: those of own packages, and those of other packages that an
+   * own package triggers. Their images depend on own code, so they go into the own layer (Julia
+   * compiles an extension into a package image of its own, named after it).
+   */
+  extensions: OwnExtension[]
   /** uuids of the own packages and of everything in the manifest that depends on one. */
   ownUuids: Set<string>
   /** The manifest's entries the split was made from (none without a manifest). */
@@ -128,7 +170,44 @@ export function splitLayers(
   }
   project.packages.forEach((p) => visit(p.uuid))
   const sorted = [...closure.values()].sort((a, b) => a.uuid.localeCompare(b.uuid))
-  return { own, deps, closure: sorted, ownUuids, entries }
+  const ref = (uuid: string): PackageRef | undefined => {
+    const entry = byUuid.get(uuid)
+    return entry ? { name: entry.name, uuid } : uuid === self?.uuid ? self : undefined
+  }
+  const extensions = entries.flatMap((e) =>
+    (e.extensions ?? []).flatMap(({ name, triggers }) => {
+      const refs = triggers.map(ref)
+      if (!refs.every((r): r is PackageRef => r !== undefined)) return []
+      if (!ownUuids.has(e.uuid) && !triggers.some((t) => ownUuids.has(t))) return []
+      return [{ name, parent: { name: e.name, uuid: e.uuid }, triggers: refs }]
+    })
+  )
+  return { own, deps, closure: sorted, extensions, ownUuids, entries }
+}
+
+/**
+ * Pure: the entries with the project's own package extensions (its Project.toml `[weakdeps]` and
+ * `[extensions]`): until Julia 1.12 a project is not an entry of its own manifest, and from 1.12
+ * its entry (`path = "."`) is given them from this file too, should Pkg leave them out.
+ */
+export function withProjectExtensions(
+  entries: ManifestEntry[],
+  projectToml: Table
+): ManifestEntry[] {
+  const { name, uuid } = projectToml
+  if (typeof name !== 'string' || typeof uuid !== 'string') return entries
+  const weak = new Map(
+    Object.entries((projectToml.weakdeps ?? {}) as Table).map(([n, u]) => [
+      n,
+      String(u).toLowerCase()
+    ])
+  )
+  const extensions = manifestExtensions(projectToml.extensions, weak)
+  if (extensions.length === 0) return entries
+  const id = uuid.toLowerCase()
+  const entry = entries.find((e) => e.uuid === id)
+  if (entry) return entries.map((e) => (e === entry ? { ...e, extensions } : e))
+  return [...entries, { name, uuid: id, deps: [], extensions }]
 }
 
 /** The manifest's entries, or none when the project has no manifest yet. */

@@ -37,11 +37,12 @@ export async function workloadLayer(
   folder: LayerFolder,
   ownKey: string,
   triggers: PackageRef[],
-  own: PackageRef[]
+  /** The modules of own code: own packages and their extensions. */
+  ownModules: string[]
 ): Promise<LayeredResult['workload']> {
   const { prepared } = ctx
   const { project } = prepared
-  const workloadKey = await workloadLayerKey(prepared, ownKey)
+  const workloadKey = await workloadLayerKey(prepared, ownKey, folder.workloadSource)
   const workloadStart = performance.now()
   const workloadRestored = await timer.stage('restore workload layer', () =>
     restoreLayer<WorkloadFacts>(store, 'workload package image', workloadKey, folder.root)
@@ -52,7 +53,7 @@ export async function workloadLayer(
     await writeWorkloadPackage(folder, project.packages, statements)
     workloadFacts = {
       statements: statements.length,
-      dependencyOnly: statements.filter((s) => !namesAny(s, own)).length
+      dependencyOnly: statements.filter((s) => !namesAny(s, ownModules)).length
     }
   }
   await writeHook(folder, triggers, true)
@@ -96,9 +97,9 @@ export async function workloadLayer(
   }
 }
 
-/** Pure: whether a statement names one of the packages (`Name.` as a whole module name). */
-export function namesAny(statement: string, packages: PackageRef[]): boolean {
-  return packages.some((p) => new RegExp(`(?<![A-Za-z0-9_.!])${p.name}\\.`).test(statement))
+/** Pure: whether a statement names one of the modules (`Name.` as a whole module name). */
+export function namesAny(statement: string, modules: string[]): boolean {
+  return modules.some((name) => new RegExp(`(?<![A-Za-z0-9_.!])${name}\\.`).test(statement))
 }
 
 /**

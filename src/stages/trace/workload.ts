@@ -60,10 +60,13 @@ export async function runWorkloads(
       hook: spec.hook
     }
     await fs.rm(run.resultFile, { force: true })
-    const result = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
+    const ran = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
       timeoutMs: spec.timeoutMs,
-      stdoutFile: spec.stdoutFile
+      stdoutFile: spec.stdoutFile,
+      terminal: spec.terminal
     })
+    // on a terminal, Julia's error output arrives with its stdout
+    const result = spec.terminal ? { ...ran, stderr: ran.stdout + ran.stderr } : ran
     checkWorkloadExit(result, julia, spec, workload, label, purpose)
     const resultText = await readResult(run.resultFile, workload, label)
     const timing = parseWorkloadTiming(resultText, result.startedAt)

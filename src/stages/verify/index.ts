@@ -52,7 +52,12 @@ function logVerification(result: Verification, log: Logger): void {
     const by = result.residualByStdout
     log.info(
       `compiled at run time with the image: ${result.residual.count} (+${result.residual.main} of the workload's own Main definitions)` +
-        (by ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}` : '')
+        (by
+          ? `; stdout a pipe: ${by.pipe.count}, stdout a file: ${by.file.count}, ` +
+            (by.terminal
+              ? `stdout a terminal: ${by.terminal.count}`
+              : 'stdout a terminal: not measured (no python3 with pty here)')
+          : '')
     )
   }
 }

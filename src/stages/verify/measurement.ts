@@ -21,7 +21,10 @@ export function measurementOf(v: Verification) {
           ? {
               residualByStdout: {
                 pipe: v.residualByStdout.pipe.count,
-                file: v.residualByStdout.file.count
+                file: v.residualByStdout.file.count,
+                ...(v.residualByStdout.terminal
+                  ? { terminal: v.residualByStdout.terminal.count }
+                  : {})
               }
             }
           : {})

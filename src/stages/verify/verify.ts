@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs'
+import { findTerminalRunner, type TerminalRunner } from '../../util/terminal.js'
 import path from 'node:path'
 import { UserError, errorMessage } from '../../errors.js'
 import { checkImageCommand } from '../../julia/commands.js'
@@ -73,7 +74,10 @@ export function residualOf(traceText: string): Residual {
 }
 
 /** Where the workload's stdout pointed in a run with the image. */
-export type StdoutKind = 'pipe' | 'file'
+export type StdoutKind = 'pipe' | 'file' | 'terminal'
+
+/** The residual of each run with the image; a terminal only where one could be made. */
+export type ResidualByStdout = Record<'pipe' | 'file', Residual> & { terminal?: Residual }
 
 export interface Verification {
   load: LoadCheck
@@ -82,12 +86,15 @@ export interface Verification {
   with?: WorkloadTiming
   /** The headline: the bigger of the residuals per stdout kind. */
   residual?: Residual
-  residualByStdout?: Record<StdoutKind, Residual>
+  residualByStdout?: ResidualByStdout
 }
 
-/** Pure: the headline residual, the bigger of the two (the pipe's on a tie). */
-export function headlineResidual(byStdout: Record<StdoutKind, Residual>): Residual {
-  return byStdout.file.count > byStdout.pipe.count ? byStdout.file : byStdout.pipe
+/** Pure: the headline residual, the biggest of them (the pipe's, then the file's, on a tie). */
+export function headlineResidual(byStdout: ResidualByStdout): Residual {
+  return [byStdout.file, byStdout.terminal].reduce<Residual>(
+    (most, r) => (r !== undefined && r.count > most.count ? r : most),
+    byStdout.pipe
+  )
 }
 
 export interface VerifySpec {
@@ -187,7 +194,11 @@ export async function verifyImage(
   )
   if (!spec.measure || spec.workloads.length === 0) return { load }
 
-  const run = (name: string, image?: string, stdoutFile?: string) => {
+  const run = (
+    name: string,
+    image?: string,
+    stdout: { file?: string; terminal?: TerminalRunner } = {}
+  ) => {
     const traceFile = path.join(spec.workDir, `verify-${name}.trace.jl`)
     return runWorkloads(
       julia,
@@ -200,7 +211,8 @@ export async function verifyImage(
         image,
         hook: image ? spec.hook : undefined,
         timeoutMs: spec.timeoutMs,
-        stdoutFile
+        stdoutFile: stdout.file,
+        terminal: stdout.terminal
       },
       'measure',
       image ? { ...env, ...spec.withImageEnv } : env,
@@ -208,17 +220,19 @@ export async function verifyImage(
     ).then(async (timing) => ({ timing, trace: await fs.readFile(traceFile, 'utf8') }))
   }
   const without = await run('without')
-  // Users run a workload with stdout a pipe (CI, `| tee`) or a file (`> log.txt`, cron): Julia
-  // compiles printing methods per stdout type, so the image is measured with both.
+  // Users run a workload with stdout a pipe (CI, `| tee`), a file (`> log.txt`, cron) or a
+  // terminal: Julia compiles printing methods per stdout type, so the image is measured with each
+  // (a terminal where this machine can make one, see util/terminal.ts).
   const withPipe = await run('with', spec.image)
-  const withFile = await run(
-    'with-file',
-    spec.image,
-    path.join(spec.workDir, 'verify-with-file.stdout.txt')
-  )
-  const residualByStdout = {
+  const withFile = await run('with-file', spec.image, {
+    file: path.join(spec.workDir, 'verify-with-file.stdout.txt')
+  })
+  const terminal = await findTerminalRunner(env)
+  const withTerminal = terminal && (await run('with-terminal', spec.image, { terminal }))
+  const residualByStdout: ResidualByStdout = {
     pipe: residualOf(withPipe.trace),
-    file: residualOf(withFile.trace)
+    file: residualOf(withFile.trace),
+    ...(withTerminal ? { terminal: residualOf(withTerminal.trace) } : {})
   }
   return {
     load,
