@@ -18,8 +18,9 @@
 # It binds no name in `Main`, and it never stops the user's Julia: every step is guarded, and
 # what goes wrong is one line on stderr that says how to get the layer back. Its configuration is
 # `layers.txt` beside it: "key<TAB>uuid<TAB>name" lines, keys `trigger` and `workload`; or, at the
-# top of the layer folder, one line "generation<TAB>build-N" that names the subfolder holding the
-# layers in use (a build writes the other one, then switches this line). Paths are found from
+# top of the layer folder, a line "generation<TAB>build-N" that names the subfolder holding the
+# layers in use (a build writes the other one, then switches this line) and a line
+# "image<TAB>sysimage.so" that names the image they belong to. Paths are found from
 # this file's own folder, so the image, this folder and the launcher can move together.
 #
 # With `julia -p N`, Julia loads a `-L` file on every worker too (base/client.jl
@@ -34,16 +35,27 @@ let layers = @__DIR__
         end
     try
         config = readlines(joinpath(layers, "layers.txt"))
+        generation = nothing
+        image = nothing
         for line in config
             fields = split(line, '\t')
-            if length(fields) == 2 && fields[1] == "generation" && occursin(r"^build-[0-9]+$", fields[2])
-                layers = joinpath(layers, fields[2])
-                config = readlines(joinpath(layers, "layers.txt"))
-                break
+            length(fields) == 2 || continue
+            fields[1] == "generation" && occursin(r"^build-[0-9]+$", fields[2]) && (generation = fields[2])
+            fields[1] == "image" && (image = joinpath(dirname(layers), fields[2]))
+        end
+        if generation !== nothing
+            layers = joinpath(layers, generation)
+            config = readlines(joinpath(layers, "layers.txt"))
+            # The layers belong to one image (the pointer names it, relative to this folder's
+            # parent): with any other, such as a command line that names its own sysimage through
+            # the `julia` julia-sysimage puts on PATH, Julia runs alone.
+            if image !== nothing && !samefile(image, unsafe_string(Base.JLOptions().image_file))
+                config = String[]
+                layers = nothing
             end
         end
-        push!(DEPOT_PATH, joinpath(layers, "depot"))
-        push!(LOAD_PATH, joinpath(layers, "env"))
+        layers === nothing || push!(DEPOT_PATH, joinpath(layers, "depot"))
+        layers === nothing || push!(LOAD_PATH, joinpath(layers, "env"))
         triggers = Set{Base.PkgId}()
         workload = nothing
         for line in config

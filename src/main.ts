@@ -12,6 +12,9 @@ import { GitHubImageCache, isGitHubCacheAvailable } from './store/github-cache.j
 import os from 'node:os'
 import path from 'node:path'
 import { writeLauncher } from './launcher.js'
+import { writeJuliaWrapper } from './julia-wrapper.js'
+import { createHash } from 'node:crypto'
+import type { RunResult } from './run-build.js'
 
 /** The action: read inputs, run the same engine as the CLI with GitHub's services, report. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -46,6 +49,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       undefined,
       result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`
     )
+    const wrapper = await putWrapperOnPath(inputs.juliaWithImage, result, env)
     core.setOutput('launcher', launcher)
     core.setOutput('files', resultFiles(result, launcher).join('\n'))
 
@@ -82,7 +86,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         timings: result.timings
       },
       juliaArgs,
-      path.basename(launcher)
+      path.basename(launcher),
+      wrapper
     )
   } catch (error) {
     if (error instanceof UserError) {
@@ -92,4 +97,41 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       core.setFailed(`internal error: ${errorMessage(error)}`)
     }
   }
+}
+
+/**
+ * Later steps' plain `julia` starts with the image: a wrapper (julia-wrapper.ts) in a folder of
+ * the runner's temp space, added to PATH after the Julia's own folder, so it comes first (the
+ * runner puts the folders a step adds before PATH, the last added first). One folder per image,
+ * so two images built in one job do not overwrite each other's. Returns the wrapper, or undefined
+ * when turned off or on Windows (whose cmd.exe has no `exec`: the launcher serves there).
+ */
+async function putWrapperOnPath(
+  wanted: boolean,
+  result: RunResult,
+  env: NodeJS.ProcessEnv
+): Promise<string | undefined> {
+  if (!wanted) {
+    core.info("later steps' julia is the plain Julia (julia-with-image: false)")
+    return undefined
+  }
+  if (process.platform === 'win32') {
+    core.info(
+      "later steps' julia is the plain Julia: the wrapper that gives it the image is for Linux and macOS; use julia-args or the launcher"
+    )
+    return undefined
+  }
+  const id = createHash('sha256').update(result.image).digest('hex').slice(0, 12)
+  const dir = path.join(env.RUNNER_TEMP || os.tmpdir(), 'julia-sysimage', `julia-${id}`)
+  const hook = result.metadata.layers?.juliaArgs[1]
+  const wrapper = await writeJuliaWrapper(dir, {
+    julia: result.julia.executable,
+    image: result.image,
+    hook
+  })
+  core.addPath(dir)
+  core.info(
+    `later steps' plain julia starts with the image${hook ? ' and its layers' : ''}: ${wrapper} is first on PATH (a command line that names a sysimage gets that one; julia-with-image: false turns this off)`
+  )
+  return wrapper
 }

@@ -217,7 +217,7 @@ async function buildLayerGeneration(
     }
     const result = await placeImage(ctx, facts, timer, {
       metadata: layersMetadata(layered, root),
-      switchIn: () => switchGeneration(root, generation)
+      switchIn: () => switchGeneration(root, generation, path.basename(ctx.prepared.output))
     })
     await removeOtherGenerations(root, generation)
     return result

@@ -97,19 +97,27 @@ describe(
       assert.ok((await fs.stat(path.join(layerFolder, 'hook.jl'))).isFile())
     })
 
-    it("puts the Julia it used on PATH, so a later step's plain julia with julia-args works", async () => {
-      assert.deepEqual(cold.path, [path.dirname(julia.executable)])
-      // the next step as the README shows it, with only what the action added on PATH
-      const next = spawnSync(
-        'julia',
-        [
-          ...cold.outputs['julia-args'].split(' '),
-          `--project=${helloProject}`,
-          '-e',
-          'using Hello; print(unsafe_string(Base.JLOptions().image_file), "\\n", Base.pkgorigins[Base.PkgId(Hello)].cachepath)'
-        ],
-        { encoding: 'utf8', env: { ...env, PATH: cold.path.join(path.delimiter) } }
-      )
+    /** PATH as the runner makes it for later steps: the folders a step added, last added first. */
+    const laterPath = (added: string[]) => [...added].reverse().join(path.delimiter)
+    /** The image this Julia starts with by default. */
+    const baseImage = () =>
+      spawnSync(julia.executable, ['-e', 'print(unsafe_string(Base.JLOptions().image_file))'], {
+        encoding: 'utf8',
+        env
+      }).stdout
+    const imageAndHello =
+      'using Hello; print(unsafe_string(Base.JLOptions().image_file), "\\n", Base.pkgorigins[Base.PkgId(Hello)].cachepath)'
+
+    it("a later step's plain julia starts with the image and its layers, with no flags", async () => {
+      // the Julia's own folder, then the wrapper's (first on PATH)
+      assert.equal(cold.path.length, 2, cold.path.join(', '))
+      assert.equal(cold.path[0], path.dirname(julia.executable))
+      assert.match(cold.stdout, /later steps' plain julia starts with the image and its layers/)
+      assert.match(cold.summary, /a plain <code>julia<\/code> starts with the image/)
+      const next = spawnSync('julia', [`--project=${helloProject}`, '-e', imageAndHello], {
+        encoding: 'utf8',
+        env: { ...env, PATH: laterPath(cold.path) }
+      })
       assert.equal(next.status, 0, next.stderr)
       const [image, hello] = next.stdout.split('\n')
       assert.equal(image, cold.outputs.sysimage)
@@ -117,6 +125,56 @@ describe(
         hello.startsWith(path.join(workspace, 'sysimage.layers') + path.sep),
         `Hello's package image comes from the layers beside the image: ${next.stdout}`
       )
+      assert.doesNotMatch(next.stderr, /Precompiling/)
+      // a command line that names a sysimage gets that one, and the layers stay out of it
+      const own = spawnSync(
+        'julia',
+        [
+          `--sysimage=${baseImage()}`,
+          '-e',
+          'print(unsafe_string(Base.JLOptions().image_file), " ", any(d -> occursin("sysimage.layers", d), DEPOT_PATH))'
+        ],
+        { encoding: 'utf8', env: { ...env, PATH: laterPath(cold.path) } }
+      )
+      assert.equal(own.status, 0, own.stderr)
+      assert.equal(own.stdout, `${baseImage()} false`)
+      assert.doesNotMatch(own.stderr, /julia-sysimage:/)
+    })
+
+    it('julia-with-image: false leaves the plain Julia on PATH; julia-args then give the image', async () => {
+      const plain = await runActionStep(
+        entry,
+        {
+          ...inputs,
+          output: 'plain/sysimage.so',
+          'upload-artifact': 'false',
+          measure: 'false',
+          'julia-with-image': 'false'
+        },
+        workspace,
+        path.join(workspace, '.runner-plain'),
+        env
+      )
+      assert.equal(plain.code, 0, plain.stdout + plain.stderr)
+      assert.deepEqual(plain.path, [path.dirname(julia.executable)])
+      const bare = spawnSync('julia', ['-e', 'print(unsafe_string(Base.JLOptions().image_file))'], {
+        encoding: 'utf8',
+        env: { ...env, PATH: laterPath(plain.path) }
+      })
+      assert.equal(bare.stdout, baseImage())
+      // the next step as the README shows it for this case
+      const next = spawnSync(
+        'julia',
+        [
+          ...plain.outputs['julia-args'].split(' '),
+          `--project=${helloProject}`,
+          '-e',
+          imageAndHello
+        ],
+        { encoding: 'utf8', env: { ...env, PATH: laterPath(plain.path) } }
+      )
+      assert.equal(next.status, 0, next.stderr)
+      assert.equal(next.stdout.split('\n')[0], plain.outputs.sysimage)
       assert.doesNotMatch(next.stderr, /Precompiling/)
     })
 
@@ -216,7 +274,7 @@ describe(
       assert.match(summary, /<td>cache<\/td><td>miss \(/)
       assert.match(
         summary,
-        /<td>compiled at run time with the image<\/td><td>\d+ \(stdout a pipe: \d+, a file: \d+\)<\/td>/
+        /<td>compiled at run time with the image<\/td><td>\d+ \(stdout a pipe: \d+, a file: \d+, a terminal: \d+\)<\/td>/
       )
     })
 

@@ -54,7 +54,11 @@ describe(
       cacheDir = path.join(dir, 'cache')
       cold = await helloBuild(julia)
       await seedDependencyImage(julia, cacheDir)
-      run = await buildHello('hello.so')
+      run = await runCli(
+        [...helloArgs('hello.so'), '--julia-wrapper', path.join(dir, 'bin')],
+        julia.env(depot),
+        dir
+      )
     })
     after(() => scratch.remove())
 
@@ -93,6 +97,39 @@ describe(
       // the own package's image comes from the moved layers, not from a fresh precompilation
       assert.ok(hello.startsWith(path.join(moved, 'hello.layers') + path.sep), started.stdout)
       assert.doesNotMatch(started.stderr, /Precompiling/)
+    })
+
+    it('--julia-wrapper: the julia it writes starts with the image and its layers, unless told another image', () => {
+      const wrapperDir = path.join(dir, 'bin')
+      assert.ok(run.stderr.includes(`export PATH='${wrapperDir}':"$PATH"`), run.stderr)
+      const shell = {
+        ...julia.env(depot),
+        PATH: `${wrapperDir}${path.delimiter}${process.env.PATH}`
+      }
+      const started = spawnSync(
+        'julia',
+        [
+          `--project=${helloProject}`,
+          '-e',
+          'using Hello; print(unsafe_string(Base.JLOptions().image_file), "\\n", Base.pkgorigins[Base.PkgId(Hello)].cachepath)'
+        ],
+        { encoding: 'utf8', env: shell }
+      )
+      assert.equal(started.status, 0, started.stderr)
+      const [image, hello] = started.stdout.split('\n')
+      assert.equal(image, path.join(dir, 'hello.so'))
+      assert.ok(hello.startsWith(path.join(dir, 'hello.layers') + path.sep), started.stdout)
+      assert.doesNotMatch(started.stderr, /Precompiling/)
+      const other = spawnSync(
+        'julia',
+        ['-J', cold.image, '-e', 'print(unsafe_string(Base.JLOptions().image_file))'],
+        {
+          encoding: 'utf8',
+          env: shell
+        }
+      )
+      assert.equal(other.status, 0, other.stderr)
+      assert.equal(other.stdout, cold.image)
     })
 
     it('prints one progress line per stage with its time: all of them cold, the layers only when the dependency image is cached', () => {

@@ -102,6 +102,16 @@ for (const julia of modernJulias())
       text === undefined
         ? fs.rm(path.join(layers, 'layers.txt'), { force: true })
         : fs.writeFile(path.join(layers, 'layers.txt'), text)
+    let image: string | undefined
+    /** The image Julia starts with by default. */
+    const defaultImage = async () => {
+      image ??= spawnSync(
+        julia.executable,
+        ['-e', 'print(unsafe_string(Base.JLOptions().image_file))'],
+        { env: julia.env(depot), encoding: 'utf8' }
+      ).stdout
+      return image
+    }
     const run = (code: string, flags: string[] = []) => {
       const result = spawnSync(
         julia.executable,
@@ -203,13 +213,16 @@ for (const julia of modernJulias())
     it("the dependency image's trace runs every step of the hook that a start runs", async () => {
       // what the hook compiles goes into the dependency image only if the trace ran it: the
       // trace's hook (a trigger that never loads) must take the same steps as a user's start
-      const traceHook = await writeTraceHook(path.join(root, 'trace-hook'))
+      const traceHook = await writeTraceHook(path.join(root, 'trace-hook'), await defaultImage())
       const user = path.join(root, 'user.layers')
       await fs.rm(user, { recursive: true, force: true })
       await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
       await fs.cp(layers, path.join(user, 'build-1'), { recursive: true })
       await fs.copyFile(juliaScript('layer_hook'), path.join(user, 'hook.jl'))
-      await fs.writeFile(path.join(user, 'layers.txt'), 'generation\tbuild-1\n')
+      await fs.writeFile(
+        path.join(user, 'layers.txt'),
+        `generation\tbuild-1\nimage\t${path.relative(root, await defaultImage())}\n`
+      )
       const compiled = async (hook: string) => {
         const trace = path.join(root, `${path.basename(path.dirname(hook))}.trace.jl`)
         const r = spawnSync(
@@ -227,6 +240,35 @@ for (const julia of modernJulias())
         [...started].filter((s) => !traced.has(s)),
         []
       )
+    })
+
+    it('layers named for another image: Julia runs alone, with no word (a command line chose its image)', async () => {
+      const top = path.join(root, 'other.layers')
+      await fs.rm(top, { recursive: true, force: true })
+      await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
+      await fs.cp(layers, path.join(top, 'build-1'), { recursive: true })
+      await fs.copyFile(juliaScript('layer_hook'), path.join(top, 'hook.jl'))
+      const probe =
+        'using Outer; print(Outer.y, " ", any(m -> nameof(m) == :Work, values(Base.loaded_modules)), " ", any(d -> occursin("other.layers", d), DEPOT_PATH))'
+      const runWith = async (image: string) => {
+        await fs.writeFile(
+          path.join(top, 'layers.txt'),
+          `generation\tbuild-1\nimage\t${path.relative(root, image)}\n`
+        )
+        return spawnSync(
+          julia.executable,
+          [`--project=${project}`, '-L', path.join(top, 'hook.jl'), '-e', probe],
+          { env: { ...julia.env(depot), JULIA_PKG_PRECOMPILE_AUTO: '0' }, encoding: 'utf8' }
+        )
+      }
+      const mine = await runWith(await defaultImage())
+      assert.equal(mine.status, 0, mine.stderr)
+      assert.equal(mine.stdout, '42 true true')
+      // the pointer names an image beside it (as a build writes it); Julia runs its default one
+      const other = await runWith(path.join(root, 'other.so'))
+      assert.equal(other.status, 0, other.stderr)
+      assert.equal(other.stdout, '42 false false')
+      assert.doesNotMatch(other.stderr, /julia-sysimage:/)
     })
 
     it('workers started with -p get the hook too (Julia loads a -L file on every process; not 1.12)', async () => {

@@ -15,7 +15,7 @@ import {
 
 describe('layer generations', () => {
   it('the pointer names build-N and nothing else; the hook reads the same line', () => {
-    assert.equal(parsePointer(pointerText('build-2')), 'build-2')
+    assert.equal(parsePointer(pointerText('build-2', 'sysimage.so')), 'build-2')
     assert.equal(parsePointer('generation\t../elsewhere\n'), undefined)
     assert.equal(parsePointer('generation\t/abs\n'), undefined)
     assert.equal(parsePointer('generation\tbuild-1\textra\n'), undefined)
@@ -39,14 +39,18 @@ describe('layer generations', () => {
       await fs.writeFile(root.pointer, 'trigger\tx\tY\n')
       assert.equal((await liveLayers(root))?.folder.root, root.root)
       // a pointer to a generation that was never finished: none in use
-      await fs.writeFile(root.pointer, pointerText('build-2'))
+      await fs.writeFile(root.pointer, pointerText('build-2', 'sysimage.so'))
       assert.equal(await liveLayers(root), undefined)
       // a finished generation, switched in; everything else at the top removed
       await fs.mkdir(path.join(root.root, 'build-2'))
       await fs.writeFile(path.join(root.root, 'build-2', 'layers.txt'), 'trigger\tx\tY\n')
       await fs.mkdir(path.join(root.root, 'build-1', 'depot'), { recursive: true })
       await fs.mkdir(path.join(root.root, 'depot'))
-      await switchGeneration(root, 'build-2')
+      await switchGeneration(root, 'build-2', 'sysimage.so')
+      assert.equal(
+        await fs.readFile(root.pointer, 'utf8'),
+        'generation\tbuild-2\nimage\tsysimage.so\n'
+      )
       const live = await liveLayers(root)
       assert.equal(live?.generation, 'build-2')
       assert.equal(live?.folder.root, path.join(root.root, 'build-2'))

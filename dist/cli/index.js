@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8334);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3639);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8334:
+/***/ 3639:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32102,6 +32102,43 @@ async function writeLauncher(image, julia, windows = process.platform === 'win32
     catch (error) {
         await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
         throw error;
+    }
+    return target;
+}
+
+;// CONCATENATED MODULE: ./lib/julia-wrapper.js
+
+
+
+
+/** Pure: the wrapper's POSIX sh text. */
+function juliaWrapperText(spec) {
+    const withImage = spec.hook
+        ? 'exec "$julia" "--sysimage=$image" -L "$hook" "$@"'
+        : 'exec "$julia" "--sysimage=$image" "$@"';
+    return `#!/bin/sh
+# julia with the system image built by julia-sysimage; a command line that names its own
+# sysimage (-J, --sysimage) gets that one instead. Remove this folder from PATH to undo.
+julia=${shQuote(spec.julia)}
+image=${shQuote(spec.image)}
+${spec.hook ? `hook=${shQuote(spec.hook)}\n` : ''}if [ "\${1:-}" = --lisp ] || [ ! -f "$image" ]; then
+  exec "$julia" "$@"
+fi
+${withImage}
+`;
+}
+/** Writes `julia` into `dir` (through a temporary name, executable); returns its path. */
+async function writeJuliaWrapper(dir, spec) {
+    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
+    const target = external_node_path_namespaceObject.join(dir, 'julia');
+    const temp = tempPathBeside(target);
+    try {
+        await external_node_fs_namespaceObject.promises.writeFile(temp, juliaWrapperText(spec), { mode: 0o755 });
+        await external_node_fs_namespaceObject.promises.chmod(temp, 0o755); // the umask may have removed execute bits
+        await external_node_fs_namespaceObject.promises.rename(temp, target);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
     }
     return target;
 }
@@ -42266,9 +42303,12 @@ function layerRootFor(image) {
     const root = external_node_path_namespaceObject.join(dir, `${name}.layers`);
     return { root, hook: external_node_path_namespaceObject.join(root, 'hook.jl'), pointer: external_node_path_namespaceObject.join(root, 'layers.txt') };
 }
-/** Pure: the pointer file's text. */
-function pointerText(generation) {
-    return `generation\t${generation}\n`;
+/**
+ * Pure: the pointer file's text: the generation in use, and the image the layers belong to,
+ * relative to the layer folder's parent (the hook leaves the layers out of any other image).
+ */
+function pointerText(generation, image) {
+    return `generation\t${generation}\nimage\t${image}\n`;
 }
 /** Pure: the generation a pointer names (the hook accepts the same names, nothing else). */
 function parsePointer(text) {
@@ -42298,8 +42338,11 @@ async function liveLayers(root) {
     const folder = layerFolder(external_node_path_namespaceObject.join(root.root, generation));
     return (await external_node_fs_namespaceObject.promises.stat(folder.config).catch(() => undefined)) ? { generation, folder } : undefined;
 }
-/** Points the root at `generation`: the hook first, then the pointer, each by one rename. */
-async function switchGeneration(root, generation) {
+/**
+ * Points the root at `generation`, the layers of `image` (a path relative to the root's
+ * parent): the hook first, then the pointer, each by one rename.
+ */
+async function switchGeneration(root, generation, image) {
     const hook = tempPathBeside(root.hook);
     try {
         await external_node_fs_namespaceObject.promises.copyFile(juliaScript('layer_hook'), hook);
@@ -42308,7 +42351,7 @@ async function switchGeneration(root, generation) {
     finally {
         await external_node_fs_namespaceObject.promises.rm(hook, { force: true });
     }
-    await writeFileAtomic(root.pointer, pointerText(generation));
+    await writeFileAtomic(root.pointer, pointerText(generation, image));
 }
 /** Removes everything at the root but the hook, the pointer and the generation in use. */
 async function removeOtherGenerations(root, keep) {
@@ -42319,17 +42362,18 @@ async function removeOtherGenerations(root, keep) {
 }
 /**
  * A layer root for the dependency image's trace, laid out as a built one (the pointer, a
- * generation with trigger and workload lines), whose trigger is a package that never loads: the
+ * generation with trigger and workload lines, the image the trace runs), whose trigger is a
+ * package that never loads: the
  * trace runs every path of the hook that a user's start runs, so what the hook compiles goes into
  * the dependency image and a start with the layers compiles nothing of the hook's. Returns the
  * hook to load.
  */
-async function writeTraceHook(dir) {
+async function writeTraceHook(dir, traceImage) {
     const root = layerRootFor(external_node_path_namespaceObject.join(dir, 'trace.so'));
     const generation = layerFolder(external_node_path_namespaceObject.join(root.root, nextGeneration(undefined)));
     await external_node_fs_namespaceObject.promises.mkdir(generation.root, { recursive: true });
     await external_node_fs_namespaceObject.promises.writeFile(generation.config, hookConfigText([workloadPackage], true));
-    await switchGeneration(root, external_node_path_namespaceObject.basename(generation.root));
+    await switchGeneration(root, external_node_path_namespaceObject.basename(generation.root), external_node_path_namespaceObject.relative(dir, traceImage));
     return root.hook;
 }
 
@@ -42506,7 +42550,7 @@ rebase) {
         const buildStart = performance.now();
         // the trace and the image build run with `--pkgimages=no`: precompile for that first
         await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}));
-        const hook = await writeTraceHook(ctx.work('trace-hook'));
+        const hook = await writeTraceHook(ctx.work('trace-hook'), prepared.julia.baseImage);
         const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook }));
         // the image holds the dependencies only: neither own packages nor what loads them
         await external_node_fs_namespaceObject.promises.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps));
@@ -43541,7 +43585,7 @@ async function buildLayerGeneration(ctx, timer, root) {
         };
         const result = await placeImage(ctx, facts, timer, {
             metadata: layersMetadata(layered, root),
-            switchIn: () => switchGeneration(root, generation)
+            switchIn: () => switchGeneration(root, generation, external_node_path_namespaceObject.basename(ctx.prepared.output))
         });
         await removeOtherGenerations(root, generation);
         return result;
@@ -43900,6 +43944,8 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --build-timeout M     stop the image build (--output-o) after M minutes  default: 120
   --no-measure          skip the runs without/with the image
   --keep-work           keep the work folder (traces, object file, reports)
+  --julia-wrapper DIR   also write DIR/julia: Julia with the image (and layers) unless its command
+                        line names a sysimage; put DIR first on PATH in a shell (Linux, macOS)
   -h, --help            show this help`;
 /**
  * Pure: the project to build. `--project` wins; else the current folder when it is a Julia
@@ -43950,6 +43996,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         'build-timeout': { type: 'string' },
         'no-measure': { type: 'boolean' },
         'keep-work': { type: 'boolean' },
+        'julia-wrapper': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
     }, 'build');
     if (values.help)
@@ -43986,7 +44033,12 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
     const cacheDir = values['no-cache']
         ? undefined
         : (optional(values['cache-dir']) ?? external_node_path_namespaceObject.join(userCacheDir(env, home), 'images'));
-    return { request, cacheDir, projectNote: project.note };
+    return {
+        request,
+        cacheDir,
+        projectNote: project.note,
+        juliaWrapperDir: optional(values['julia-wrapper'])
+    };
 }
 /** Any project but the bundled example needs a workload or statement files. */
 function requireWorkload(projectDir, isExample, workloads, statements) {
@@ -44129,6 +44181,7 @@ async function installCommand(argv, log, stdout = (line) => process.stdout.write
 
 
 
+
 const usage = `julia-sysimage ${toolVersion}: build a Julia system image tuned to your workload
 
 Usage: julia-sysimage <command> [options]
@@ -44160,6 +44213,14 @@ async function cli(argv, io) {
                 log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)');
                 const launcher = await writeLauncher(result.image, result.julia, undefined, result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`);
                 log.info(`launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`);
+                if (args.juliaWrapperDir !== undefined) {
+                    const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, {
+                        julia: result.julia.executable,
+                        image: result.image,
+                        hook: result.metadata.layers?.juliaArgs[1]
+                    });
+                    log.info(`${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`);
+                }
                 io.stdout(result.image);
                 return 0;
             }

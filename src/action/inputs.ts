@@ -55,6 +55,8 @@ export interface ActionInputs {
   /** Restore and save the image with the GitHub Actions cache. */
   cache: boolean
   uploadArtifact: boolean
+  /** Later steps' plain `julia` starts with the image (a wrapper first on PATH). */
+  juliaWithImage: boolean
   /** Explicit artifact name; default derived from the platform and Julia version. */
   artifactName?: string
   retentionDays?: number
@@ -95,6 +97,7 @@ export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): Act
     },
     cache: booleanInput(read, 'cache', true),
     uploadArtifact: booleanInput(read, 'upload-artifact', true),
+    juliaWithImage: booleanInput(read, 'julia-with-image', true),
     artifactName: read('artifact-name') || undefined,
     retentionDays: retentionDays(read('retention-days'))
   }

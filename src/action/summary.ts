@@ -9,7 +9,9 @@ function escapeHtml(text: string): string {
 export async function writeJobSummary(
   facts: RunFacts,
   juliaArgs: string,
-  launcherName: string
+  launcherName: string,
+  /** The `julia` put first on PATH for later steps, when it was. */
+  wrapper?: string
 ): Promise<void> {
   core.summary.addHeading('Julia sysimage', 2)
   for (const table of summaryTables(facts)) {
@@ -18,11 +20,19 @@ export async function writeJobSummary(
     core.summary.addTable([header.map((data) => ({ data, header: true })), ...rows])
   }
   core.summary.addHeading('Using the image', 3)
-  core.summary.addRaw(
-    `<p>In later steps of this job (the action put this Julia on <code>PATH</code>):</p>`,
-    true
-  )
-  core.summary.addCodeBlock(`julia ${juliaArgs} --project=... script.jl`, 'sh')
+  if (wrapper) {
+    core.summary.addRaw(
+      `<p>In later steps of this job, a plain <code>julia</code> starts with the image (<code>${escapeHtml(wrapper)}</code> is first on <code>PATH</code>; a command line that names a sysimage gets that one; the input <code>julia-with-image: false</code> turns this off):</p>`,
+      true
+    )
+    core.summary.addCodeBlock('julia --project=... script.jl', 'sh')
+  } else {
+    core.summary.addRaw(
+      `<p>In later steps of this job (the action put this Julia on <code>PATH</code>):</p>`,
+      true
+    )
+    core.summary.addCodeBlock(`julia ${juliaArgs} --project=... script.jl`, 'sh')
+  }
   core.summary.addRaw(
     `<p>Anywhere else (e.g. from the artifact): the launcher <code>${escapeHtml(launcherName)}</code> beside the image starts the Julia that built it with the image (set <code>JULIA</code> to choose the executable):</p>`,
     true

@@ -36,6 +36,8 @@ export const buildUsage = `Usage: julia-sysimage build [options]
   --build-timeout M     stop the image build (--output-o) after M minutes  default: 120
   --no-measure          skip the runs without/with the image
   --keep-work           keep the work folder (traces, object file, reports)
+  --julia-wrapper DIR   also write DIR/julia: Julia with the image (and layers) unless its command
+                        line names a sysimage; put DIR first on PATH in a shell (Linux, macOS)
   -h, --help            show this help`
 
 export interface BuildArgs {
@@ -44,6 +46,8 @@ export interface BuildArgs {
   cacheDir?: string
   /** Which project is built and why, for the log when it was not named with --project. */
   projectNote?: string
+  /** Where to write a `julia` that starts with the image (--julia-wrapper). */
+  juliaWrapperDir?: string
 }
 
 /**
@@ -108,6 +112,7 @@ export function parseBuildArgs(
       'build-timeout': { type: 'string' },
       'no-measure': { type: 'boolean' },
       'keep-work': { type: 'boolean' },
+      'julia-wrapper': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     'build'
@@ -152,7 +157,12 @@ export function parseBuildArgs(
   const cacheDir = values['no-cache']
     ? undefined
     : (optional(values['cache-dir']) ?? path.join(userCacheDir(env, home), 'images'))
-  return { request, cacheDir, projectNote: project.note }
+  return {
+    request,
+    cacheDir,
+    projectNote: project.note,
+    juliaWrapperDir: optional(values['julia-wrapper'])
+  }
 }
 
 /** Any project but the bundled example needs a workload or statement files. */

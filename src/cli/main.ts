@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../errors.js'
-import { writeLauncher } from '../launcher.js'
+import { shQuote, writeLauncher } from '../launcher.js'
+import { writeJuliaWrapper } from '../julia-wrapper.js'
 import { runBuild } from '../run-build.js'
 import { LocalImageCache } from '../store/local-cache.js'
 import { toolVersion } from '../version.js'
@@ -68,6 +69,16 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
         log.info(
           `launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`
         )
+        if (args.juliaWrapperDir !== undefined) {
+          const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, {
+            julia: result.julia.executable,
+            image: result.image,
+            hook: result.metadata.layers?.juliaArgs[1]
+          })
+          log.info(
+            `${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`
+          )
+        }
         io.stdout(result.image)
         return 0
       }

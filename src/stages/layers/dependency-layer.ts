@@ -35,7 +35,7 @@ export async function dependencyLayer(
     const buildStart = performance.now()
     // the trace and the image build run with `--pkgimages=no`: precompile for that first
     await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}))
-    const hook = await writeTraceHook(ctx.work('trace-hook'))
+    const hook = await writeTraceHook(ctx.work('trace-hook'), prepared.julia.baseImage)
     const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook }))
     // the image holds the dependencies only: neither own packages nor what loads them
     await fs.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps))

@@ -38,9 +38,12 @@ export function layerRootFor(image: string): LayerRoot {
   return { root, hook: path.join(root, 'hook.jl'), pointer: path.join(root, 'layers.txt') }
 }
 
-/** Pure: the pointer file's text. */
-export function pointerText(generation: string): string {
-  return `generation\t${generation}\n`
+/**
+ * Pure: the pointer file's text: the generation in use, and the image the layers belong to,
+ * relative to the layer folder's parent (the hook leaves the layers out of any other image).
+ */
+export function pointerText(generation: string, image: string): string {
+  return `generation\t${generation}\nimage\t${image}\n`
 }
 
 /** Pure: the generation a pointer names (the hook accepts the same names, nothing else). */
@@ -74,8 +77,15 @@ export async function liveLayers(
   return (await fs.stat(folder.config).catch(() => undefined)) ? { generation, folder } : undefined
 }
 
-/** Points the root at `generation`: the hook first, then the pointer, each by one rename. */
-export async function switchGeneration(root: LayerRoot, generation: string): Promise<void> {
+/**
+ * Points the root at `generation`, the layers of `image` (a path relative to the root's
+ * parent): the hook first, then the pointer, each by one rename.
+ */
+export async function switchGeneration(
+  root: LayerRoot,
+  generation: string,
+  image: string
+): Promise<void> {
   const hook = tempPathBeside(root.hook)
   try {
     await fs.copyFile(juliaScript('layer_hook'), hook)
@@ -83,7 +93,7 @@ export async function switchGeneration(root: LayerRoot, generation: string): Pro
   } finally {
     await fs.rm(hook, { force: true })
   }
-  await writeFileAtomic(root.pointer, pointerText(generation))
+  await writeFileAtomic(root.pointer, pointerText(generation, image))
 }
 
 /** Removes everything at the root but the hook, the pointer and the generation in use. */
@@ -95,16 +105,17 @@ export async function removeOtherGenerations(root: LayerRoot, keep: string): Pro
 
 /**
  * A layer root for the dependency image's trace, laid out as a built one (the pointer, a
- * generation with trigger and workload lines), whose trigger is a package that never loads: the
+ * generation with trigger and workload lines, the image the trace runs), whose trigger is a
+ * package that never loads: the
  * trace runs every path of the hook that a user's start runs, so what the hook compiles goes into
  * the dependency image and a start with the layers compiles nothing of the hook's. Returns the
  * hook to load.
  */
-export async function writeTraceHook(dir: string): Promise<string> {
+export async function writeTraceHook(dir: string, traceImage: string): Promise<string> {
   const root = layerRootFor(path.join(dir, 'trace.so'))
   const generation = layerFolder(path.join(root.root, nextGeneration(undefined)))
   await fs.mkdir(generation.root, { recursive: true })
   await fs.writeFile(generation.config, hookConfigText([workloadPackage], true))
-  await switchGeneration(root, path.basename(generation.root))
+  await switchGeneration(root, path.basename(generation.root), path.relative(dir, traceImage))
   return root.hook
 }

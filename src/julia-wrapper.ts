@@ -1,0 +1,55 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { shQuote } from './launcher.js'
+import { tempPathBeside } from './util/atomic.js'
+
+/**
+ * A `julia` for the rest of a job (or a shell): put first on PATH, it starts the Julia that built
+ * the image with the image (and a layered image's hook), so a later step's plain `julia` (a test
+ * step, a docs build, `run: julia …`) gets it with no change to the workflow.
+ *
+ * A command line that names a sysimage itself gets that one: the wrapper's `--sysimage` comes
+ * first, Julia keeps the last one it is given (src/jloptions.c, `-J` overwrites
+ * `image_file`, 1.5 to 1.13), and the hook leaves the layers out of any image but its own
+ * (julia/layer_hook.jl). So the wrapper parses no arguments. `--lisp` must be Julia's first
+ * argument, and a missing image means the build's output was removed: both run Julia alone.
+ * Unlike the launcher (which travels with the image), the paths are this machine's, absolute.
+ */
+export interface WrapperSpec {
+  julia: string
+  image: string
+  /** A layered image's start-up hook (`sysimage.layers/hook.jl`). */
+  hook?: string
+}
+
+/** Pure: the wrapper's POSIX sh text. */
+export function juliaWrapperText(spec: WrapperSpec): string {
+  const withImage = spec.hook
+    ? 'exec "$julia" "--sysimage=$image" -L "$hook" "$@"'
+    : 'exec "$julia" "--sysimage=$image" "$@"'
+  return `#!/bin/sh
+# julia with the system image built by julia-sysimage; a command line that names its own
+# sysimage (-J, --sysimage) gets that one instead. Remove this folder from PATH to undo.
+julia=${shQuote(spec.julia)}
+image=${shQuote(spec.image)}
+${spec.hook ? `hook=${shQuote(spec.hook)}\n` : ''}if [ "\${1:-}" = --lisp ] || [ ! -f "$image" ]; then
+  exec "$julia" "$@"
+fi
+${withImage}
+`
+}
+
+/** Writes `julia` into `dir` (through a temporary name, executable); returns its path. */
+export async function writeJuliaWrapper(dir: string, spec: WrapperSpec): Promise<string> {
+  await fs.mkdir(dir, { recursive: true })
+  const target = path.join(dir, 'julia')
+  const temp = tempPathBeside(target)
+  try {
+    await fs.writeFile(temp, juliaWrapperText(spec), { mode: 0o755 })
+    await fs.chmod(temp, 0o755) // the umask may have removed execute bits
+    await fs.rename(temp, target)
+  } finally {
+    await fs.rm(temp, { force: true })
+  }
+  return target
+}
