@@ -57,7 +57,7 @@ export interface ImageMetadata {
     with: { loadMs: number; workMs: number }
     /** First work without the image divided by first work with it. */
     speedup: number
-    /** Statements compiled at run time with the image: the bigger of `residualByStdout`. */
+    /** Statements compiled at run time with the image: the bigger of a pipe's and a file's. */
     residual: number
     residualMain: number
     /** The statements counted in `residual`. */

