@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { shQuote } from './launcher.js'
-import { tempPathBeside } from './util/atomic.js'
+import type { BuildResult } from './pipeline.js'
+import { writeFileAtomic } from './util/atomic.js'
 
 /**
  * A `julia` for the rest of a job (or a shell): put first on PATH, it starts the Julia that built
@@ -20,6 +21,15 @@ export interface WrapperSpec {
   image: string
   /** A layered image's start-up hook (`sysimage.layers/hook.jl`). */
   hook?: string
+}
+
+/** Pure: the wrapper of a finished build: its Julia, its image and a layered image's hook. */
+export function wrapperSpecFor(result: BuildResult): WrapperSpec {
+  return {
+    julia: result.julia.executable,
+    image: result.image,
+    hook: result.metadata.layers?.juliaArgs[1]
+  }
 }
 
 /** Pure: the wrapper's POSIX sh text. */
@@ -43,13 +53,6 @@ ${withImage}
 export async function writeJuliaWrapper(dir: string, spec: WrapperSpec): Promise<string> {
   await fs.mkdir(dir, { recursive: true })
   const target = path.join(dir, 'julia')
-  const temp = tempPathBeside(target)
-  try {
-    await fs.writeFile(temp, juliaWrapperText(spec), { mode: 0o755 })
-    await fs.chmod(temp, 0o755) // the umask may have removed execute bits
-    await fs.rename(temp, target)
-  } finally {
-    await fs.rm(temp, { force: true })
-  }
+  await writeFileAtomic(target, juliaWrapperText(spec), 0o755)
   return target
 }

@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { tempPathBeside } from './util/atomic.js'
+import { writeFileAtomic } from './util/atomic.js'
 
 /** What a launcher needs to know: the image beside it and the Julia that built it. */
 export interface LauncherSpec {
@@ -152,15 +151,6 @@ export async function writeLauncher(
     juliaExecutable: julia.executable,
     hook
   }
-  const text = windows ? cmdLauncher(full) : shLauncher(full)
-  const temp = tempPathBeside(target)
-  try {
-    await fs.writeFile(temp, text, { mode: 0o755 })
-    await fs.chmod(temp, 0o755) // the umask may have removed execute bits
-    await fs.rename(temp, target)
-  } catch (error) {
-    await fs.rm(temp, { force: true })
-    throw error
-  }
+  await writeFileAtomic(target, windows ? cmdLauncher(full) : shLauncher(full), 0o755)
   return target
 }

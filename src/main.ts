@@ -12,7 +12,7 @@ import { GitHubImageCache, isGitHubCacheAvailable } from './store/github-cache.j
 import os from 'node:os'
 import path from 'node:path'
 import { writeLauncher } from './launcher.js'
-import { writeJuliaWrapper } from './julia-wrapper.js'
+import { wrapperSpecFor, writeJuliaWrapper } from './julia-wrapper.js'
 import { createHash } from 'node:crypto'
 import type { RunResult } from './run-build.js'
 
@@ -123,15 +123,11 @@ async function putWrapperOnPath(
   }
   const id = createHash('sha256').update(result.image).digest('hex').slice(0, 12)
   const dir = path.join(env.RUNNER_TEMP || os.tmpdir(), 'julia-sysimage', `julia-${id}`)
-  const hook = result.metadata.layers?.juliaArgs[1]
-  const wrapper = await writeJuliaWrapper(dir, {
-    julia: result.julia.executable,
-    image: result.image,
-    hook
-  })
+  const spec = wrapperSpecFor(result)
+  const wrapper = await writeJuliaWrapper(dir, spec)
   core.addPath(dir)
   core.info(
-    `later steps' plain julia starts with the image${hook ? ' and its layers' : ''}: ${wrapper} is first on PATH (a command line that names a sysimage gets that one; julia-with-image: false turns this off)`
+    `later steps' plain julia starts with the image${spec.hook ? ' and its layers' : ''}: ${wrapper} is first on PATH (a command line that names a sysimage gets that one; julia-with-image: false turns this off)`
   )
   return wrapper
 }

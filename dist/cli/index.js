@@ -31937,11 +31937,16 @@ function tempPathBeside(target) {
     const suffix = `${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(target), `.${external_node_path_namespaceObject.basename(target)}.tmp-${suffix}`);
 }
-/** Writes `data` to `target` through a temporary file and a rename: readers see all or nothing. */
-async function writeFileAtomic(target, data) {
+/**
+ * Writes `data` to `target` through a temporary file and a rename: readers see all or nothing.
+ * With `mode` (0o755 for a script), the file gets exactly that mode, whatever the umask.
+ */
+async function writeFileAtomic(target, data, mode) {
     const temp = tempPathBeside(target);
     try {
-        await external_node_fs_namespaceObject.promises.writeFile(temp, data);
+        await external_node_fs_namespaceObject.promises.writeFile(temp, data, mode === undefined ? undefined : { mode });
+        if (mode !== undefined)
+            await external_node_fs_namespaceObject.promises.chmod(temp, mode); // the umask may have removed bits
         await external_node_fs_namespaceObject.promises.rename(temp, target);
     }
     catch (error) {
@@ -31966,7 +31971,6 @@ async function removeLeftoverTemps(target) {
 }
 
 ;// CONCATENATED MODULE: ./lib/launcher.js
-
 
 
 /**
@@ -32092,17 +32096,7 @@ async function writeLauncher(image, julia, windows = process.platform === 'win32
         juliaExecutable: julia.executable,
         hook
     };
-    const text = windows ? cmdLauncher(full) : shLauncher(full);
-    const temp = tempPathBeside(target);
-    try {
-        await external_node_fs_namespaceObject.promises.writeFile(temp, text, { mode: 0o755 });
-        await external_node_fs_namespaceObject.promises.chmod(temp, 0o755); // the umask may have removed execute bits
-        await external_node_fs_namespaceObject.promises.rename(temp, target);
-    }
-    catch (error) {
-        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
-        throw error;
-    }
+    await writeFileAtomic(target, windows ? cmdLauncher(full) : shLauncher(full), 0o755);
     return target;
 }
 
@@ -32111,6 +32105,14 @@ async function writeLauncher(image, julia, windows = process.platform === 'win32
 
 
 
+/** Pure: the wrapper of a finished build: its Julia, its image and a layered image's hook. */
+function wrapperSpecFor(result) {
+    return {
+        julia: result.julia.executable,
+        image: result.image,
+        hook: result.metadata.layers?.juliaArgs[1]
+    };
+}
 /** Pure: the wrapper's POSIX sh text. */
 function juliaWrapperText(spec) {
     const withImage = spec.hook
@@ -32131,15 +32133,7 @@ ${withImage}
 async function writeJuliaWrapper(dir, spec) {
     await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
     const target = external_node_path_namespaceObject.join(dir, 'julia');
-    const temp = tempPathBeside(target);
-    try {
-        await external_node_fs_namespaceObject.promises.writeFile(temp, juliaWrapperText(spec), { mode: 0o755 });
-        await external_node_fs_namespaceObject.promises.chmod(temp, 0o755); // the umask may have removed execute bits
-        await external_node_fs_namespaceObject.promises.rename(temp, target);
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(temp, { force: true });
-    }
+    await writeFileAtomic(target, juliaWrapperText(spec), 0o755);
     return target;
 }
 
@@ -42033,9 +42027,7 @@ function manifestEntries(manifest) {
             const uuid = byName.get(String(d));
             return uuid === undefined ? [] : [[String(d), uuid]];
         })
-        : list && typeof list === 'object'
-            ? Object.entries(list).map(([n, u]) => [n, String(u).toLowerCase()])
-            : []);
+        : uuidTable(list));
     return raw.map(({ name, entry }) => {
         const resolved = [...uuidsOf(entry.deps).values()];
         const extensions = manifestExtensions(entry.extensions, uuidsOf(entry.weakdeps));
@@ -42049,6 +42041,12 @@ function manifestEntries(manifest) {
             ...(extensions.length > 0 ? { extensions } : {})
         };
     });
+}
+/** Pure: a table of names to uuids (`[deps]`, `[weakdeps]`) as pairs, uuids lower-cased. */
+function uuidTable(table) {
+    return table && typeof table === 'object' && !Array.isArray(table)
+        ? Object.entries(table).map(([name, uuid]) => [name, String(uuid).toLowerCase()])
+        : [];
 }
 /**
  * Pure: an entry's `[extensions]` (name = trigger or [triggers], Julia 1.9 on), each trigger
@@ -42139,11 +42137,7 @@ function withProjectExtensions(entries, projectToml) {
     const { name, uuid } = projectToml;
     if (typeof name !== 'string' || typeof uuid !== 'string')
         return entries;
-    const weak = new Map(Object.entries((projectToml.weakdeps ?? {})).map(([n, u]) => [
-        n,
-        String(u).toLowerCase()
-    ]));
-    const extensions = manifestExtensions(projectToml.extensions, weak);
+    const extensions = manifestExtensions(projectToml.extensions, new Map(uuidTable(projectToml.weakdeps)));
     if (extensions.length === 0)
         return entries;
     const id = uuid.toLowerCase();
@@ -42348,14 +42342,7 @@ async function liveLayers(root) {
  * parent): the hook first, then the pointer, each by one rename.
  */
 async function switchGeneration(root, generation, image) {
-    const hook = tempPathBeside(root.hook);
-    try {
-        await external_node_fs_namespaceObject.promises.copyFile(juliaScript('layer_hook'), hook);
-        await external_node_fs_namespaceObject.promises.rename(hook, root.hook);
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(hook, { force: true });
-    }
+    await writeFileAtomic(root.hook, await external_node_fs_namespaceObject.promises.readFile(juliaScript('layer_hook')));
     await writeFileAtomic(root.pointer, pointerText(generation, image));
 }
 /** Removes everything at the root but the hook, the pointer and the generation in use. */
@@ -42368,10 +42355,9 @@ async function removeOtherGenerations(root, keep) {
 /**
  * A layer root for the dependency image's trace, laid out as a built one (the pointer, a
  * generation with trigger and workload lines, the image the trace runs), whose trigger is a
- * package that never loads: the
- * trace runs every path of the hook that a user's start runs, so what the hook compiles goes into
- * the dependency image and a start with the layers compiles nothing of the hook's. Returns the
- * hook to load.
+ * package that never loads: the trace runs every path of the hook that a user's start runs, so
+ * what the hook compiles goes into the dependency image and a start with the layers compiles
+ * nothing of the hook's. Returns the hook to load.
  */
 async function writeTraceHook(dir, traceImage) {
     const root = layerRootFor(external_node_path_namespaceObject.join(dir, 'trace.so'));
@@ -44221,11 +44207,7 @@ async function cli(argv, io) {
                 const launcher = await writeLauncher(result.image, result.julia, undefined, result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`);
                 log.info(`launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`);
                 if (args.juliaWrapperDir !== undefined) {
-                    const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, {
-                        julia: result.julia.executable,
-                        image: result.image,
-                        hook: result.metadata.layers?.juliaArgs[1]
-                    });
+                    const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, wrapperSpecFor(result));
                     log.info(`${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`);
                 }
                 io.stdout(result.image);

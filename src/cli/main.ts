@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../errors.js'
 import { shQuote, writeLauncher } from '../launcher.js'
-import { writeJuliaWrapper } from '../julia-wrapper.js'
+import { wrapperSpecFor, writeJuliaWrapper } from '../julia-wrapper.js'
 import { runBuild } from '../run-build.js'
 import { LocalImageCache } from '../store/local-cache.js'
 import { toolVersion } from '../version.js'
@@ -70,11 +70,7 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
           `launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`
         )
         if (args.juliaWrapperDir !== undefined) {
-          const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, {
-            julia: result.julia.executable,
-            image: result.image,
-            hook: result.metadata.layers?.juliaArgs[1]
-          })
+          const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, wrapperSpecFor(result))
           log.info(
             `${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`
           )

@@ -12,11 +12,19 @@ export function tempPathBeside(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${suffix}`)
 }
 
-/** Writes `data` to `target` through a temporary file and a rename: readers see all or nothing. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `target` through a temporary file and a rename: readers see all or nothing.
+ * With `mode` (0o755 for a script), the file gets exactly that mode, whatever the umask.
+ */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  mode?: number
+): Promise<void> {
   const temp = tempPathBeside(target)
   try {
-    await fs.writeFile(temp, data)
+    await fs.writeFile(temp, data, mode === undefined ? undefined : { mode })
+    if (mode !== undefined) await fs.chmod(temp, mode) // the umask may have removed bits
     await fs.rename(temp, target)
   } catch (error) {
     await fs.rm(temp, { force: true })

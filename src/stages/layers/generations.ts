@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { juliaScript } from '../../julia/scripts.js'
-import { tempPathBeside, writeFileAtomic } from '../../util/atomic.js'
+import { writeFileAtomic } from '../../util/atomic.js'
 import { hookConfigText, layerFolder, workloadPackage, type LayerFolder } from './folder.js'
 
 /**
@@ -9,7 +9,8 @@ import { hookConfigText, layerFolder, workloadPackage, type LayerFolder } from '
  * in use:
  *
  *   sysimage.layers/hook.jl      the hook users load with `-L` (julia/layer_hook.jl)
- *   sysimage.layers/layers.txt   "generation<TAB>build-N": the generation in use
+ *   sysimage.layers/layers.txt   "generation<TAB>build-N" and "image<TAB>sysimage.so": the
+ *                                generation in use and the image its layers belong to
  *   sysimage.layers/build-N/     a whole layer folder (see `LayerFolder`), its own hook included
  *
  * A build writes the other generation while the one in use stays untouched, then moves the image
@@ -86,13 +87,7 @@ export async function switchGeneration(
   generation: string,
   image: string
 ): Promise<void> {
-  const hook = tempPathBeside(root.hook)
-  try {
-    await fs.copyFile(juliaScript('layer_hook'), hook)
-    await fs.rename(hook, root.hook)
-  } finally {
-    await fs.rm(hook, { force: true })
-  }
+  await writeFileAtomic(root.hook, await fs.readFile(juliaScript('layer_hook')))
   await writeFileAtomic(root.pointer, pointerText(generation, image))
 }
 
@@ -106,10 +101,9 @@ export async function removeOtherGenerations(root: LayerRoot, keep: string): Pro
 /**
  * A layer root for the dependency image's trace, laid out as a built one (the pointer, a
  * generation with trigger and workload lines, the image the trace runs), whose trigger is a
- * package that never loads: the
- * trace runs every path of the hook that a user's start runs, so what the hook compiles goes into
- * the dependency image and a start with the layers compiles nothing of the hook's. Returns the
- * hook to load.
+ * package that never loads: the trace runs every path of the hook that a user's start runs, so
+ * what the hook compiles goes into the dependency image and a start with the layers compiles
+ * nothing of the hook's. Returns the hook to load.
  */
 export async function writeTraceHook(dir: string, traceImage: string): Promise<string> {
   const root = layerRootFor(path.join(dir, 'trace.so'))

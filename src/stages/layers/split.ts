@@ -54,9 +54,7 @@ export function manifestEntries(manifest: Table): ManifestEntry[] {
             const uuid = byName.get(String(d))
             return uuid === undefined ? [] : [[String(d), uuid] as [string, string]]
           })
-        : list && typeof list === 'object'
-          ? Object.entries(list as Table).map(([n, u]) => [n, String(u).toLowerCase()])
-          : []
+        : uuidTable(list)
     )
   return raw.map(({ name, entry }) => {
     const resolved = [...uuidsOf(entry.deps).values()]
@@ -71,6 +69,13 @@ export function manifestEntries(manifest: Table): ManifestEntry[] {
       ...(extensions.length > 0 ? { extensions } : {})
     }
   })
+}
+
+/** Pure: a table of names to uuids (`[deps]`, `[weakdeps]`) as pairs, uuids lower-cased. */
+function uuidTable(table: unknown): [string, string][] {
+  return table && typeof table === 'object' && !Array.isArray(table)
+    ? Object.entries(table as Table).map(([name, uuid]) => [name, String(uuid).toLowerCase()])
+    : []
 }
 
 /**
@@ -196,13 +201,10 @@ export function withProjectExtensions(
 ): ManifestEntry[] {
   const { name, uuid } = projectToml
   if (typeof name !== 'string' || typeof uuid !== 'string') return entries
-  const weak = new Map(
-    Object.entries((projectToml.weakdeps ?? {}) as Table).map(([n, u]) => [
-      n,
-      String(u).toLowerCase()
-    ])
+  const extensions = manifestExtensions(
+    projectToml.extensions,
+    new Map(uuidTable(projectToml.weakdeps))
   )
-  const extensions = manifestExtensions(projectToml.extensions, weak)
   if (extensions.length === 0) return entries
   const id = uuid.toLowerCase()
   const entry = entries.find((e) => e.uuid === id)
