@@ -8,23 +8,12 @@
  *   4. a full image of the same project, for its first-work time.
  * Prints a Markdown table (stdout), progress on stderr, raw figures to a JSON file.
  */
-import { spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import type { ImageMetadata } from '../src/metadata.js'
-import {
-  layeredRegistryPackages,
-  writeLayeredProject,
-  writeLocalRegistry
-} from '../__tests__/helpers/local-registry.js'
-import { runEnv } from './environment.js'
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const cliEntry = path.join(repoRoot, 'dist', 'cli', 'index.js')
-const say = (line: string) => process.stderr.write(`${line}\n`)
+import { ledgerBench, ledgerBuildArgs } from './ledger.js'
+import { cliEntry, runBench, say, timed, writeResults } from './script.js'
 
 interface Step {
   name: string
@@ -32,67 +21,26 @@ interface Step {
   metadata: ImageMetadata
 }
 
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv
-): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const started = performance.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe']
-    })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stderr, ms: performance.now() - started }))
-  })
-}
+const runCli = (args: string[], env: NodeJS.ProcessEnv) =>
+  timed(process.execPath, [cliEntry, ...args], env)
 
 const seconds = (ms: number | undefined) =>
   ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { julia: { type: 'string' }, json: { type: 'string' } },
-    strict: true
-  })
-  const julia = path.resolve(values.julia ?? 'julia')
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'jsi-bench-layered-'))
-  const version = await new Promise<string>((resolve) => {
-    const child = spawn(julia, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('close', () => resolve(out.trim()))
-  })
-  const env = runEnv(root, process.env, { julia, offline: true }, version)
-  const depot = (env.JULIA_DEPOT_PATH ?? '').split(path.delimiter)[0]
-  await writeLocalRegistry(depot, path.join(root, 'repos'), layeredRegistryPackages())
-  const project = await writeLayeredProject(julia, env, root, { tableKitVersion: '1.0.0' })
+  const { julia, version, root, env, project, jsonFile } = await ledgerBench('layered')
   const steps: Step[] = []
   const build = async (name: string, mode: string, output: string, extra: string[] = []) => {
     say(`▸ ${name}`)
     const run = await runCli(
-      [
-        'build',
-        '--julia',
-        julia,
-        '--project',
-        project.dir,
-        '--workload',
-        project.workload,
-        '--output',
-        output,
-        '--mode',
-        mode,
+      ledgerBuildArgs(julia, project, output, mode, [
         '--cache-dir',
         path.join(root, 'cache'),
         ...extra
-      ],
+      ]),
       env
     )
-    if (run.code !== 0) throw new Error(`${name} failed:\n${run.stderr.slice(-3000)}`)
+    if (run.code !== 0) throw new Error(`${name} failed:\n${run.output.slice(-3000)}`)
     const metadata = JSON.parse(await fs.readFile(`${output}.json`, 'utf8')) as ImageMetadata
     steps.push({ name, wallMs: run.ms, metadata })
     say(`✓ ${name}: ${seconds(run.ms)}`)
@@ -139,26 +87,9 @@ async function main(): Promise<number> {
   for (const line of m?.residualStatements ?? []) say(`  still compiled with the layers: ${line}`)
   console.log(`Layered mode, ${version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n`)
   console.log(rows.flat().join('\n'))
-  const jsonFile = path.resolve(
-    values.json ??
-      path.join(
-        repoRoot,
-        'bench',
-        'results',
-        `layered-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-      )
-  )
-  await fs.mkdir(path.dirname(jsonFile), { recursive: true })
-  await fs.writeFile(jsonFile, `${JSON.stringify({ julia: version, steps }, null, 2)}\n`)
-  say(`results: ${jsonFile}`)
+  await writeResults('layered', jsonFile, { julia: version, steps })
   await fs.rm(root, { recursive: true, force: true })
   return 0
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
-    say(`bench: ${error instanceof Error ? error.message : String(error)}`)
-    process.exitCode = 1
-  }
-)
+runBench(main)

@@ -12,12 +12,11 @@ import { benchUsage, parseBenchArgs, type BenchOptions } from './args.js'
 import { machineFacts } from './environment.js'
 import { benchProjects } from './projects.js'
 import { benchRun } from './run-cli.js'
+import { runBench, say } from './script.js'
 import { failuresOf, formatMs, formatTable, summarize, type RunRecord } from './summary.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const cliEntry = path.join(repoRoot, 'dist', 'cli', 'index.js')
-
-const say = (line: string) => process.stderr.write(`${line}\n`)
 
 /** The bundled CLI's digest: a rebuild of dist/ during a benchmark would mix two versions. */
 async function cliDigest(): Promise<string> {
@@ -146,10 +145,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
-    say(`bench: ${error instanceof Error ? error.message : String(error)}`)
-    process.exitCode = 1
-  }
-)
+runBench(main)

@@ -1,4 +1,4 @@
-# Runs inside `julia --output-o <object> --sysimage <base> object.jl PACKAGES STATEMENTS REPORT [chained] [--variants=VARIANTS] [--loaded=LOADED]`.
+# Runs inside `julia --output-o <object> --sysimage <base> object.jl PACKAGES STATEMENTS REPORT [chained] [--variants=VARIANTS] [--loaded=LOADED] [--hook=HOOK --held=HELD]`.
 #
 # In output mode the base image's `__init__` functions have not run, so stdio, paths and the load
 # path must be re-initialised before anything else. Inputs arrive only as files named in ARGS:
@@ -12,6 +12,9 @@
 #              STATEMENTS, counted apart (`variants_*`), not listed one by one in the report
 #   LOADED     "<uuid> <name>" of every module the traced workload had loaded; those not in the
 #              image yet are loaded too (reported as `added`, or `not_loadable` with the reason)
+#   HOOK       the image's start-up hook (julia/layer_hook.jl), a module built in after the packages
+#   HELD       "uuid<TAB>name<TAB>version<TAB>git-tree-sha1" of the packages the image holds, kept
+#              in the hook for its warning of a version mix
 # Works on Julia 1.5 through 1.13. It avoids throwing exceptions in the normal path: names are
 # checked with `isdefined` before a statement is evaluated (Debian's 1.5.3 dies on
 # any exception when run against a newer libunwind).

@@ -14,7 +14,7 @@ function tagged_file(name)
     tagged = filter(a -> startswith(a, "--$name="), ARGS[4:end])
     isempty(tagged) ? nothing : String(tagged[1][ncodeunits("--$name=")+1:end])
 end
-for name in ("variants", "loaded")
+for name in ("variants", "loaded", "hook", "held")
     file = tagged_file(name)
     file === nothing || (files[name] = file)
 end
@@ -86,6 +86,17 @@ if haskey(files, "loaded")
         push!(extensions, id.name => haskey(Base.loaded_modules, id))
     end
 end
+
+# The image's start-up hook (julia/layer_hook.jl, `--hook=FILE`): a module defined after
+# the packages, so its `__init__` runs at the image's start after theirs (Julia defers the
+# `__init__` of a module defined while it generates an image to the image's start). It is
+# `Base.JuliaSysimageLayers`, not a module of this build's: Julia 1.10 emits native code only
+# for methods whose function is reachable from a loaded module (src/precompile_utils.c
+# `jl_foreach_reachable_mtable`), and the hook's code must be in the image, or every start would
+# compile it; Main stays as empty as plain Julia's.
+haskey(files, "hook") && Base.include(Base, files["hook"])
+# the packages it holds, for its warning of a version mix (`--held=FILE`)
+haskey(files, "held") && Base.invokelatest(getfield(Base, :JuliaSysimageLayers).hold!, files["held"])
 
 # A function, so that Julia without the entry point never compiles this call.
 # From here on, what is precompiled is tagged for the chained image's new code (PR #46045).

@@ -20,6 +20,12 @@ export interface KeyInputs {
    * explicit target lists, whose images are the same on every host.
    */
   cpu?: string
+  /**
+   * The served step's Julia flags (`julia-flags`), canonical: the image and its package images
+   * are compiled for them. Absent or empty: the line is left out, so keys without flags stay as
+   * they were.
+   */
+  juliaFlags?: readonly string[]
   mode: string
   /** Packages loaded into the image, by name. */
   packages: string[]
@@ -70,7 +76,7 @@ export function keyVersionSpelling(version: string): string {
 /** Pure: `prefix-julia-sysimage[-kind]-os-arch-julia-version-digest` over the lines `write` adds. */
 function digestKey(
   kind: string,
-  base: Pick<KeyInputs, 'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu'>,
+  base: Pick<KeyInputs, 'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu' | 'juliaFlags'>,
   write: (line: KeyLine) => void
 ): string {
   const hash = createHash('sha256')
@@ -80,6 +86,7 @@ function digestKey(
   line('platform', base.os, base.arch)
   line('cpu-target', base.cpuTarget)
   if (base.cpu !== undefined) line('cpu', base.cpu)
+  if (base.juliaFlags?.length) line('julia-flags', ...base.juliaFlags)
   // `cache-key-prefix` is spelled by the same rule (at most 200 characters); one that had to be
   // respelled goes into the digest exactly, so `a b` and `a_b` stay apart. Safe prefixes are not
   // in it, which keeps the keys they always had.
@@ -106,7 +113,7 @@ export function imageCacheKey(inputs: KeyInputs): string {
 /** What a base object archive (chained mode) depends on: the Julia build, target and flags. */
 export type BaseKeyInputs = Pick<
   KeyInputs,
-  'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu'
+  'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu' | 'juliaFlags'
 > & {
   /** The flags of the process that writes the archive; a change means another archive. */
   flags: string[]
@@ -131,7 +138,7 @@ export type LayerKind = 'deps' | 'own' | 'workload'
 /** What a layer's key covers besides the Julia build, platform and target. */
 export type LayerKeyInputs = Pick<
   KeyInputs,
-  'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu'
+  'prefix' | 'julia' | 'os' | 'arch' | 'cpuTarget' | 'cpu' | 'juliaFlags'
 > & {
   /** Facts as tab-joined fields: resolved packages, the layer below's identity. */
   facts: string[][]

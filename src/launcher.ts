@@ -9,11 +9,6 @@ export interface LauncherSpec {
   juliaVersion: string
   /** The executable the build used, tried after $JULIA and before julia on PATH. */
   juliaExecutable: string
-  /**
-   * A layered image's start-up hook, relative to the launcher's folder (`sysimage.layers/hook.jl`):
-   * passed with `-L` so that the package-image layers load with the image.
-   */
-  hook?: string
 }
 
 /**
@@ -82,16 +77,7 @@ if [ -z "$julia" ]; then
   echo "$0: no Julia $want found (tried:\${candidates:- none}); this image loads only in Julia $want. Set JULIA to the path of a Julia $want executable" >&2
   exit 1
 fi
-${
-  spec.hook
-    ? `hook=$here/${shQuote(spec.hook)}
-if [ ! -f "$hook" ]; then
-  echo "$0: the layer folder's hook $hook is missing: keep the .layers folder beside the image" >&2
-  exit 1
-fi
-exec "$julia" "--sysimage=$image" -L "$hook" "$@"`
-    : 'exec "$julia" "--sysimage=$image" "$@"'
-}
+exec "$julia" "--sysimage=$image" "$@"
 `
 }
 
@@ -126,9 +112,7 @@ export function cmdLauncher(spec: LauncherSpec): string {
     '  echo %~nx0: "%julia%" is not Julia %want%, and this image loads only in Julia %want%. Set JULIA to the path of a Julia %want% julia.exe 1>&2',
     '  exit /b 1',
     ')',
-    spec.hook
-      ? `"%julia%" "--sysimage=%image%" -L "%~dp0${cmdSetValue(spec.hook.replace(/\//g, '\\'))}" %*`
-      : '"%julia%" "--sysimage=%image%" %*',
+    '"%julia%" "--sysimage=%image%" %*',
     'exit /b %errorlevel%',
     ''
   ].join('\r\n')
@@ -141,15 +125,13 @@ export function cmdLauncher(spec: LauncherSpec): string {
 export async function writeLauncher(
   image: string,
   julia: { versionString: string; executable: string },
-  windows = process.platform === 'win32',
-  hook?: string
+  windows = process.platform === 'win32'
 ): Promise<string> {
   const target = launcherPathFor(image, windows)
   const full = {
     imageName: path.basename(image),
     juliaVersion: julia.versionString,
-    juliaExecutable: julia.executable,
-    hook
+    juliaExecutable: julia.executable
   }
   await writeFileAtomic(target, windows ? cmdLauncher(full) : shLauncher(full), 0o755)
   return target

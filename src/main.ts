@@ -12,7 +12,7 @@ import { GitHubImageCache, isGitHubCacheAvailable } from './store/github-cache.j
 import os from 'node:os'
 import path from 'node:path'
 import { writeLauncher } from './launcher.js'
-import { wrapperSpecFor, writeJuliaWrapper } from './julia-wrapper.js'
+import { pkgStdlibNote, wrapperSpecFor, writeJuliaWrapper } from './julia-wrapper.js'
 import { createHash } from 'node:crypto'
 import type { RunResult } from './run-build.js'
 
@@ -43,12 +43,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const juliaDir = path.dirname(result.julia.executable)
     core.addPath(juliaDir)
     core.info(`added ${juliaDir} to PATH for later steps (julia ${result.julia.versionString})`)
-    const launcher = await writeLauncher(
-      result.image,
-      result.julia,
-      undefined,
-      result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`
-    )
+    const launcher = await writeLauncher(result.image, result.julia)
     const wrapper = await putWrapperOnPath(inputs.juliaWithImage, result, env)
     core.setOutput('launcher', launcher)
     core.setOutput('files', resultFiles(result, launcher).join('\n'))
@@ -127,7 +122,9 @@ async function putWrapperOnPath(
   const wrapper = await writeJuliaWrapper(dir, spec)
   core.addPath(dir)
   core.info(
-    `later steps' plain julia starts with the image${spec.hook ? ' and its layers' : ''}: ${wrapper} is first on PATH (a command line that names a sysimage gets that one; julia-with-image: false turns this off)`
+    `later steps' plain julia starts with the image${result.metadata.layers ? ' and its layers' : ''}: ${wrapper} is first on PATH (a command line that names a sysimage gets that one; julia-with-image: false turns this off)`
   )
+  const note = pkgStdlibNote(result.julia.version)
+  if (note) core.notice(note, { title: 'julia-sysimage: Pkg in later steps' })
   return wrapper
 }

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import type { BaseReference } from './stages/base-archive/index.js'
 import type { BuildMode } from './request.js'
 import type { LayersMetadata } from './stages/layers/index.js'
@@ -16,6 +15,8 @@ export interface ImageMetadata {
   cpuTarget: string
   /** For `native` builds: the CPU the image is compiled for (`Sys.CPU_NAME`, or `generic+<features digest>`). */
   cpu?: string
+  /** The Julia flags of the step it was built for (`julia-flags`); absent for default flags. */
+  juliaFlags?: string[]
   /** `full`: the whole image emitted; `chained`: new code linked onto a base archive. */
   mode: BuildMode
   /** Chained images: the base they were built on (its cache key and the sha256 of its image). */
@@ -73,6 +74,7 @@ export interface MetadataParts {
   julia: ImageMetadata['julia']
   cpuTarget: string
   cpu?: string
+  juliaFlags?: readonly string[]
   mode: BuildMode
   base?: BaseReference
   imagePath: string
@@ -103,17 +105,14 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     image: parts.image,
     julia: parts.julia,
     cpuTarget: parts.cpuTarget,
+    ...(parts.juliaFlags?.length ? { juliaFlags: [...parts.juliaFlags] } : {}),
     ...(parts.cpu ? { cpu: parts.cpu } : {}),
     mode: parts.mode,
     ...(parts.base ? { base: parts.base } : {}),
     ...(parts.layers ? { layers: parts.layers } : {}),
-    // a layered image's package-image layers load through the hook in the folder beside it
-    juliaArgs: [
-      `--sysimage=${parts.imagePath}`,
-      ...(parts.layers
-        ? ['-L', path.join(path.dirname(parts.imagePath), parts.layers.folder, 'hook.jl')]
-        : [])
-    ],
+    // a layered image's package-image layers load with it: the hook built into the image finds
+    // them in the folder beside it
+    juliaArgs: [`--sysimage=${parts.imagePath}`],
     project: {
       packages: parts.packages,
       packagesInImage: v.load.packagesInImage,

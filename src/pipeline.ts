@@ -255,6 +255,7 @@ async function placeImage(
     },
     cpuTarget: prepared.cpuTarget,
     cpu: prepared.cpu,
+    juliaFlags: request.juliaFlags.all,
     mode: prepared.mode,
     base: facts.base,
     imagePath: output,

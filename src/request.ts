@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { UserError } from './errors.js'
+import type { JuliaFlags } from './julia-flags.js'
 import { tempPathBeside } from './util/atomic.js'
 import { formatBytes } from './util/memory.js'
 import { isDirectory, isFile } from './util/files.js'
@@ -43,6 +44,11 @@ export interface BuildRequest {
   packages?: string[]
   /** JULIA_IMAGE_THREADS for the object build (Julia ≥ 1.10); default Julia's own choice. */
   imageThreads?: number
+  /**
+   * The Julia flags of the step the image serves (`julia-flags`, e.g. a test step's
+   * `--check-bounds=yes`): the build compiles and measures with them; part of every key.
+   */
+  juliaFlags: JuliaFlags
   /** Prepended to cache keys, to separate or invalidate entries. */
   cacheKeyPrefix: string
   /** Stop a workload run that takes longer than this (minutes; fractions allowed). */

@@ -51,6 +51,7 @@ export async function cacheKeyFor(prepared: PreparedBuild): Promise<string> {
     ...(await juliaKeyFields(julia)),
     cpuTarget: prepared.cpuTarget,
     cpu: prepared.cpu,
+    juliaFlags: request.juliaFlags.all,
     mode: prepared.mode,
     packages: project.packages.map((p) => p.name),
     files

@@ -94,7 +94,7 @@ describe(
       // a layered image (auto, a package project): its folder is part of the result
       const layerFolder = path.join(workspace, 'sysimage.layers')
       assert.deepEqual(o.files.split('\n'), [o.sysimage, o.metadata, o.launcher, layerFolder])
-      assert.ok((await fs.stat(path.join(layerFolder, 'hook.jl'))).isFile())
+      assert.ok((await fs.stat(path.join(layerFolder, 'layers.txt'))).isFile())
     })
 
     /** PATH as the runner makes it for later steps: the folders a step added, last added first. */
@@ -246,8 +246,8 @@ describe(
         'sysimage.so',
         'sysimage.so.json'
       ])
-      // the layers travel with the image: the launcher's hook and the package images
-      assert.ok(names.includes('sysimage.layers/hook.jl'), names.join(', '))
+      // the layers travel with the image: the pointer and the package images
+      assert.ok(names.includes('sysimage.layers/layers.txt'), names.join(', '))
       assert.ok(names.some((name) => name.endsWith('.so') && name.startsWith('sysimage.layers/')))
       const launcher = files.find((f) => f.name === 'sysimage.sh')
       assert.equal(launcher?.data?.toString(), await fs.readFile(cold.outputs.launcher, 'utf8'))

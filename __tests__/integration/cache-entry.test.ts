@@ -1,3 +1,4 @@
+import { noJuliaFlags } from '../../src/julia-flags.js'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
@@ -34,6 +35,7 @@ describe(
           cpuTarget: 'native',
           mode: 'auto',
           cacheKeyPrefix: '',
+          juliaFlags: noJuliaFlags,
           measure: false,
           keepWorkDir: false,
           tempDir: dir,

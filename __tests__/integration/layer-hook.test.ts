@@ -4,14 +4,15 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { juliaScript } from '../../src/julia/scripts.js'
-import { writeTraceHook } from '../../src/stages/layers/generations.js'
 import { ScratchFolders } from '../helpers/scratch.js'
 import { juliaAtLeast, modernJulias } from '../helpers/test-julia.js'
 
 /**
  * The start-up hook of a layered image (julia/layer_hook.jl) on its own, with Julia's base image
- * and small packages of the test's own: whatever its folder holds, it never stops the user's
- * Julia, and it loads the workload package exactly once.
+ * and small packages of the test's own: loaded with `-L` (what the image does at its start, the
+ * folder named by JULIA_SYSIMAGE_LAYERS instead of found beside the image). Whatever its folder
+ * holds, it never stops the user's Julia, and it loads the workload package exactly once. The
+ * layered suite runs it from a built image.
  */
 const uuids = {
   Trig: '8f0a6c1e-1111-4a5b-9c0d-000000000001',
@@ -76,7 +77,6 @@ for (const julia of modernJulias())
       // the layer folder: the hook, and the workload package Work in its env/
       layers = path.join(root, 'image.layers')
       await fs.mkdir(layers)
-      await fs.copyFile(juliaScript('layer_hook'), path.join(layers, 'hook.jl'))
       await writePackage(
         path.join(layers, 'work'),
         'Work',
@@ -112,11 +112,24 @@ for (const julia of modernJulias())
       ).stdout
       return image
     }
-    const run = (code: string, flags: string[] = []) => {
+    const run = (code: string, flags: string[] = [], folder = layers, hooks = 1) => {
       const result = spawnSync(
         julia.executable,
-        [...flags, `--project=${project}`, '-L', path.join(layers, 'hook.jl'), '-e', code],
-        { env: { ...julia.env(depot), JULIA_PKG_PRECOMPILE_AUTO: '0' }, encoding: 'utf8' }
+        [
+          ...flags,
+          `--project=${project}`,
+          ...Array.from({ length: hooks }, () => ['-L', juliaScript('layer_hook')]).flat(),
+          '-e',
+          code
+        ],
+        {
+          env: {
+            ...julia.env(depot),
+            JULIA_PKG_PRECOMPILE_AUTO: '0',
+            JULIA_SYSIMAGE_LAYERS: folder
+          },
+          encoding: 'utf8'
+        }
       )
       // precompiling the test packages may say so on stderr; the hook's lines start with its name
       const hookLines = result.stderr.split('\n').filter((l) => l.startsWith('julia-sysimage:'))
@@ -173,28 +186,19 @@ for (const julia of modernJulias())
     })
 
     it('at the top of a layer folder, a generation line: the hook loads the layers of that generation', async () => {
-      // the layout of a built image: sysimage.layers/{hook.jl, layers.txt, build-N/}
+      // the layout of a built image: sysimage.layers/{layers.txt, build-N/}
       const top = path.join(root, 'top.layers')
       await fs.rm(top, { recursive: true, force: true })
       await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
       await fs.cp(layers, path.join(top, 'build-2'), { recursive: true })
-      await fs.copyFile(juliaScript('layer_hook'), path.join(top, 'hook.jl'))
-      const runTop = (pointer: string) =>
-        fs
-          .writeFile(path.join(top, 'layers.txt'), pointer)
-          .then(() =>
-            spawnSync(
-              julia.executable,
-              [
-                `--project=${project}`,
-                '-L',
-                path.join(top, 'hook.jl'),
-                '-e',
-                'using Outer; print(Outer.y, " ", any(m -> nameof(m) == :Work, values(Base.loaded_modules)), " ", any(d -> endswith(d, joinpath("build-2", "depot")), DEPOT_PATH))'
-              ],
-              { env: { ...julia.env(depot), JULIA_PKG_PRECOMPILE_AUTO: '0' }, encoding: 'utf8' }
-            )
-          )
+      const runTop = async (pointer: string) => {
+        await fs.writeFile(path.join(top, 'layers.txt'), pointer)
+        return run(
+          'using Outer; print(Outer.y, " ", any(m -> nameof(m) == :Work, values(Base.loaded_modules)), " ", any(d -> endswith(d, joinpath("build-2", "depot")), DEPOT_PATH))',
+          [],
+          top
+        )
+      }
       const used = await runTop('generation\tbuild-2\n')
       assert.equal(used.status, 0, used.stderr)
       assert.equal(used.stdout, '42 true true')
@@ -210,36 +214,17 @@ for (const julia of modernJulias())
       assert.match(gone.stderr, /julia-sysimage: the package layers of this image are not in use/)
     })
 
-    it("the dependency image's trace runs every step of the hook that a start runs", async () => {
-      // what the hook compiles goes into the dependency image only if the trace ran it: the
-      // trace's hook (a trigger that never loads) must take the same steps as a user's start
-      const traceHook = await writeTraceHook(path.join(root, 'trace-hook'), await defaultImage())
-      const user = path.join(root, 'user.layers')
-      await fs.rm(user, { recursive: true, force: true })
+    it('loaded twice (the image and a `-L` of the hook): the layers are added once, the workload loaded once', async () => {
       await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
-      await fs.cp(layers, path.join(user, 'build-1'), { recursive: true })
-      await fs.copyFile(juliaScript('layer_hook'), path.join(user, 'hook.jl'))
-      await fs.writeFile(
-        path.join(user, 'layers.txt'),
-        `generation\tbuild-1\nimage\t${path.relative(root, await defaultImage())}\n`
+      const r = run(
+        'using Outer; print(Outer.y, " ", count(d -> endswith(d, joinpath("image.layers", "depot")), DEPOT_PATH), " ", count(p -> p isa String && endswith(p, joinpath("image.layers", "env")), LOAD_PATH))',
+        [],
+        layers,
+        2
       )
-      const compiled = async (hook: string) => {
-        const trace = path.join(root, `${path.basename(path.dirname(hook))}.trace.jl`)
-        const r = spawnSync(
-          julia.executable,
-          [`--project=${project}`, `--trace-compile=${trace}`, '-L', hook, '-e', '1'],
-          { env: julia.env(depot), encoding: 'utf8' }
-        )
-        assert.equal(r.status, 0, r.stderr)
-        return new Set((await fs.readFile(trace, 'utf8')).split('\n').filter(Boolean))
-      }
-      const traced = await compiled(traceHook)
-      const started = await compiled(path.join(user, 'hook.jl'))
-      assert.ok(started.size > 0, 'on the default image the hook compiles something')
-      assert.deepEqual(
-        [...started].filter((s) => !traced.has(s)),
-        []
-      )
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(r.stdout, '42 1 1')
+      assert.equal(r.stderr.split('\n').filter((l) => l === 'work loaded').length, 1, r.stderr)
     })
 
     it('layers named for another image: Julia runs alone, with no word (a command line chose its image)', async () => {
@@ -247,7 +232,6 @@ for (const julia of modernJulias())
       await fs.rm(top, { recursive: true, force: true })
       await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
       await fs.cp(layers, path.join(top, 'build-1'), { recursive: true })
-      await fs.copyFile(juliaScript('layer_hook'), path.join(top, 'hook.jl'))
       const probe =
         'using Outer; print(Outer.y, " ", any(m -> nameof(m) == :Work, values(Base.loaded_modules)), " ", any(d -> occursin("other.layers", d), DEPOT_PATH))'
       const runWith = async (image: string) => {
@@ -255,11 +239,7 @@ for (const julia of modernJulias())
           path.join(top, 'layers.txt'),
           `generation\tbuild-1\nimage\t${path.relative(root, image)}\n`
         )
-        return spawnSync(
-          julia.executable,
-          [`--project=${project}`, '-L', path.join(top, 'hook.jl'), '-e', probe],
-          { env: { ...julia.env(depot), JULIA_PKG_PRECOMPILE_AUTO: '0' }, encoding: 'utf8' }
-        )
+        return run(probe, [], top)
       }
       const mine = await runWith(await defaultImage())
       assert.equal(mine.status, 0, mine.stderr)
@@ -271,25 +251,69 @@ for (const julia of modernJulias())
       assert.doesNotMatch(other.stderr, /julia-sysimage:/)
     })
 
-    it('workers started with -p get the hook too (Julia loads a -L file on every process; not 1.12)', async () => {
-      await config(`trigger\t${uuids.Trig}\tTrig\nworkload\t${uuids.Work}\tWork\n`)
-      const code =
-        'using Distributed; print(remotecall_fetch(() -> any(d -> endswith(d, joinpath("image.layers", "depot")), DEPOT_PATH), 2))'
-      const r = run(code, ['-p', '1'])
-      if (juliaAtLeast(julia, 1, 12)) {
-        // Julia 1.12 cannot combine -L with -p at all, whatever the file (JuliaLang/julia#59933:
-        // `procs` is looked up in a world before Distributed's binding): the README says so. This
-        // fails the day a 1.12 fixes it, so that the README can say so too.
-        assert.notEqual(r.status, 0)
-        assert.match(r.stderr, /UndefVarError: `procs` not defined/)
-        const empty = spawnSync(julia.executable, ['-p', '1', '-L', '/dev/null', '-e', '1'], {
-          env: julia.env(depot),
-          encoding: 'utf8'
-        })
-        assert.match(empty.stderr, /UndefVarError: `procs` not defined/, 'Julia alone fails too')
-        return
+    it('a version mix: one line naming each package the environment resolves otherwise than the image holds', async () => {
+      const env = path.join(root, 'mix')
+      await fs.mkdir(env, { recursive: true })
+      const id = (n: number) => `8f0a6c1e-2222-4a5b-9c0d-00000000000${n}`
+      await fs.writeFile(
+        path.join(env, 'Project.toml'),
+        `[deps]\nFoo = "${id(1)}"\nBar = "${id(2)}"\nDev = "${id(3)}"\n`
+      )
+      const entry = (name: string, n: number, fields: string) =>
+        `[[deps.${name}]]\nuuid = "${id(n)}"\n${fields}\n`
+      const held = path.join(root, 'held.txt')
+      // Foo: another version; Bar: the same tree; Dev: developed at a path; Gone: not in the
+      // manifest (available, never asked for)
+      await fs.writeFile(
+        held,
+        [
+          [id(1), 'Foo', '1.1.0', 'aaaa'],
+          [id(2), 'Bar', '2.0.0', 'same'],
+          [id(3), 'Dev', '0.1.0', 'cccc'],
+          [id(4), 'Gone', '1.0.0', 'dddd']
+        ]
+          .map((row) => row.join('\t') + '\n')
+          .join('')
+      )
+      const check = () => {
+        const r = spawnSync(
+          julia.executable,
+          [
+            `--project=${env}`,
+            '-L',
+            juliaScript('layer_hook'),
+            '-e',
+            'JuliaSysimageLayers.hold!(ARGS[1]); JuliaSysimageLayers.warn_version_mix(); print("ran")',
+            held
+          ],
+          { env: julia.env(depot), encoding: 'utf8' }
+        )
+        assert.equal(r.status, 0, r.stderr)
+        assert.equal(r.stdout, 'ran')
+        return r.stderr.split('\n').filter((l) => l.startsWith('julia-sysimage:'))
       }
-      assert.equal(r.status, 0, r.stderr)
-      assert.equal(r.stdout.trim().split('\n').pop(), 'true')
+      await fs.writeFile(
+        path.join(env, 'Manifest.toml'),
+        'manifest_format = "2.0"\n\n' +
+          entry('Foo', 1, 'version = "1.2.0"\ngit-tree-sha1 = "bbbb"') +
+          entry('Bar', 2, 'version = "2.0.0"\ngit-tree-sha1 = "same"') +
+          entry('Dev', 3, 'path = "../dev"\nversion = "0.1.0"')
+      )
+      const lines = check()
+      assert.equal(lines.length, 1, lines.join('\n'))
+      assert.match(
+        lines[0],
+        /^julia-sysimage: the image holds Foo 1\.1\.0 \(the environment wants 1\.2\.0\), Dev 0\.1\.0 \(the environment develops it at \.\.\/dev\) and Julia uses the image's; rebuild the image with julia-sysimage for .*Manifest\.toml, or start Julia without it/
+      )
+      assert.doesNotMatch(lines[0], /Bar|Gone/)
+      // a manifest of the format before 1.7 (entries at the top), all as the image holds them
+      await fs.writeFile(
+        path.join(env, 'Manifest.toml'),
+        entry('Foo', 1, 'version = "1.1.0"\ngit-tree-sha1 = "aaaa"').replace('deps.', '') +
+          entry('Bar', 2, 'version = "2.1.0"\ngit-tree-sha1 = "newer"').replace('deps.', '')
+      )
+      const old = check()
+      assert.equal(old.length, 1, old.join('\n'))
+      assert.match(old[0], /holds Bar 2\.0\.0 \(the environment wants 2\.1\.0\) and/)
     })
   })

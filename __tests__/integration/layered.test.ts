@@ -11,6 +11,7 @@ import { manifestEntries } from '../../src/stages/layers/split.js'
 import { sha256File } from '../../src/util/hash.js'
 import { findTerminalRunner } from '../../src/util/terminal.js'
 import { buildArgs, cliEntry, runCli, type CliRun } from '../helpers/cli.js'
+import { juliaRuntestArgs } from '../helpers/julia-runtest.js'
 import {
   layeredRegistryPackages,
   writeLayeredProject,
@@ -38,6 +39,8 @@ for (const julia of modernJulias())
     const image = () => path.join(out, 'sysimage.so')
     const launcher = () => path.join(out, 'sysimage.sh')
     const wall: Record<string, number> = {}
+    /** A file Julia writes when it precompiles one of the project's packages or the workload package. */
+    const projectFiles = /Ledger|TableKit|TextReports|RuleBook|JuliaSysimageWorkload/
 
     /** A checkout of the project and the image built from it: the suite's own, by default. */
     interface Place {
@@ -182,14 +185,48 @@ for (const julia of modernJulias())
           m.measurement!.residualByStdout!.terminal! <= bound,
           JSON.stringify(m.measurement)
         )
-      assert.ok(m.juliaArgs.includes('-L'), 'julia-args load the hook')
-      // absolute, as julia-args: a later step may run from any folder
-      assert.deepEqual(layers.juliaArgs, ['-L', path.join(out, 'sysimage.layers', 'hook.jl')])
+      // the image alone: the hook built into it finds the layers beside it
+      assert.deepEqual(m.juliaArgs, [`--sysimage=${path.join(out, 'sysimage.so')}`])
 
       const run = await runAsUser()
       assert.equal(run.status, 0, run.stderr)
       assert.equal(run.stdout.split('\n')[0], 'ledger v1')
       assert.deepEqual(run.precompiled, [], 'nothing precompiled at run time')
+      assert.doesNotMatch(run.stderr, /julia-sysimage:/, 'the manifest is the one built for')
+    })
+
+    it('every process started with the image gets its layers: a child of julia_cmd(), a Distributed worker; a start compiles nothing of the hook', async () => {
+      // where a process loaded Ledger from: the layer folder's depot, or elsewhere
+      const origin = path.join(root, 'origin.jl')
+      await fs.writeFile(
+        origin,
+        'using Ledger\nstring(occursin("sysimage.layers", something(Base.pkgorigins[Base.PkgId(Ledger)].cachepath, "")))\n'
+      )
+      const code = [
+        'using Distributed',
+        'here = include(ARGS[1])',
+        'child = readchomp(`$(Base.julia_cmd()) --project=$(Base.active_project()) -e "print(include(ARGS[1]))" $(ARGS[1])`)',
+        'addprocs(1; exeflags = "--project=$(Base.active_project())")',
+        'worker = remotecall_fetch(Base.include, 2, Main, ARGS[1])',
+        'print(here, " ", child, " ", worker)'
+      ].join('\n')
+      const run = await runAsUser(launcher(), ['-e', code, origin])
+      assert.equal(run.status, 0, run.stderr)
+      assert.equal(run.stdout.trim().split('\n').pop(), 'true true true')
+      // Distributed (and on 1.12 Serialization) are not in these Julias' default images, nor
+      // then in this one: the first process to load them precompiles them once, as with any
+      // image that lacks them. Nothing of the project is precompiled.
+      assert.deepEqual(
+        run.precompiled.filter((file) => projectFiles.test(file)),
+        [],
+        'nothing of the project precompiled in any of the three processes'
+      )
+      // a start that loads an own package (which loads the workload package through the hook)
+      // compiles nothing: the hook's code is in the image
+      const trace = path.join(root, 'start.trace.jl')
+      const start = await runAsUser(launcher(), [`--trace-compile=${trace}`, '-e', 'using Ledger'])
+      assert.equal(start.status, 0, start.stderr)
+      assert.equal(await fs.readFile(trace, 'utf8'), '')
     })
 
     it('moved together, the image, its layer folder and the launcher still run the workload', async (t) => {
@@ -412,9 +449,9 @@ for (const julia of modernJulias())
         // the generation in use and its pointer; neither the failed build's generation nor
         // what the killed build before it left (its partial image, lock, generation) remain
         const generations = (await fs.readdir(path.join(out, 'sysimage.layers'))).sort()
-        assert.equal(generations.length, 3, generations.join(', '))
+        assert.equal(generations.length, 2, generations.join(', '))
         assert.match(generations[0], /^build-[12]$/)
-        assert.deepEqual(generations.slice(1), ['hook.jl', 'layers.txt'])
+        assert.deepEqual(generations.slice(1), ['layers.txt'])
       } finally {
         await fs.writeFile(project.rulesSource, rules)
       }
@@ -437,6 +474,16 @@ for (const julia of modernJulias())
         // it, so it is in the dependency image: its version must be in the image's key, or the
         // old image would hide the manifest's new version for good
         await project.setRuleBookVersion('1.1.0')
+        // until it is rebuilt, the image's RuleBook is used whatever the manifest says: a start
+        // says so in one line, naming both versions and the way out
+        const mixed = await runAsUser(launcher(), ['-e', 'print(1)'])
+        assert.equal(mixed.status, 0, mixed.stderr)
+        const warnings = mixed.stderr.split('\n').filter((l) => l.startsWith('julia-sysimage:'))
+        assert.equal(warnings.length, 1, mixed.stderr)
+        assert.match(
+          warnings[0],
+          /the image holds RuleBook 1\.0\.0 \(the environment wants 1\.1\.0\) and Julia uses the image's; rebuild the image .*Manifest\.toml.*julia-with-image: false/
+        )
         if (!fullRebuild) {
           const run = await build('dependency change', 'layered', ['--workload-timeout', '0.0001'])
           assert.notEqual(run.code, 0, 'stopped by the workload timeout, as arranged')
@@ -454,12 +501,63 @@ for (const julia of modernJulias())
         const user = await runAsUser()
         assert.equal(user.status, 0, user.stderr)
         assert.equal(user.stdout.split('\n')[0], 'ledger v2')
+        assert.doesNotMatch(user.stderr, /julia-sysimage:/, 'rebuilt: no version mix')
         const version = await runAsUser(launcher(), [
           '-e',
           'using LedgerRules; print(pkgversion(LedgerRules.RuleBook), " ", LedgerRules.RuleBook.EDITION)'
         ])
         assert.equal(version.status, 0, version.stderr)
         assert.equal(version.stdout, '1.1.0 RuleBook 1.1.0')
+      }
+    )
+
+    // Julia rejects package images built with other code flags (`CacheFlags`): a test step's
+    // `--check-bounds=yes` needs layers built for it. One more image build, on the first Julia
+    // listed only.
+    it(
+      "julia-flags '--check-bounds=yes': Pkg.test() exactly as julia-runtest runs it uses the layers and precompiles nothing",
+      { skip: !fullRebuild && 'one more image build: on the first Julia listed only' },
+      async () => {
+        const at: Place = { ...here(), output: path.join(root, 'out-test', 'sysimage.so') }
+        const wrapperDir = path.join(root, 'test-wrapper')
+        const run = await build(
+          'for a test step',
+          'layered',
+          ['--julia-flags', '--check-bounds=yes --inline=yes', '--julia-wrapper', wrapperDir],
+          at
+        )
+        assert.equal(run.code, 0, run.stderr)
+        const m = await metadata(at)
+        assert.deepEqual(m.juliaFlags, ['--check-bounds=yes'], '--inline=yes is the default')
+        assert.notEqual(m.layers!.dependencies.key, (await metadata()).layers!.dependencies.key)
+        assert.deepEqual(m.layers!.precompiledAtRunTime, [])
+        // julia-runtest's step, from its action.yml (inputs at their defaults, coverage off), with
+        // the plain `julia` a later step finds on PATH and an empty depot first
+        const firstDepot = await fs.mkdtemp(path.join(root, 'first-depot-'))
+        const env = julia.env(depot)
+        const step = spawnSync('julia', juliaRuntestArgs(false), {
+          cwd: project.dir,
+          env: {
+            ...env,
+            PATH: [wrapperDir, env.PATH].join(path.delimiter),
+            JULIA_DEPOT_PATH: [firstDepot, ...(env.JULIA_DEPOT_PATH ?? '').split(path.delimiter)]
+              .filter(Boolean)
+              .join(path.delimiter)
+          },
+          encoding: 'utf8'
+        })
+        assert.equal(step.status, 0, step.stderr)
+        assert.match(step.stdout + step.stderr, /Ledger tests passed/)
+        // Test, a stdlib outside the default image that this workload does not load, is
+        // precompiled once (measured: 2 files); nothing of the project is
+        const written = await fs
+          .readdir(path.join(firstDepot, 'compiled'), { recursive: true })
+          .catch(() => [])
+        assert.deepEqual(
+          written.filter((file) => projectFiles.test(file)),
+          [],
+          'the test child loaded the own packages and the workload package from the layers'
+        )
       }
     )
   })

@@ -1,3 +1,4 @@
+import { noJuliaFlags } from '../../src/julia-flags.js'
 import assert from 'node:assert/strict'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -44,6 +45,7 @@ describe(`a project without a committed manifest (${julia.label})`, { skip }, ()
         cpuTarget: 'native',
         mode: 'auto',
         cacheKeyPrefix: '',
+        juliaFlags: noJuliaFlags,
         measure: false,
         keepWorkDir: false,
         tempDir: dir,

@@ -16,6 +16,20 @@ describe('parseBuildArgs', () => {
     assert.equal(request.cpuTarget, 'native')
     assert.equal(request.measure, true)
   })
+  it('--julia-flags takes Julia flags as its value, given apart or with =', () => {
+    for (const argv of [
+      ['--julia-flags', '--check-bounds=yes --inline=yes'],
+      ['--julia-flags=--check-bounds=yes']
+    ]) {
+      const args = parseBuildArgs(argv, '/cwd', env, '/pkg/examples/hello', '/home/u')
+      assert.ok(args !== 'help')
+      assert.deepEqual(args.request.juliaFlags.all, ['--check-bounds=yes'])
+    }
+    assert.throws(
+      () => parseBuildArgs(['--julia-flags', '-O3'], '/cwd', env, '/pkg/examples/hello'),
+      (error: unknown) => error instanceof UserError && error.input === 'julia-flags'
+    )
+  })
   it('resolves paths against the working directory and keeps repeated flags in order', () => {
     const args = parseBuildArgs(
       [

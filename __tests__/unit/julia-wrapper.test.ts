@@ -4,17 +4,15 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { writeJuliaWrapper } from '../../src/julia-wrapper.js'
+import { pkgStdlibNote, writeJuliaWrapper } from '../../src/julia-wrapper.js'
+import { parseJuliaVersion } from '../../src/julia/version.js'
 
 /**
  * The `julia` put on PATH: what it hands the real Julia. A program that prints its arguments one
  * per line stands in for Julia (the integration suites run the wrapper with the real one).
  */
 describe('the julia wrapper', { skip: process.platform === 'win32' && 'POSIX sh only' }, () => {
-  const withWrapper = async (
-    hook: string | undefined,
-    check: (run: (args: string[]) => string[]) => void
-  ) => {
+  const withWrapper = async (check: (run: (args: string[]) => string[]) => void) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "jsi wrapper 'q' "))
     try {
       const julia = path.join(dir, 'print-args')
@@ -23,7 +21,7 @@ describe('the julia wrapper', { skip: process.platform === 'win32' && 'POSIX sh 
       })
       const image = path.join(dir, 'sys $(id).so')
       await fs.writeFile(image, '')
-      const wrapper = await writeJuliaWrapper(path.join(dir, 'bin'), { julia, image, hook })
+      const wrapper = await writeJuliaWrapper(path.join(dir, 'bin'), { julia, image })
       assert.equal(wrapper, path.join(dir, 'bin', 'julia'))
       check((args) => {
         const r = spawnSync(wrapper, args, { encoding: 'utf8' })
@@ -38,25 +36,27 @@ describe('the julia wrapper', { skip: process.platform === 'win32' && 'POSIX sh 
     }
   }
 
-  it('puts the image and the hook before every argument, which it passes untouched', async () => {
-    await withWrapper('/layers/hook $HOME.jl', (run) => {
-      const args = ['--project=.', '-e', 'print("$(1+1)")', "it's", '*']
+  it('puts the image before every argument, which it passes untouched', async () => {
+    await withWrapper((run) => {
+      const args = ['--project=.', '-e', 'print("$(1+1)")', "it's", '*', '-L', '$HOME.jl']
       const out = run(args)
       assert.match(out[0], /^--sysimage=.*sys \$\(id\)\.so$/)
-      assert.deepEqual(out.slice(1, 3), ['-L', '/layers/hook $HOME.jl'])
-      assert.deepEqual(out.slice(3), args)
+      assert.deepEqual(out.slice(1), args)
       // an explicit sysimage comes after the wrapper's, and Julia keeps the last one
       assert.deepEqual(run(['-J', 'mine.so']).slice(-2), ['-J', 'mine.so'])
       // --lisp must be Julia's first argument
       assert.deepEqual(run(['--lisp']), ['--lisp'])
     })
   })
+})
 
-  it('a full image: no hook', async () => {
-    await withWrapper(undefined, (run) => {
-      const out = run(['x.jl'])
-      assert.equal(out.length, 2)
-      assert.deepEqual(out[1], 'x.jl')
-    })
+describe('the note on Pkg in later steps', () => {
+  it('from Julia 1.11 on, where Pkg left the default image', () => {
+    assert.equal(pkgStdlibNote(parseJuliaVersion('1.10.8')), undefined)
+    assert.match(
+      pkgStdlibNote(parseJuliaVersion('1.11.0'))!,
+      /precompiles Pkg .*julia-actions\/cache.*julia-with-image: false/
+    )
+    assert.ok(pkgStdlibNote(parseJuliaVersion('1.13.0-beta1')))
   })
 })

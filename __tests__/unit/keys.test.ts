@@ -1,3 +1,4 @@
+import { noJuliaFlags } from '../../src/julia-flags.js'
 import assert from 'node:assert/strict'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -413,6 +414,7 @@ describe('cacheKeyFor', () => {
           cpuTarget: 'native',
           mode: 'auto',
           cacheKeyPrefix: '',
+          juliaFlags: noJuliaFlags,
           measure: true,
           keepWorkDir: false,
           env: {},

@@ -114,35 +114,4 @@ describe('sh launcher', { skip: process.platform === 'win32' }, () => {
     const missing = launch(launcher, { JULIA: onPath })
     assert.match(missing.stderr, /sysimage\.so is missing/)
   })
-
-  it('a layered image: loads the hook of the layer folder beside it, also after a move', async () => {
-    const built = await fakeJulia('layered/julia', '1.10.8')
-    const first = path.join(dir, "layer's out")
-    await fs.mkdir(path.join(first, 'my image.layers'), { recursive: true })
-    await fs.writeFile(path.join(first, 'my image.so'), 'image')
-    await fs.writeFile(path.join(first, 'my image.layers', 'hook.jl'), '')
-    const launcher = await writeLauncher(
-      path.join(first, 'my image.so'),
-      { versionString: '1.10.8', executable: built },
-      false,
-      'my image.layers/hook.jl'
-    )
-    const run = launch(launcher, {}, ['x.jl'])
-    assert.equal(run.status, 0, run.stderr)
-    assert.equal(
-      run.stdout,
-      `layered/julia\n[--sysimage=${path.join(first, 'my image.so')}]\n[-L]\n[${path.join(first, 'my image.layers', 'hook.jl')}]\n[x.jl]\n`
-    )
-    const moved = path.join(dir, 'layered-moved')
-    await fs.rename(first, moved)
-    const again = launch(path.join(moved, 'my image.sh'), {})
-    assert.match(again.stdout, new RegExp(`\\[-L\\]\\n\\[${moved}/my image\\.layers/hook\\.jl\\]`))
-    await fs.rm(path.join(moved, 'my image.layers'), { recursive: true })
-    const missing = launch(path.join(moved, 'my image.sh'), {})
-    assert.equal(missing.status, 1)
-    assert.match(
-      missing.stderr,
-      /hook .*hook\.jl is missing: keep the \.layers folder beside the image/
-    )
-  })
 })

@@ -54,9 +54,10 @@ describe('layer generations', () => {
       const live = await liveLayers(root)
       assert.equal(live?.generation, 'build-2')
       assert.equal(live?.folder.root, path.join(root.root, 'build-2'))
+      // a hook.jl an earlier version wrote for `-L` goes too: the hook is in the image now
+      await fs.writeFile(path.join(root.root, 'hook.jl'), '')
       await removeOtherGenerations(root, 'build-2')
-      assert.deepEqual((await fs.readdir(root.root)).sort(), ['build-2', 'hook.jl', 'layers.txt'])
-      assert.match(await fs.readFile(root.hook, 'utf8'), /generation/)
+      assert.deepEqual((await fs.readdir(root.root)).sort(), ['build-2', 'layers.txt'])
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
     }

@@ -41,7 +41,6 @@ describe('summaryTables', () => {
       mode: 'layered',
       layers: {
         folder: 'sysimage.layers',
-        juliaArgs: ['-L', 'sysimage.layers/hook.jl'],
         dependencies: {
           status: 'restored',
           key: 'k1',

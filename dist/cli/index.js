@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3639);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7928);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3639:
+/***/ 7928:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32037,14 +32037,7 @@ if [ -z "$julia" ]; then
   echo "$0: no Julia $want found (tried:\${candidates:- none}); this image loads only in Julia $want. Set JULIA to the path of a Julia $want executable" >&2
   exit 1
 fi
-${spec.hook
-        ? `hook=$here/${shQuote(spec.hook)}
-if [ ! -f "$hook" ]; then
-  echo "$0: the layer folder's hook $hook is missing: keep the .layers folder beside the image" >&2
-  exit 1
-fi
-exec "$julia" "--sysimage=$image" -L "$hook" "$@"`
-        : 'exec "$julia" "--sysimage=$image" "$@"'}
+exec "$julia" "--sysimage=$image" "$@"
 `;
 }
 /** Escapes a value for `set "name=value"` in a .cmd file: only % is special inside quotes. */
@@ -32077,9 +32070,7 @@ function cmdLauncher(spec) {
         '  echo %~nx0: "%julia%" is not Julia %want%, and this image loads only in Julia %want%. Set JULIA to the path of a Julia %want% julia.exe 1>&2',
         '  exit /b 1',
         ')',
-        spec.hook
-            ? `"%julia%" "--sysimage=%image%" -L "%~dp0${cmdSetValue(spec.hook.replace(/\//g, '\\'))}" %*`
-            : '"%julia%" "--sysimage=%image%" %*',
+        '"%julia%" "--sysimage=%image%" %*',
         'exit /b %errorlevel%',
         ''
     ].join('\r\n');
@@ -32088,16 +32079,39 @@ function cmdLauncher(spec) {
  * Writes the launcher for a finished image (through a temporary name, executable) and returns
  * its path. Used by the CLI and the action alike, after the image is in place.
  */
-async function writeLauncher(image, julia, windows = process.platform === 'win32', hook) {
+async function writeLauncher(image, julia, windows = process.platform === 'win32') {
     const target = launcherPathFor(image, windows);
     const full = {
         imageName: external_node_path_namespaceObject.basename(image),
         juliaVersion: julia.versionString,
-        juliaExecutable: julia.executable,
-        hook
+        juliaExecutable: julia.executable
     };
     await writeFileAtomic(target, windows ? cmdLauncher(full) : shLauncher(full), 0o755);
     return target;
+}
+
+;// CONCATENATED MODULE: ./lib/julia/version.js
+function parseJuliaVersion(text) {
+    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
+    if (!match)
+        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
+    return {
+        major: Number(match[1]),
+        minor: Number(match[2]),
+        patch: Number(match[3]),
+        prerelease: match[4] ?? ''
+    };
+}
+/**
+ * True when `v` is at least `major.minor[.patch]`. Prereleases count as the release they lead to
+ * (a 1.12.0-rc1 has 1.12's command-line flags; a 1.10.5-rc1 has 1.10.5's backports).
+ */
+function atLeast(v, major, minor, patch = 0) {
+    if (v.major !== major)
+        return v.major > major;
+    if (v.minor !== minor)
+        return v.minor > minor;
+    return v.patch >= patch;
 }
 
 ;// CONCATENATED MODULE: ./lib/julia-wrapper.js
@@ -32105,28 +32119,22 @@ async function writeLauncher(image, julia, windows = process.platform === 'win32
 
 
 
-/** Pure: the wrapper of a finished build: its Julia, its image and a layered image's hook. */
+
+/** Pure: the wrapper of a finished build: its Julia and its image. */
 function wrapperSpecFor(result) {
-    return {
-        julia: result.julia.executable,
-        image: result.image,
-        hook: result.metadata.layers?.juliaArgs[1]
-    };
+    return { julia: result.julia.executable, image: result.image };
 }
 /** Pure: the wrapper's POSIX sh text. */
 function juliaWrapperText(spec) {
-    const withImage = spec.hook
-        ? 'exec "$julia" "--sysimage=$image" -L "$hook" "$@"'
-        : 'exec "$julia" "--sysimage=$image" "$@"';
     return `#!/bin/sh
 # julia with the system image built by julia-sysimage; a command line that names its own
 # sysimage (-J, --sysimage) gets that one instead. Remove this folder from PATH to undo.
 julia=${shQuote(spec.julia)}
 image=${shQuote(spec.image)}
-${spec.hook ? `hook=${shQuote(spec.hook)}\n` : ''}if [ "\${1:-}" = --lisp ] || [ ! -f "$image" ]; then
+if [ "\${1:-}" = --lisp ] || [ ! -f "$image" ]; then
   exec "$julia" "$@"
 fi
-${withImage}
+exec "$julia" "--sysimage=$image" "$@"
 `;
 }
 /** Writes `julia` into `dir` (through a temporary name, executable); returns its path. */
@@ -32135,6 +32143,22 @@ async function writeJuliaWrapper(dir, spec) {
     const target = external_node_path_namespaceObject.join(dir, 'julia');
     await writeFileAtomic(target, juliaWrapperText(spec), 0o755);
     return target;
+}
+/**
+ * Pure: what a later step that loads Pkg pays with the image, on Julia ≥ 1.11, or undefined.
+ * From 1.11 Pkg and most stdlibs are no longer in Julia's default image (JuliaLang/julia#51189):
+ * their shipped package images belong to that image, so a process started with any other image
+ * precompiles Pkg and the stdlibs it loads into the user's depot, once per depot. Measured here
+ * on 1.12 (2 cores): `Pkg.test()` of a small package on a fresh depot took 251 s with the image
+ * against 24.5 s without, about 25 stdlibs precompiled; 5.0 s against 19.1 s the second time.
+ */
+function pkgStdlibNote(julia) {
+    if (!atLeast(julia, 1, 11))
+        return undefined;
+    return ("on Julia ≥ 1.11 a later step's `using Pkg` (julia-runtest, julia-buildpkg, a docs build) " +
+        'precompiles Pkg and the stdlibs it loads once per depot when Julia starts with this image ' +
+        '(measured: 4 minutes on 2 cores); keep the depot between runs (julia-actions/cache), or ' +
+        'set julia-with-image: false where that step runs on a fresh depot');
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -33680,6 +33704,8 @@ function digestKey(kind, base, write) {
     line('cpu-target', base.cpuTarget);
     if (base.cpu !== undefined)
         line('cpu', base.cpu);
+    if (base.juliaFlags?.length)
+        line('julia-flags', ...base.juliaFlags);
     // `cache-key-prefix` is spelled by the same rule (at most 200 characters); one that had to be
     // respelled goes into the digest exactly, so `a b` and `a_b` stay apart. Safe prefixes are not
     // in it, which keeps the keys they always had.
@@ -33754,7 +33780,8 @@ const imageShapingScripts = [
     'replay',
     'trace',
     'base_archive',
-    'link'
+    'link',
+    'layer_hook'
 ];
 /** The scripts that shape the package-image layers of a layered build (for their cache keys). */
 const layerShapingScripts = [
@@ -34183,30 +34210,6 @@ function buildTimeoutMs(request) {
     return (request.buildTimeoutMinutes ?? defaultBuildTimeoutMinutes) * 60_000;
 }
 
-;// CONCATENATED MODULE: ./lib/julia/version.js
-function parseJuliaVersion(text) {
-    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
-    if (!match)
-        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
-    return {
-        major: Number(match[1]),
-        minor: Number(match[2]),
-        patch: Number(match[3]),
-        prerelease: match[4] ?? ''
-    };
-}
-/**
- * True when `v` is at least `major.minor[.patch]`. Prereleases count as the release they lead to
- * (a 1.12.0-rc1 has 1.12's command-line flags; a 1.10.5-rc1 has 1.10.5's backports).
- */
-function atLeast(v, major, minor, patch = 0) {
-    if (v.major !== major)
-        return v.major > major;
-    if (v.minor !== minor)
-        return v.minor > minor;
-    return v.patch >= patch;
-}
-
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
 
 
@@ -34251,11 +34254,13 @@ function buildSideFlags(version) {
  * `--pkgimages=no` Julia rejects the package-image caches it ships for Pkg and its dependencies,
  * so `using Pkg` would precompile them for minutes on every fresh runner.
  */
-function setupProjectCommand(version, projectDir, steps = ['instantiate', 'precompile']) {
+function setupProjectCommand(version, projectDir, steps = ['instantiate', 'precompile'], 
+/** The served step's code flags (`JuliaFlags.code`): the caches the build loads match them. */
+codeFlags = []) {
     return {
         args: [
             ...baseFlags(),
-            ...(steps.includes('precompile') ? buildSideFlags(version) : []),
+            ...(steps.includes('precompile') ? [...buildSideFlags(version), ...codeFlags] : []),
             `--project=${projectDir}`,
             juliaScript('project'),
             ...steps
@@ -34264,10 +34269,19 @@ function setupProjectCommand(version, projectDir, steps = ['instantiate', 'preco
         env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
     };
 }
-/** Precompiles package images with default flags, so that the "without image" timing is fair. */
-function precompileDefaultCommand(projectDir) {
+/**
+ * Precompiles package images with the flags users run with (default ones, or the served step's
+ * code flags), so that the "without image" timing is fair.
+ */
+function precompileDefaultCommand(projectDir, codeFlags = []) {
     return {
-        args: [...baseFlags(), `--project=${projectDir}`, juliaScript('project'), 'precompile'],
+        args: [
+            ...baseFlags(),
+            ...codeFlags,
+            `--project=${projectDir}`,
+            juliaScript('project'),
+            'precompile'
+        ],
         env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
     };
 }
@@ -34287,10 +34301,12 @@ function isolatedLoadPath(delimiter = external_node_path_namespaceObject.delimit
  * (`julia/trace.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
  * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
  * the build-side flags and the isolated load path; measurement runs use what a user has, with
- * or without `-J`. A layered image's hook goes first, as its launcher puts it.
+ * or without `-J`. A layered image gets its layer folder from JULIA_SYSIMAGE_LAYERS, found by the
+ * hook in the image as a user's start finds the folder beside the image.
  */
 function workloadCommand(version, spec, purpose) {
-    const args = [...runFlags()];
+    // the served step's flags (`julia-flags`): a user's run of that step has them
+    const args = [...runFlags(), ...(spec.flags ?? [])];
     // `--pkgimages=no` (Julia ≥ 1.9) changes where native code comes from, not which methods are
     // dispatched; without it the trace would miss every method a package image already held.
     if (purpose === 'trace')
@@ -34303,8 +34319,6 @@ function workloadCommand(version, spec, purpose) {
         args.push(`--trace-compile=${spec.traceFile}`);
     // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
     // `exec_options`, Julia 1.5 through 1.13)
-    if (spec.hook)
-        args.push('-L', spec.hook);
     args.push('-L', juliaScript('trace'), spec.workload);
     const env = {
         JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
@@ -34312,6 +34326,8 @@ function workloadCommand(version, spec, purpose) {
     };
     if (purpose !== 'measure')
         env.JULIA_LOAD_PATH = isolatedLoadPath();
+    if (spec.layers)
+        env.JULIA_SYSIMAGE_LAYERS = spec.layers;
     return { args, env };
 }
 /**
@@ -34324,6 +34340,7 @@ function layersCommand(spec) {
     return {
         args: [
             ...runFlags(),
+            ...(spec.codeFlags ?? []),
             `--sysimage=${spec.image}`,
             `--project=${spec.projectDir}`,
             juliaScript('layers'),
@@ -34368,6 +34385,7 @@ function objectBuildCommand(version, spec) {
     return {
         args: [
             ...outputFlags(version),
+            ...(spec.codeFlags ?? []),
             ...(spec.chained ? ['--sysimage-native-code=chained'] : []),
             `--sysimage=${spec.baseImage}`,
             `--project=${spec.projectDir}`,
@@ -34380,7 +34398,8 @@ function objectBuildCommand(version, spec) {
             // `chained` stays the 4th script argument; the variants file is tagged, after it
             ...(spec.chained ? ['chained'] : []),
             ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
-            ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : [])
+            ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : []),
+            ...(spec.hook ? [`--hook=${spec.hook.file}`, `--held=${spec.hook.held}`] : [])
         ],
         env: outputEnv(version, spec.imageThreads)
     };
@@ -34531,10 +34550,12 @@ function setupActivity(steps) {
  * default package images are precompiled too, so that the "without image" run measures loading,
  * not precompiling. A cache hit only instantiates: the image holds the packages' code.
  */
-async function setupProject(julia, projectDir, env, measure, hasManifest = true, steps = ['instantiate', 'precompile']) {
-    const commands = [setupProjectCommand(julia.version, projectDir, steps)];
+async function setupProject(julia, projectDir, env, measure, hasManifest = true, steps = ['instantiate', 'precompile'], 
+/** The served step's code flags (`julia-flags`): the caches are compiled for them. */
+codeFlags = []) {
+    const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags)];
     if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
-        commands.push(precompileDefaultCommand(projectDir));
+        commands.push(precompileDefaultCommand(projectDir, codeFlags));
     for (const command of commands) {
         const result = await runJulia(julia, command, env);
         if (result.code !== 0) {
@@ -34784,7 +34805,7 @@ const projectStage = {
         const steps = prepared.instantiated
             ? ['precompile']
             : ['instantiate', 'precompile'];
-        await setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, steps);
+        await setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, steps, request.juliaFlags.code);
     }
 };
 
@@ -35073,7 +35094,8 @@ async function runWorkloads(julia, spec, purpose, env, label) {
             workload,
             traceFile: spec.traceFile && own(spec.traceFile),
             image: spec.image,
-            hook: spec.hook
+            layers: spec.layers,
+            flags: spec.flags
         };
         await external_node_fs_namespaceObject.promises.rm(run.resultFile, { force: true });
         const ran = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {
@@ -35176,11 +35198,11 @@ function workloadModules(resultText, known) {
  */
 const traceStage = {
     name: () => 'trace',
-    async run(ctx, { hook }) {
+    async run(ctx) {
         const { request, project } = ctx.prepared;
         const traces = [];
         if (request.workloads.length > 0)
-            traces.push(await traceWorkloads(ctx, hook));
+            traces.push(await traceWorkloads(ctx));
         for (const file of request.statementFiles)
             traces.push(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
         const filtered = filterStatements(traces);
@@ -35198,12 +35220,8 @@ const traceStage = {
     facts: (filtered) => ({ statementCounts: filtered.counts })
 };
 const lines = (statements) => statements.map((s) => `${s}\n`).join('');
-/**
- * Runs the workloads with `--trace-compile`; returns the trace, records the modules they loaded.
- * A layered build traces with its start-up hook loaded, so that what the hook compiles goes into
- * the dependency image too.
- */
-async function traceWorkloads({ prepared, work }, hook) {
+/** Runs the workloads with `--trace-compile`; returns the trace, records the modules they loaded. */
+async function traceWorkloads({ prepared, work }) {
     const { julia, request, project } = prepared;
     await runWorkloads(julia, {
         projectDir: project.dir,
@@ -35212,7 +35230,7 @@ async function traceWorkloads({ prepared, work }, hook) {
         workloads: request.workloads,
         traceFile: work('trace.jl'),
         timeoutMs: workloadTimeoutMs(request),
-        hook
+        flags: request.juliaFlags.all
     }, 'trace', request.env, 'while recording statements');
     const modules = workloadModules(await external_node_fs_namespaceObject.promises.readFile(work('trace-result.txt'), 'utf8'), project.packages);
     await external_node_fs_namespaceObject.promises.writeFile(work('workload-modules.txt'), packagesFileText(modules));
@@ -35332,10 +35350,11 @@ async function verifyImage(julia, spec, env) {
             workloads: spec.workloads,
             traceFile,
             image,
-            hook: image ? spec.hook : undefined,
+            layers: image ? spec.layers : undefined,
             timeoutMs: spec.timeoutMs,
             stdoutFile: stdout.file,
-            terminal: stdout.terminal
+            terminal: stdout.terminal,
+            flags: spec.flags
         }, 'measure', image ? { ...env, ...spec.withImageEnv } : env, image ? 'with the new image' : 'without the image').then(async (timing) => ({ timing, trace: await external_node_fs_namespaceObject.promises.readFile(traceFile, 'utf8') }));
     };
     const without = await run('without');
@@ -35410,7 +35429,8 @@ const verifyStage = {
             workloads: request.workloads,
             workDir,
             measure: request.measure,
-            timeoutMs: workloadTimeoutMs(request)
+            timeoutMs: workloadTimeoutMs(request),
+            flags: request.juliaFlags.all
         }, request.env);
         logVerification(result, log);
         return result;
@@ -35438,7 +35458,6 @@ function logVerification(result, log) {
 
 ;// CONCATENATED MODULE: ./lib/metadata.js
 
-
 const metadata_round = (ms) => Math.round(ms);
 /** Pure: assembles the metadata from what the stages measured. */
 function buildMetadata(parts) {
@@ -35451,17 +35470,14 @@ function buildMetadata(parts) {
         image: parts.image,
         julia: parts.julia,
         cpuTarget: parts.cpuTarget,
+        ...(parts.juliaFlags?.length ? { juliaFlags: [...parts.juliaFlags] } : {}),
         ...(parts.cpu ? { cpu: parts.cpu } : {}),
         mode: parts.mode,
         ...(parts.base ? { base: parts.base } : {}),
         ...(parts.layers ? { layers: parts.layers } : {}),
-        // a layered image's package-image layers load through the hook in the folder beside it
-        juliaArgs: [
-            `--sysimage=${parts.imagePath}`,
-            ...(parts.layers
-                ? ['-L', external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(parts.imagePath), parts.layers.folder, 'hook.jl')]
-                : [])
-        ],
+        // a layered image's package-image layers load with it: the hook built into the image finds
+        // them in the folder beside it
+        juliaArgs: [`--sysimage=${parts.imagePath}`],
         project: {
             packages: parts.packages,
             packagesInImage: v.load.packagesInImage,
@@ -36455,6 +36471,244 @@ async function linkDone(ctx, linked) {
     return linked;
 }
 
+;// CONCATENATED MODULE: ./lib/stages/layers/held-packages.js
+/** Pure: the packages in the image (its packages and the modules its build loaded) by the manifest. */
+function heldPackages(packages, entries) {
+    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
+    const held = new Map();
+    for (const p of packages) {
+        const uuid = p.uuid.toLowerCase();
+        const entry = byUuid.get(uuid);
+        held.set(uuid, {
+            uuid,
+            name: p.name,
+            ...(entry?.version !== undefined ? { version: entry.version } : {}),
+            ...(entry?.treeHash !== undefined ? { treeHash: entry.treeHash } : {})
+        });
+    }
+    return [...held.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
+}
+/**
+ * Pure: why the manifest no longer gives the packages an image holds, or undefined when it still
+ * does. Content is compared by tree hash; a package without one on either side is a stdlib or
+ * came from outside the manifest, and its code is fixed by the Julia build (which the key holds),
+ * unless the manifest now tracks it by content or by path.
+ */
+function heldPackagesMismatch(held, entries) {
+    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
+    const changed = [];
+    for (const p of held) {
+        const now = byUuid.get(p.uuid);
+        const was = `${p.name} ${p.version ?? ''}`.trim();
+        if (now?.path !== undefined)
+            changed.push(`${was} (now developed at ${now.path})`);
+        else if (now?.treeHash !== p.treeHash)
+            changed.push(now
+                ? `${was} (the manifest now has ${now.version ?? 'tree'} ${now.treeHash ?? 'without a tree hash'})`
+                : `${was} (no longer in the manifest)`);
+    }
+    if (changed.length === 0)
+        return undefined;
+    return `it holds packages the manifest now resolves differently: ${changed.join(', ')}`;
+}
+
+;// CONCATENATED MODULE: ./lib/stages/layers/split.js
+
+
+/** Pure: the entries of a Manifest.toml, old layout (names at the top) or 1.7+ (`[deps]`). */
+function manifestEntries(manifest) {
+    const table = (typeof manifest.manifest_format === 'string' ? manifest.deps : manifest);
+    const raw = [];
+    for (const [name, entries] of Object.entries(table ?? {})) {
+        if (!Array.isArray(entries))
+            continue;
+        for (const entry of entries) {
+            if (entry && typeof entry.uuid === 'string')
+                raw.push({ name, entry: entry });
+        }
+    }
+    // a `deps` list names packages; a name stands for a uuid only when the manifest has it once
+    const byName = new Map();
+    for (const { name, entry } of raw) {
+        const uuid = entry.uuid.toLowerCase();
+        byName.set(name, byName.has(name) && byName.get(name) !== uuid ? undefined : uuid);
+    }
+    // a `deps` or `weakdeps` list names packages, a table (names the manifest has twice) maps
+    // names to uuids
+    const uuidsOf = (list) => new Map(Array.isArray(list)
+        ? list.flatMap((d) => {
+            const uuid = byName.get(String(d));
+            return uuid === undefined ? [] : [[String(d), uuid]];
+        })
+        : uuidTable(list));
+    return raw.map(({ name, entry }) => {
+        const resolved = [...uuidsOf(entry.deps).values()];
+        const extensions = manifestExtensions(entry.extensions, uuidsOf(entry.weakdeps));
+        return {
+            name,
+            uuid: entry.uuid.toLowerCase(),
+            ...(typeof entry.version === 'string' ? { version: entry.version } : {}),
+            ...(typeof entry['git-tree-sha1'] === 'string' ? { treeHash: entry['git-tree-sha1'] } : {}),
+            ...(typeof entry.path === 'string' ? { path: entry.path } : {}),
+            deps: resolved,
+            ...(extensions.length > 0 ? { extensions } : {})
+        };
+    });
+}
+/** Pure: a table of names to uuids (`[deps]`, `[weakdeps]`) as pairs, uuids lower-cased. */
+function uuidTable(table) {
+    return table && typeof table === 'object' && !Array.isArray(table)
+        ? Object.entries(table).map(([name, uuid]) => [name, String(uuid).toLowerCase()])
+        : [];
+}
+/**
+ * Pure: an entry's `[extensions]` (name = trigger or [triggers], Julia 1.9 on), each trigger
+ * resolved through the entry's weak dependencies; an extension with a trigger the manifest does
+ * not name is left out (Julia cannot load it in this environment).
+ */
+function manifestExtensions(table, weak) {
+    if (!table || typeof table !== 'object' || Array.isArray(table))
+        return [];
+    return Object.entries(table).flatMap(([name, value]) => {
+        const names = (Array.isArray(value) ? value : [value]).map(String);
+        const triggers = names.map((n) => weak.get(n));
+        return triggers.every((t) => t !== undefined) ? [{ name, triggers }] : [];
+    });
+}
+/** Pure: splits the project's packages into own code and dependencies. */
+function splitLayers(project, entries) {
+    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
+    const ownUuids = new Set(entries.filter((e) => e.path !== undefined).map((e) => e.uuid));
+    // grow the own set by everything that depends on it, until nothing changes
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const e of entries) {
+            if (!ownUuids.has(e.uuid) && e.deps.some((d) => ownUuids.has(d))) {
+                ownUuids.add(e.uuid);
+                grew = true;
+            }
+        }
+    }
+    const self = project.packages.find((p) => p.name === project.ownPackage);
+    if (self)
+        ownUuids.add(self.uuid);
+    const own = [];
+    const placed = new Set();
+    const place = (uuid, seen) => {
+        // the project itself goes last, below; from Julia 1.12 Pkg also lists it in its own
+        // manifest (`path = "."`, for workspaces), which must not place it twice
+        if (uuid === self?.uuid)
+            return;
+        if (placed.has(uuid) || seen.has(uuid) || !ownUuids.has(uuid))
+            return;
+        seen.add(uuid);
+        for (const dep of byUuid.get(uuid)?.deps ?? [])
+            place(dep, seen);
+        placed.add(uuid);
+        const entry = byUuid.get(uuid);
+        if (entry)
+            own.push({ name: entry.name, uuid });
+    };
+    for (const uuid of [...ownUuids].sort())
+        place(uuid, new Set());
+    if (self)
+        own.push(self); // the project depends on its packages, nothing depends on it
+    const deps = project.packages.filter((p) => !ownUuids.has(p.uuid));
+    const closure = new Map();
+    const seen = new Set();
+    const visit = (uuid) => {
+        const entry = byUuid.get(uuid);
+        if (!entry || seen.has(uuid))
+            return;
+        seen.add(uuid);
+        if (!ownUuids.has(uuid))
+            closure.set(uuid, entry);
+        entry.deps.forEach(visit);
+    };
+    project.packages.forEach((p) => visit(p.uuid));
+    const sorted = [...closure.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
+    const ref = (uuid) => {
+        const entry = byUuid.get(uuid);
+        return entry ? { name: entry.name, uuid } : uuid === self?.uuid ? self : undefined;
+    };
+    const extensions = entries.flatMap((e) => (e.extensions ?? []).flatMap(({ name, triggers }) => {
+        const refs = triggers.map(ref);
+        if (!refs.every((r) => r !== undefined))
+            return [];
+        if (!ownUuids.has(e.uuid) && !triggers.some((t) => ownUuids.has(t)))
+            return [];
+        return [{ name, parent: { name: e.name, uuid: e.uuid }, triggers: refs }];
+    }));
+    return { own, deps, closure: sorted, extensions, ownUuids, entries };
+}
+/**
+ * Pure: the entries with the project's own package extensions (its Project.toml `[weakdeps]` and
+ * `[extensions]`): until Julia 1.12 a project is not an entry of its own manifest, and from 1.12
+ * its entry (`path = "."`) is given them from this file too, should Pkg leave them out.
+ */
+function withProjectExtensions(entries, projectToml) {
+    const { name, uuid } = projectToml;
+    if (typeof name !== 'string' || typeof uuid !== 'string')
+        return entries;
+    const extensions = manifestExtensions(projectToml.extensions, new Map(uuidTable(projectToml.weakdeps)));
+    if (extensions.length === 0)
+        return entries;
+    const id = uuid.toLowerCase();
+    const entry = entries.find((e) => e.uuid === id);
+    if (entry)
+        return entries.map((e) => (e === entry ? { ...e, extensions } : e));
+    return [...entries, { name, uuid: id, deps: [], extensions }];
+}
+/** The manifest's entries, or none when the project has no manifest yet. */
+async function readManifestEntries(manifestFile) {
+    if (!manifestFile)
+        return [];
+    return manifestEntries(parse(await external_node_fs_namespaceObject.promises.readFile(manifestFile, 'utf8')));
+}
+/** Whether the project has code of its own: it is a package, or its manifest develops one. */
+async function hasOwnCode(project) {
+    if (project.ownPackage)
+        return true;
+    const entries = await readManifestEntries(project.manifestFile).catch(() => []);
+    return entries.some((e) => e.path !== undefined);
+}
+
+;// CONCATENATED MODULE: ./lib/stages/object/held-file.js
+
+
+
+/** Pure: "<uuid> <name>" lines of a packages file. */
+function packageRefs(text) {
+    return text
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields.length === 2)
+        .map(([uuid, name]) => ({ uuid, name }));
+}
+/**
+ * Pure: the file the image's hook reads to warn of a version mix (julia/layer_hook.jl): one
+ * "uuid<TAB>name<TAB>version<TAB>git-tree-sha1" line per package the image holds that the
+ * manifest tracks by content. A stdlib or a path package has no tree hash: its content cannot be
+ * compared at start-up, and it is left out.
+ */
+function heldFileText(held) {
+    return held
+        .filter((p) => p.treeHash !== undefined)
+        .map((p) => `${p.uuid}\t${p.name}\t${p.version ?? ''}\t${p.treeHash}\n`)
+        .join('');
+}
+/**
+ * Writes the held-packages file of an image build: the packages loaded into it (the packages file
+ * and, when the workload loaded more, the workload-modules file) as the manifest resolves them.
+ */
+async function writeHeldFile(target, manifestFile, packageFiles) {
+    const refs = [];
+    for (const file of packageFiles)
+        refs.push(...packageRefs(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')));
+    const entries = await readManifestEntries(manifestFile);
+    await external_node_fs_namespaceObject.promises.writeFile(target, heldFileText(heldPackages(refs, entries)));
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/object/object.js
 
 
@@ -36568,6 +36822,9 @@ timeoutMs) {
 
 
 
+
+
+
 /**
  * Builds the image's object archive (`image-o.a`) in a `julia --output-o` process: the packages
  * loaded, the traced statements replayed. A chained build emits only the new code, onto the base.
@@ -36576,6 +36833,16 @@ const objectStage = {
     name: () => 'object',
     async run({ prepared, log, work }, { base }) {
         const { julia, request, project } = prepared;
+        const workloadModules = request.workloads.length > 0 ? work('workload-modules.txt') : undefined;
+        // The start-up hook (julia/layer_hook.jl) goes into every image of a Julia ≥ 1.9 but a
+        // chained one: it finds a layered image's layers beside it, and warns when the active
+        // manifest wants other versions of the packages the image holds.
+        const hook = atLeast(julia.version, 1, 9) && prepared.mode !== 'chained';
+        if (hook)
+            await writeHeldFile(work('held.txt'), project.manifestFile, [
+                work('packages.txt'),
+                ...(workloadModules ? [workloadModules] : [])
+            ]);
         const result = await buildObject(julia, {
             projectDir: project.dir,
             baseImage: base?.image ?? julia.baseImage,
@@ -36586,8 +36853,10 @@ const objectStage = {
             packagesFile: work('packages.txt'),
             statementsFile: work('statements.jl'),
             variantsFile: work('variants.jl'),
-            workloadModulesFile: request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
-            reportFile: work('replay.txt')
+            workloadModulesFile: workloadModules,
+            reportFile: work('replay.txt'),
+            codeFlags: request.juliaFlags.code,
+            ...(hook ? { hook: { file: juliaScript('layer_hook'), held: work('held.txt') } } : {})
         }, request.env, (line) => log.info(line), buildTimeoutMs(request));
         logObject(result, log);
         return result;
@@ -41929,7 +42198,6 @@ function layerFolder(root) {
         root,
         depot,
         env: external_node_path_namespaceObject.join(root, 'env'),
-        hook: external_node_path_namespaceObject.join(root, 'hook.jl'),
         config: external_node_path_namespaceObject.join(root, 'layers.txt'),
         workloadSource: external_node_path_namespaceObject.join(depot, 'dev', workloadPackage.name)
     };
@@ -41947,10 +42215,9 @@ function hookConfigText(triggers, workload) {
         rows.push(`workload\t${workloadPackage.uuid}\t${workloadPackage.name}\n`);
     return rows.join('');
 }
-/** Copies the hook into the folder and writes its configuration. */
-async function writeHook(folder, triggers, workload) {
+/** Writes the hook's configuration into the folder. */
+async function writeHookConfig(folder, triggers, workload) {
     await external_node_fs_namespaceObject.promises.mkdir(folder.root, { recursive: true });
-    await external_node_fs_namespaceObject.promises.copyFile(juliaScript('layer_hook'), folder.hook);
     await external_node_fs_namespaceObject.promises.writeFile(folder.config, hookConfigText(triggers, workload));
 }
 const tomlString = (text) => JSON.stringify(text); // TOML basic strings escape as JSON does
@@ -41999,167 +42266,6 @@ async function writeWorkloadPackage(folder, deps, statements) {
     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(folder.env, 'Manifest.toml'), env.manifest);
 }
 
-;// CONCATENATED MODULE: ./lib/stages/layers/split.js
-
-
-/** Pure: the entries of a Manifest.toml, old layout (names at the top) or 1.7+ (`[deps]`). */
-function manifestEntries(manifest) {
-    const table = (typeof manifest.manifest_format === 'string' ? manifest.deps : manifest);
-    const raw = [];
-    for (const [name, entries] of Object.entries(table ?? {})) {
-        if (!Array.isArray(entries))
-            continue;
-        for (const entry of entries) {
-            if (entry && typeof entry.uuid === 'string')
-                raw.push({ name, entry: entry });
-        }
-    }
-    // a `deps` list names packages; a name stands for a uuid only when the manifest has it once
-    const byName = new Map();
-    for (const { name, entry } of raw) {
-        const uuid = entry.uuid.toLowerCase();
-        byName.set(name, byName.has(name) && byName.get(name) !== uuid ? undefined : uuid);
-    }
-    // a `deps` or `weakdeps` list names packages, a table (names the manifest has twice) maps
-    // names to uuids
-    const uuidsOf = (list) => new Map(Array.isArray(list)
-        ? list.flatMap((d) => {
-            const uuid = byName.get(String(d));
-            return uuid === undefined ? [] : [[String(d), uuid]];
-        })
-        : uuidTable(list));
-    return raw.map(({ name, entry }) => {
-        const resolved = [...uuidsOf(entry.deps).values()];
-        const extensions = manifestExtensions(entry.extensions, uuidsOf(entry.weakdeps));
-        return {
-            name,
-            uuid: entry.uuid.toLowerCase(),
-            ...(typeof entry.version === 'string' ? { version: entry.version } : {}),
-            ...(typeof entry['git-tree-sha1'] === 'string' ? { treeHash: entry['git-tree-sha1'] } : {}),
-            ...(typeof entry.path === 'string' ? { path: entry.path } : {}),
-            deps: resolved,
-            ...(extensions.length > 0 ? { extensions } : {})
-        };
-    });
-}
-/** Pure: a table of names to uuids (`[deps]`, `[weakdeps]`) as pairs, uuids lower-cased. */
-function uuidTable(table) {
-    return table && typeof table === 'object' && !Array.isArray(table)
-        ? Object.entries(table).map(([name, uuid]) => [name, String(uuid).toLowerCase()])
-        : [];
-}
-/**
- * Pure: an entry's `[extensions]` (name = trigger or [triggers], Julia 1.9 on), each trigger
- * resolved through the entry's weak dependencies; an extension with a trigger the manifest does
- * not name is left out (Julia cannot load it in this environment).
- */
-function manifestExtensions(table, weak) {
-    if (!table || typeof table !== 'object' || Array.isArray(table))
-        return [];
-    return Object.entries(table).flatMap(([name, value]) => {
-        const names = (Array.isArray(value) ? value : [value]).map(String);
-        const triggers = names.map((n) => weak.get(n));
-        return triggers.every((t) => t !== undefined) ? [{ name, triggers }] : [];
-    });
-}
-/** Pure: splits the project's packages into own code and dependencies. */
-function splitLayers(project, entries) {
-    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
-    const ownUuids = new Set(entries.filter((e) => e.path !== undefined).map((e) => e.uuid));
-    // grow the own set by everything that depends on it, until nothing changes
-    for (let grew = true; grew;) {
-        grew = false;
-        for (const e of entries) {
-            if (!ownUuids.has(e.uuid) && e.deps.some((d) => ownUuids.has(d))) {
-                ownUuids.add(e.uuid);
-                grew = true;
-            }
-        }
-    }
-    const self = project.packages.find((p) => p.name === project.ownPackage);
-    if (self)
-        ownUuids.add(self.uuid);
-    const own = [];
-    const placed = new Set();
-    const place = (uuid, seen) => {
-        // the project itself goes last, below; from Julia 1.12 Pkg also lists it in its own
-        // manifest (`path = "."`, for workspaces), which must not place it twice
-        if (uuid === self?.uuid)
-            return;
-        if (placed.has(uuid) || seen.has(uuid) || !ownUuids.has(uuid))
-            return;
-        seen.add(uuid);
-        for (const dep of byUuid.get(uuid)?.deps ?? [])
-            place(dep, seen);
-        placed.add(uuid);
-        const entry = byUuid.get(uuid);
-        if (entry)
-            own.push({ name: entry.name, uuid });
-    };
-    for (const uuid of [...ownUuids].sort())
-        place(uuid, new Set());
-    if (self)
-        own.push(self); // the project depends on its packages, nothing depends on it
-    const deps = project.packages.filter((p) => !ownUuids.has(p.uuid));
-    const closure = new Map();
-    const seen = new Set();
-    const visit = (uuid) => {
-        const entry = byUuid.get(uuid);
-        if (!entry || seen.has(uuid))
-            return;
-        seen.add(uuid);
-        if (!ownUuids.has(uuid))
-            closure.set(uuid, entry);
-        entry.deps.forEach(visit);
-    };
-    project.packages.forEach((p) => visit(p.uuid));
-    const sorted = [...closure.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
-    const ref = (uuid) => {
-        const entry = byUuid.get(uuid);
-        return entry ? { name: entry.name, uuid } : uuid === self?.uuid ? self : undefined;
-    };
-    const extensions = entries.flatMap((e) => (e.extensions ?? []).flatMap(({ name, triggers }) => {
-        const refs = triggers.map(ref);
-        if (!refs.every((r) => r !== undefined))
-            return [];
-        if (!ownUuids.has(e.uuid) && !triggers.some((t) => ownUuids.has(t)))
-            return [];
-        return [{ name, parent: { name: e.name, uuid: e.uuid }, triggers: refs }];
-    }));
-    return { own, deps, closure: sorted, extensions, ownUuids, entries };
-}
-/**
- * Pure: the entries with the project's own package extensions (its Project.toml `[weakdeps]` and
- * `[extensions]`): until Julia 1.12 a project is not an entry of its own manifest, and from 1.12
- * its entry (`path = "."`) is given them from this file too, should Pkg leave them out.
- */
-function withProjectExtensions(entries, projectToml) {
-    const { name, uuid } = projectToml;
-    if (typeof name !== 'string' || typeof uuid !== 'string')
-        return entries;
-    const extensions = manifestExtensions(projectToml.extensions, new Map(uuidTable(projectToml.weakdeps)));
-    if (extensions.length === 0)
-        return entries;
-    const id = uuid.toLowerCase();
-    const entry = entries.find((e) => e.uuid === id);
-    if (entry)
-        return entries.map((e) => (e === entry ? { ...e, extensions } : e));
-    return [...entries, { name, uuid: id, deps: [], extensions }];
-}
-/** The manifest's entries, or none when the project has no manifest yet. */
-async function readManifestEntries(manifestFile) {
-    if (!manifestFile)
-        return [];
-    return manifestEntries(parse(await external_node_fs_namespaceObject.promises.readFile(manifestFile, 'utf8')));
-}
-/** Whether the project has code of its own: it is a package, or its manifest develops one. */
-async function hasOwnCode(project) {
-    if (project.ownPackage)
-        return true;
-    const entries = await readManifestEntries(project.manifestFile).catch(() => []);
-    return entries.some((e) => e.path !== undefined);
-}
-
 ;// CONCATENATED MODULE: ./lib/stages/layers/verify.js
 
 
@@ -42172,7 +42278,7 @@ async function filesUnder(dir) {
         .sort();
 }
 /**
- * Verifies a layered image as users run it (the image, the hook, default flags), with an empty
+ * Verifies a layered image as users run it (the image, its layers, default flags), with an empty
  * depot first in the depot path: new package images go to the first depot, so anything Julia
  * writes under its `compiled/` was precompiled at run time because a layer was stale.
  */
@@ -42185,47 +42291,6 @@ async function verifyLayered(julia, spec, env) {
         ...verification,
         precompiledAtRunTime: await filesUnder(external_node_path_namespaceObject.join(firstDepot, 'compiled'))
     };
-}
-
-;// CONCATENATED MODULE: ./lib/stages/layers/held-packages.js
-/** Pure: the packages in the image (its packages and the modules its build loaded) by the manifest. */
-function heldPackages(packages, entries) {
-    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
-    const held = new Map();
-    for (const p of packages) {
-        const uuid = p.uuid.toLowerCase();
-        const entry = byUuid.get(uuid);
-        held.set(uuid, {
-            uuid,
-            name: p.name,
-            ...(entry?.version !== undefined ? { version: entry.version } : {}),
-            ...(entry?.treeHash !== undefined ? { treeHash: entry.treeHash } : {})
-        });
-    }
-    return [...held.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
-}
-/**
- * Pure: why the manifest no longer gives the packages an image holds, or undefined when it still
- * does. Content is compared by tree hash; a package without one on either side is a stdlib or
- * came from outside the manifest, and its code is fixed by the Julia build (which the key holds),
- * unless the manifest now tracks it by content or by path.
- */
-function heldPackagesMismatch(held, entries) {
-    const byUuid = new Map(entries.map((e) => [e.uuid, e]));
-    const changed = [];
-    for (const p of held) {
-        const now = byUuid.get(p.uuid);
-        const was = `${p.name} ${p.version ?? ''}`.trim();
-        if (now?.path !== undefined)
-            changed.push(`${was} (now developed at ${now.path})`);
-        else if (now?.treeHash !== p.treeHash)
-            changed.push(now
-                ? `${was} (the manifest now has ${now.version ?? 'tree'} ${now.treeHash ?? 'without a tree hash'})`
-                : `${was} (no longer in the manifest)`);
-    }
-    if (changed.length === 0)
-        return undefined;
-    return `it holds packages the manifest now resolves differently: ${changed.join(', ')}`;
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/layers/dependency-image.js
@@ -42289,85 +42354,6 @@ async function saveDependencyImage(ctx, key, facts) {
     ]);
 }
 
-;// CONCATENATED MODULE: ./lib/stages/layers/generations.js
-
-
-
-
-
-const generationNames = ['build-1', 'build-2'];
-/** Pure: the layer root of an image, named after it so the two travel together. */
-function layerRootFor(image) {
-    const { dir, name } = external_node_path_namespaceObject.parse(image);
-    const root = external_node_path_namespaceObject.join(dir, `${name}.layers`);
-    return { root, hook: external_node_path_namespaceObject.join(root, 'hook.jl'), pointer: external_node_path_namespaceObject.join(root, 'layers.txt') };
-}
-/**
- * Pure: the pointer file's text: the generation in use, and the image the layers belong to,
- * relative to the layer folder's parent (the hook leaves the layers out of any other image).
- */
-function pointerText(generation, image) {
-    return `generation\t${generation}\nimage\t${image}\n`;
-}
-/** Pure: the generation a pointer names (the hook accepts the same names, nothing else). */
-function parsePointer(text) {
-    for (const line of text.split('\n')) {
-        const [key, value, ...rest] = line.split('\t');
-        if (key === 'generation' && rest.length === 0 && /^build-[0-9]+$/.test(value ?? ''))
-            return value;
-    }
-    return undefined;
-}
-/** Pure: the generation a build writes, given the one in use. */
-function nextGeneration(live) {
-    return live === generationNames[0] ? generationNames[1] : generationNames[0];
-}
-/**
- * The layers in use at a root: the generation its pointer names, or the root itself when it is a
- * layer folder of the layout before generations (depot/ and layers.txt at the top); undefined
- * when there is none.
- */
-async function liveLayers(root) {
-    const text = await external_node_fs_namespaceObject.promises.readFile(root.pointer, 'utf8').catch(() => undefined);
-    if (text === undefined)
-        return undefined;
-    const generation = parsePointer(text);
-    if (generation === undefined)
-        return { folder: layerFolder(root.root) };
-    const folder = layerFolder(external_node_path_namespaceObject.join(root.root, generation));
-    return (await external_node_fs_namespaceObject.promises.stat(folder.config).catch(() => undefined)) ? { generation, folder } : undefined;
-}
-/**
- * Points the root at `generation`, the layers of `image` (a path relative to the root's
- * parent): the hook first, then the pointer, each by one rename.
- */
-async function switchGeneration(root, generation, image) {
-    await writeFileAtomic(root.hook, await external_node_fs_namespaceObject.promises.readFile(juliaScript('layer_hook')));
-    await writeFileAtomic(root.pointer, pointerText(generation, image));
-}
-/** Removes everything at the root but the hook, the pointer and the generation in use. */
-async function removeOtherGenerations(root, keep) {
-    const wanted = new Set([external_node_path_namespaceObject.basename(root.hook), external_node_path_namespaceObject.basename(root.pointer), keep]);
-    for (const name of await external_node_fs_namespaceObject.promises.readdir(root.root))
-        if (!wanted.has(name))
-            await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(root.root, name), { recursive: true, force: true });
-}
-/**
- * A layer root for the dependency image's trace, laid out as a built one (the pointer, a
- * generation with trigger and workload lines, the image the trace runs), whose trigger is a
- * package that never loads: the trace runs every path of the hook that a user's start runs, so
- * what the hook compiles goes into the dependency image and a start with the layers compiles
- * nothing of the hook's. Returns the hook to load.
- */
-async function writeTraceHook(dir, traceImage) {
-    const root = layerRootFor(external_node_path_namespaceObject.join(dir, 'trace.so'));
-    const generation = layerFolder(external_node_path_namespaceObject.join(root.root, nextGeneration(undefined)));
-    await external_node_fs_namespaceObject.promises.mkdir(generation.root, { recursive: true });
-    await external_node_fs_namespaceObject.promises.writeFile(generation.config, hookConfigText([workloadPackage], true));
-    await switchGeneration(root, external_node_path_namespaceObject.basename(generation.root), external_node_path_namespaceObject.relative(dir, traceImage));
-    return root.hook;
-}
-
 ;// CONCATENATED MODULE: ./lib/stages/layers/layer-keys.js
 
 
@@ -42383,7 +42369,8 @@ async function base(prepared) {
         prefix: prepared.request.cacheKeyPrefix,
         ...(await juliaKeyFields(prepared.julia)),
         cpuTarget: prepared.cpuTarget,
-        cpu: prepared.cpu
+        cpu: prepared.cpu,
+        juliaFlags: prepared.request.juliaFlags.all
     };
 }
 async function scriptFiles(names) {
@@ -42524,7 +42511,6 @@ async function workloadLayerKey(prepared, ownKey, workloadSource) {
 
 
 
-
 /** The dependency image: restored by its key, or traced, built and linked without the own code. */
 async function dependencyLayer(ctx, timer, split, 
 /** Re-base: build it even though an entry exists, save it under `key`, remember the count. */
@@ -42541,8 +42527,7 @@ rebase) {
         const buildStart = performance.now();
         // the trace and the image build run with `--pkgimages=no`: precompile for that first
         await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}));
-        const hook = await writeTraceHook(ctx.work('trace-hook'), prepared.julia.baseImage);
-        const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook }));
+        const trace = await timer.stage('trace', () => traceStage.run(ctx, {}));
         // the image holds the dependencies only: neither own packages nor what loads them
         await external_node_fs_namespaceObject.promises.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps));
         const modules = await keepModules(ctx.work('workload-modules.txt'), split);
@@ -42795,7 +42780,8 @@ async function precompileOn(ctx, folder, layer, packages, what, extensions = [])
         packagesFile: ctx.work(`${layer}-packages.txt`),
         reportFile: ctx.work(`${layer}-report.txt`),
         workloadReportFile: ctx.work('workload-replay.txt'),
-        cpuTarget: ctx.prepared.cpuTarget
+        cpuTarget: ctx.prepared.cpuTarget,
+        codeFlags: request.juliaFlags.code
     }, request.env, what);
     for (const image of images) {
         if (!isWithin(folder.depot, image.cacheFile))
@@ -42920,7 +42906,7 @@ ownModules) {
             dependencyOnly: statements.filter((s) => !namesAny(s, ownModules)).length
         };
     }
-    await writeHook(folder, triggers, true);
+    await writeHookConfig(folder, triggers, true);
     const workloadImages = await timer.stage('workload package', () => precompileOn(ctx, folder, 'workload', [workloadPackage], 'the generated workload package'));
     const workloadBuilt = workloadImages.some((p) => p.status === 'built');
     const workloadSaveKey = saveKeyAfterRestore(ctx.log, 'workload package image', workloadKey, workloadRestored, workloadBuilt);
@@ -42961,8 +42947,9 @@ async function residualStatements(ctx, folder) {
             workloads: request.workloads,
             traceFile: ctx.work('retrace.jl'),
             image: ctx.partialImage,
-            hook: folder.hook,
-            timeoutMs: workloadTimeoutMs(request)
+            layers: folder.root,
+            timeoutMs: workloadTimeoutMs(request),
+            flags: request.juliaFlags.all
         }, 'retrace', request.env, 'while recording what the layers leave to run time');
         traces.push(await external_node_fs_namespaceObject.promises.readFile(ctx.work('retrace.jl'), 'utf8'));
     }
@@ -43017,7 +43004,7 @@ previous) {
             ? `; extensions in the own layer: ${split.extensions.map((e) => e.name).join(', ')}`
             : ''));
     const triggers = split.own.length > 0 ? split.own : split.deps;
-    await writeHook(folder, triggers, false);
+    await writeHookConfig(folder, triggers, false);
     // the runs on the finished layers (re-trace, measure) load every package first, own ones too
     await external_node_fs_namespaceObject.promises.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages));
     const ownModules = [...split.own, ...split.extensions].map((m) => m.name);
@@ -43040,11 +43027,12 @@ previous) {
         own = await ownLayer(ctx, timer, store, split, folder, dependencies.facts.sha256);
         workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, ownModules);
     }
-    // verify, as users run it: image, hook, default flags
+    // verify, as users run it: the image, its layers, the served step's flags (default ones)
     await external_node_fs_namespaceObject.promises.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps));
     const verification = await timer.stage('verify', () => verifyLayered(julia, {
         image: ctx.partialImage,
-        hook: folder.hook,
+        layers: folder.root,
+        flags: request.juliaFlags.all,
         projectDir: project.dir,
         packagesFile: ctx.work('deps-packages.txt'),
         measurePackagesFile: ctx.work('all-packages.txt'),
@@ -43066,6 +43054,71 @@ function logLayers(log, deps, own, workload, v) {
 }
 
 
+;// CONCATENATED MODULE: ./lib/stages/layers/generations.js
+
+
+
+
+const generationNames = ['build-1', 'build-2'];
+/** Pure: the layer root of an image, named after it so the two travel together. */
+function layerRootFor(image) {
+    const { dir, name } = external_node_path_namespaceObject.parse(image);
+    const root = external_node_path_namespaceObject.join(dir, `${name}.layers`);
+    return { root, pointer: external_node_path_namespaceObject.join(root, 'layers.txt') };
+}
+/**
+ * Pure: the pointer file's text: the generation in use, and the image the layers belong to,
+ * relative to the layer folder's parent (the hook leaves the layers out of any other image).
+ */
+function pointerText(generation, image) {
+    return `generation\t${generation}\nimage\t${image}\n`;
+}
+/** Pure: the generation a pointer names (the hook accepts the same names, nothing else). */
+function parsePointer(text) {
+    for (const line of text.split('\n')) {
+        const [key, value, ...rest] = line.split('\t');
+        if (key === 'generation' && rest.length === 0 && /^build-[0-9]+$/.test(value ?? ''))
+            return value;
+    }
+    return undefined;
+}
+/** Pure: the generation a build writes, given the one in use. */
+function nextGeneration(live) {
+    return live === generationNames[0] ? generationNames[1] : generationNames[0];
+}
+/**
+ * The layers in use at a root: the generation its pointer names, or the root itself when it is a
+ * layer folder of the layout before generations (depot/ and layers.txt at the top); undefined
+ * when there is none.
+ */
+async function liveLayers(root) {
+    const text = await external_node_fs_namespaceObject.promises.readFile(root.pointer, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return undefined;
+    const generation = parsePointer(text);
+    if (generation === undefined)
+        return { folder: layerFolder(root.root) };
+    const folder = layerFolder(external_node_path_namespaceObject.join(root.root, generation));
+    return (await external_node_fs_namespaceObject.promises.stat(folder.config).catch(() => undefined)) ? { generation, folder } : undefined;
+}
+/**
+ * Points the root at `generation`, the layers of `image` (a path relative to the root's
+ * parent), by one rename.
+ */
+async function switchGeneration(root, generation, image) {
+    await writeFileAtomic(root.pointer, pointerText(generation, image));
+}
+/**
+ * Removes everything at the root but the pointer and the generation in use (a `hook.jl` that
+ * earlier versions wrote for `-L` too: the hook is in the image now).
+ */
+async function removeOtherGenerations(root, keep) {
+    const wanted = new Set([external_node_path_namespaceObject.basename(root.pointer), keep]);
+    for (const name of await external_node_fs_namespaceObject.promises.readdir(root.root))
+        if (!wanted.has(name))
+            await external_node_fs_namespaceObject.promises.rm(external_node_path_namespaceObject.join(root.root, name), { recursive: true, force: true });
+}
+
 ;// CONCATENATED MODULE: ./lib/stages/layers/index.js
 
 
@@ -43077,7 +43130,6 @@ function layersMetadata(layered, root) {
     const { dependencies: d, own: o, workload: w } = layered;
     return {
         folder: root.root.split(/[\\/]/).pop() ?? root.root,
-        juliaArgs: ['-L', root.hook],
         dependencies: {
             status: d.status,
             key: d.key,
@@ -43610,6 +43662,7 @@ layers) {
         },
         cpuTarget: prepared.cpuTarget,
         cpu: prepared.cpu,
+        juliaFlags: request.juliaFlags.all,
         mode: prepared.mode,
         base: facts.base,
         imagePath: output,
@@ -43689,6 +43742,7 @@ async function cacheKeyFor(prepared) {
         ...(await juliaKeyFields(julia)),
         cpuTarget: prepared.cpuTarget,
         cpu: prepared.cpu,
+        juliaFlags: request.juliaFlags.all,
         mode: prepared.mode,
         packages: project.packages.map((p) => p.name),
         files
@@ -43879,6 +43933,47 @@ class LocalImageCache {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/julia-flags.js
+
+/**
+ * The Julia flags of the step an image serves (`julia-flags`), e.g. a test step: julia-runtest
+ * starts Julia with `--check-bounds=yes --inline=yes --depwarn=yes`, and `Pkg.test()` runs the
+ * tests in a child with `--check-bounds=yes`. Julia keeps package images apart by the flags that
+ * shape their code (base/loading.jl `CacheFlags`: check-bounds, inline, optimization and debug
+ * level; 1.10 to 1.13) and rejects a package image built with other ones, so a layered image's
+ * own and workload layers serve only processes with the flags they were built with. The system
+ * image's own code is used whatever the flags (measured on 1.10 and 1.12: `--check-bounds=yes`
+ * compiles no more than a default start). So the build runs with these flags wherever code is
+ * compiled or measured, and they are part of every cache key.
+ *
+ * Only flags that a test step sets and that change which code is compiled or run are accepted;
+ * a flag at its default is dropped, so `--inline=yes` is the same image as none.
+ */
+const accepted = {
+    'check-bounds': { values: ['yes', 'no', 'auto'], fallback: 'auto', shapesCode: true },
+    inline: { values: ['yes', 'no'], fallback: 'yes', shapesCode: true },
+    depwarn: { values: ['yes', 'no', 'error'], fallback: 'no', shapesCode: false }
+};
+const noJuliaFlags = { all: [], code: [] };
+/** Pure: the `julia-flags` input (flags separated by spaces or newlines). */
+function parseJuliaFlags(value) {
+    const chosen = new Map();
+    for (const word of value.split(/\s+/).filter(Boolean)) {
+        const match = /^--([a-z-]+)=(.*)$/.exec(word);
+        const rule = match ? accepted[match[1]] : undefined;
+        if (!match || !rule || !rule.values.includes(match[2]))
+            throw new UserError('julia-flags', `${JSON.stringify(word)} is not a flag julia-sysimage builds for`, 'Use the flags of the step the image serves: --check-bounds=yes|no|auto, --inline=yes|no, --depwarn=yes|no|error (a test step: --check-bounds=yes)');
+        chosen.set(match[1], match[2]);
+    }
+    const flags = [...chosen.entries()]
+        .filter(([name, v]) => v !== accepted[name].fallback)
+        .sort(([a], [b]) => a.localeCompare(b));
+    return {
+        all: flags.map(([name, v]) => `--${name}=${v}`),
+        code: flags.filter(([name]) => accepted[name].shapesCode).map(([name, v]) => `--${name}=${v}`)
+    };
+}
+
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./lib/cli/flags.js
@@ -43912,6 +44007,7 @@ function parseFlags(argv, options, command) {
 
 
 
+
 const buildUsage = `Usage: julia-sysimage build [options]
 
   --project DIR         Julia project (Project.toml, Manifest.toml)        default: the current folder when it
@@ -43930,6 +44026,8 @@ const buildUsage = `Usage: julia-sysimage build [options]
   --cpu-target T        native | portable | a Julia target list            default: native
   --mode M              auto | full | chained | layered                    default: auto
   --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: every CPU the free memory allows
+  --julia-flags "F…"    the Julia flags of the step the image serves, e.g. "--check-bounds=yes"
+                        for Pkg.test(): --check-bounds, --inline, --depwarn
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
@@ -43967,7 +44065,7 @@ function chooseProject(projectFlag, workloadsGiven, cwd, cwdIsProject, exampleDi
  * `cwdIsProject`: the working directory holds a Project.toml or JuliaProject.toml.
  */
 function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_namespaceObject.homedir(), cwdIsProject = false) {
-    const values = parseFlags(argv, {
+    const values = parseFlags(joinFlagValues(argv, ['--julia-flags']), {
         project: { type: 'string' },
         workload: { type: 'string', multiple: true },
         statements: { type: 'string', multiple: true },
@@ -43982,6 +44080,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         'cpu-target': { type: 'string' },
         mode: { type: 'string' },
         'image-threads': { type: 'string' },
+        'julia-flags': { type: 'string' },
         'cache-dir': { type: 'string' },
         'no-cache': { type: 'boolean' },
         'cache-key-prefix': { type: 'string' },
@@ -44016,6 +44115,7 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         cpuTarget: values['cpu-target'] ?? 'native',
         mode: parseMode(values.mode ?? ''),
         imageThreads: parseImageThreads(values['image-threads'] ?? ''),
+        juliaFlags: parseJuliaFlags(values['julia-flags'] ?? ''),
         cacheKeyPrefix: values['cache-key-prefix'] ?? '',
         workloadTimeoutMinutes: parseTimeoutMinutes(values['workload-timeout'] ?? ''),
         buildTimeoutMinutes: parseTimeoutMinutes(values['build-timeout'] ?? '', 'build-timeout'),
@@ -44032,6 +44132,22 @@ function parseBuildArgs(argv, cwd, env, exampleDir, home = external_node_os_name
         projectNote: project.note,
         juliaWrapperDir: optional(values['julia-wrapper'])
     };
+}
+/**
+ * Pure: `--name VALUE` as `--name=VALUE` for flags whose value is itself Julia flags: Node's
+ * parser refuses a separate value that starts with a dash (`--julia-flags --check-bounds=yes`).
+ */
+function joinFlagValues(argv, names) {
+    const joined = [];
+    for (let i = 0; i < argv.length; i++) {
+        if (names.includes(argv[i]) && i + 1 < argv.length) {
+            joined.push(`${argv[i]}=${argv[i + 1]}`);
+            i++;
+        }
+        else
+            joined.push(argv[i]);
+    }
+    return joined;
 }
 /** Any project but the bundled example needs a workload or statement files. */
 function requireWorkload(projectDir, isExample, workloads, statements) {
@@ -44204,11 +44320,14 @@ async function cli(argv, io) {
                 // the toolkit's installer prints to stdout; keep stdout for the result alone
                 const result = await withStdoutOnStderr(() => runBuild(args.request, cache, log), io.env.JULIA_SYSIMAGE_DEBUG === '1');
                 log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)');
-                const launcher = await writeLauncher(result.image, result.julia, undefined, result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`);
+                const launcher = await writeLauncher(result.image, result.julia);
                 log.info(`launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`);
                 if (args.juliaWrapperDir !== undefined) {
                     const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, wrapperSpecFor(result));
                     log.info(`${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`);
+                    const note = pkgStdlibNote(result.julia.version);
+                    if (note)
+                        log.info(note);
                 }
                 io.stdout(result.image);
                 return 0;

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
+import { parseJuliaFlags } from '../julia-flags.js'
 import {
   parseImageThreads,
   parseMode,
@@ -87,6 +88,7 @@ export function readActionInputs(read: InputReader, env: NodeJS.ProcessEnv): Act
       cpuTarget: read('cpu-target') || 'native',
       mode: parseMode(read('mode')),
       imageThreads: parseImageThreads(read('image-threads')),
+      juliaFlags: parseJuliaFlags(read('julia-flags')),
       cacheKeyPrefix: read('cache-key-prefix'),
       workloadTimeoutMinutes: parseTimeoutMinutes(read('workload-timeout')),
       buildTimeoutMinutes: parseTimeoutMinutes(read('build-timeout'), 'build-timeout'),

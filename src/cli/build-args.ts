@@ -8,6 +8,7 @@ import {
   type BuildRequest
 } from '../request.js'
 import { UserError } from '../errors.js'
+import { parseJuliaFlags } from '../julia-flags.js'
 import { userCacheDir } from '../util/user-cache.js'
 import { parseFlags } from './flags.js'
 
@@ -29,6 +30,8 @@ export const buildUsage = `Usage: julia-sysimage build [options]
   --cpu-target T        native | portable | a Julia target list            default: native
   --mode M              auto | full | chained | layered                    default: auto
   --image-threads N     LLVM threads for the object build (Julia ≥ 1.10)   default: every CPU the free memory allows
+  --julia-flags "F…"    the Julia flags of the step the image serves, e.g. "--check-bounds=yes"
+                        for Pkg.test(): --check-bounds, --inline, --depwarn
   --cache-dir DIR       where finished images are cached                   default: ~/.cache/julia-sysimage/images
   --no-cache            neither restore nor save an image
   --cache-key-prefix P  prefix for cache keys (separate or invalidate entries)
@@ -89,7 +92,7 @@ export function parseBuildArgs(
   cwdIsProject = false
 ): BuildArgs | 'help' {
   const values = parseFlags(
-    argv,
+    joinFlagValues(argv, ['--julia-flags']),
     {
       project: { type: 'string' },
       workload: { type: 'string', multiple: true },
@@ -105,6 +108,7 @@ export function parseBuildArgs(
       'cpu-target': { type: 'string' },
       mode: { type: 'string' },
       'image-threads': { type: 'string' },
+      'julia-flags': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
       'cache-key-prefix': { type: 'string' },
@@ -147,6 +151,7 @@ export function parseBuildArgs(
     cpuTarget: values['cpu-target'] ?? 'native',
     mode: parseMode(values.mode ?? ''),
     imageThreads: parseImageThreads(values['image-threads'] ?? ''),
+    juliaFlags: parseJuliaFlags(values['julia-flags'] ?? ''),
     cacheKeyPrefix: values['cache-key-prefix'] ?? '',
     workloadTimeoutMinutes: parseTimeoutMinutes(values['workload-timeout'] ?? ''),
     buildTimeoutMinutes: parseTimeoutMinutes(values['build-timeout'] ?? '', 'build-timeout'),
@@ -163,6 +168,21 @@ export function parseBuildArgs(
     projectNote: project.note,
     juliaWrapperDir: optional(values['julia-wrapper'])
   }
+}
+
+/**
+ * Pure: `--name VALUE` as `--name=VALUE` for flags whose value is itself Julia flags: Node's
+ * parser refuses a separate value that starts with a dash (`--julia-flags --check-bounds=yes`).
+ */
+export function joinFlagValues(argv: string[], names: string[]): string[] {
+  const joined: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    if (names.includes(argv[i]) && i + 1 < argv.length) {
+      joined.push(`${argv[i]}=${argv[i + 1]}`)
+      i++
+    } else joined.push(argv[i])
+  }
+  return joined
 }
 
 /** Any project but the bundled example needs a workload or statement files. */

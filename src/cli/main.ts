@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../errors.js'
 import { shQuote, writeLauncher } from '../launcher.js'
-import { wrapperSpecFor, writeJuliaWrapper } from '../julia-wrapper.js'
+import { pkgStdlibNote, wrapperSpecFor, writeJuliaWrapper } from '../julia-wrapper.js'
 import { runBuild } from '../run-build.js'
 import { LocalImageCache } from '../store/local-cache.js'
 import { toolVersion } from '../version.js'
@@ -60,12 +60,7 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
           io.env.JULIA_SYSIMAGE_DEBUG === '1'
         )
         log.info(result.cacheHit ? 'cache hit: restored, not rebuilt' : 'built (cache miss)')
-        const launcher = await writeLauncher(
-          result.image,
-          result.julia,
-          undefined,
-          result.metadata.layers && `${result.metadata.layers.folder}/hook.jl`
-        )
+        const launcher = await writeLauncher(result.image, result.julia)
         log.info(
           `launcher: ${launcher} starts Julia ${result.julia.versionString} with the image; use it in place of julia, e.g. ${launcher} --project=DIR script.jl`
         )
@@ -74,6 +69,8 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
           log.info(
             `${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`
           )
+          const note = pkgStdlibNote(result.julia.version)
+          if (note) log.info(note)
         }
         io.stdout(result.image)
         return 0

@@ -63,12 +63,14 @@ export type SetupStep = 'instantiate' | 'precompile'
 export function setupProjectCommand(
   version: JuliaVersion,
   projectDir: string,
-  steps: readonly SetupStep[] = ['instantiate', 'precompile']
+  steps: readonly SetupStep[] = ['instantiate', 'precompile'],
+  /** The served step's code flags (`JuliaFlags.code`): the caches the build loads match them. */
+  codeFlags: readonly string[] = []
 ): JuliaCommand {
   return {
     args: [
       ...baseFlags(),
-      ...(steps.includes('precompile') ? buildSideFlags(version) : []),
+      ...(steps.includes('precompile') ? [...buildSideFlags(version), ...codeFlags] : []),
       `--project=${projectDir}`,
       juliaScript('project'),
       ...steps
@@ -78,10 +80,22 @@ export function setupProjectCommand(
   }
 }
 
-/** Precompiles package images with default flags, so that the "without image" timing is fair. */
-export function precompileDefaultCommand(projectDir: string): JuliaCommand {
+/**
+ * Precompiles package images with the flags users run with (default ones, or the served step's
+ * code flags), so that the "without image" timing is fair.
+ */
+export function precompileDefaultCommand(
+  projectDir: string,
+  codeFlags: readonly string[] = []
+): JuliaCommand {
   return {
-    args: [...baseFlags(), `--project=${projectDir}`, juliaScript('project'), 'precompile'],
+    args: [
+      ...baseFlags(),
+      ...codeFlags,
+      `--project=${projectDir}`,
+      juliaScript('project'),
+      'precompile'
+    ],
     env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
   }
 }
@@ -99,10 +113,15 @@ export interface WorkloadRun {
   timeoutMs?: number
   /** Send the workload's stdout to this file instead of a pipe (as `julia … > log.txt` does). */
   stdoutFile?: string
-  /** A layered image's start-up hook, loaded with `-L` as its launcher does. */
-  hook?: string
+  /**
+   * The layer folder of a layered image that is not in its place yet (JULIA_SYSIMAGE_LAYERS,
+   * read by the hook built into the image, julia/layer_hook.jl).
+   */
+  layers?: string
   /** Run on a pseudo-terminal instead, as in a terminal window (stdout a `Base.TTY`). */
   terminal?: TerminalRunner
+  /** The Julia flags of the step the image serves (`JuliaFlags.all`), as that step passes them. */
+  flags?: readonly string[]
 }
 
 /** One workload script run in its own process: what `workloadCommand` needs. */
@@ -113,7 +132,8 @@ export interface WorkloadProcess {
   workload: string
   traceFile?: string
   image?: string
-  hook?: string
+  layers?: string
+  flags?: readonly string[]
 }
 
 /**
@@ -140,14 +160,16 @@ export type WorkloadPurpose = 'trace' | 'retrace' | 'measure'
  * (`julia/trace.jl`): Julia sets `PROGRAM_FILE` and `ARGS`, runs a `@main` entry point
  * and honours `exit()` itself, and the driver's result is written at exit. The trace run uses
  * the build-side flags and the isolated load path; measurement runs use what a user has, with
- * or without `-J`. A layered image's hook goes first, as its launcher puts it.
+ * or without `-J`. A layered image gets its layer folder from JULIA_SYSIMAGE_LAYERS, found by the
+ * hook in the image as a user's start finds the folder beside the image.
  */
 export function workloadCommand(
   version: JuliaVersion,
   spec: WorkloadProcess,
   purpose: WorkloadPurpose
 ): JuliaCommand {
-  const args = [...runFlags()]
+  // the served step's flags (`julia-flags`): a user's run of that step has them
+  const args = [...runFlags(), ...(spec.flags ?? [])]
   // `--pkgimages=no` (Julia ≥ 1.9) changes where native code comes from, not which methods are
   // dispatched; without it the trace would miss every method a package image already held.
   if (purpose === 'trace') args.push(...buildSideFlags(version))
@@ -157,13 +179,13 @@ export function workloadCommand(
   if (spec.traceFile) args.push(`--trace-compile=${spec.traceFile}`)
   // `-L` files run before the program file, after Julia has taken it off ARGS (base/client.jl
   // `exec_options`, Julia 1.5 through 1.13)
-  if (spec.hook) args.push('-L', spec.hook)
   args.push('-L', juliaScript('trace'), spec.workload)
   const env: Record<string, string> = {
     JULIA_SYSIMAGE_PACKAGES: spec.packagesFile,
     JULIA_SYSIMAGE_RESULT: spec.resultFile
   }
   if (purpose !== 'measure') env.JULIA_LOAD_PATH = isolatedLoadPath()
+  if (spec.layers) env.JULIA_SYSIMAGE_LAYERS = spec.layers
   return { args, env }
 }
 
@@ -179,6 +201,8 @@ export interface LayersBuild {
   workloadReportFile: string
   /** The build's CPU target: what the package images are compiled for, as the image is. */
   cpuTarget: string
+  /** The served step's code flags: Julia accepts a package image only with the flags it was built with. */
+  codeFlags?: readonly string[]
 }
 
 /**
@@ -191,6 +215,7 @@ export function layersCommand(spec: LayersBuild): JuliaCommand {
   return {
     args: [
       ...runFlags(),
+      ...(spec.codeFlags ?? []),
       `--sysimage=${spec.image}`,
       `--project=${spec.projectDir}`,
       juliaScript('layers'),
@@ -231,6 +256,13 @@ export interface ObjectBuild {
   imageThreads?: number
   /** Emit only the new code, to be linked onto `baseImage`'s archive (chained mode). */
   chained?: boolean
+  /**
+   * The start-up hook to build into the image after the packages (julia/layer_hook.jl), and the
+   * packages the image holds as the manifest resolved them (see held-file.ts), for its warning.
+   */
+  hook?: { file: string; held: string }
+  /** The served step's code flags: the image's code compiled as that step would compile it. */
+  codeFlags?: readonly string[]
 }
 
 /**
@@ -265,6 +297,7 @@ export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): Ju
   return {
     args: [
       ...outputFlags(version),
+      ...(spec.codeFlags ?? []),
       ...(spec.chained ? ['--sysimage-native-code=chained'] : []),
       `--sysimage=${spec.baseImage}`,
       `--project=${spec.projectDir}`,
@@ -277,7 +310,8 @@ export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): Ju
       // `chained` stays the 4th script argument; the variants file is tagged, after it
       ...(spec.chained ? ['chained'] : []),
       ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
-      ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : [])
+      ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : []),
+      ...(spec.hook ? [`--hook=${spec.hook.file}`, `--held=${spec.hook.held}`] : [])
     ],
     env: outputEnv(version, spec.imageThreads)
   }

@@ -33,7 +33,8 @@ export const imageShapingScripts: JuliaScript[] = [
   'replay',
   'trace',
   'base_archive',
-  'link'
+  'link',
+  'layer_hook'
 ]
 
 /** The scripts that shape the package-image layers of a layered build (for their cache keys). */

@@ -6,7 +6,7 @@ import { workloadTimeoutMs, type StageContext } from '../stage.js'
 import type { StageTimer } from '../../timing.js'
 import { layerStore } from './entries.js'
 import { nextGenerationKey } from '../../store/cache-entries.js'
-import { writeHook, type LayerFolder } from './folder.js'
+import { writeHookConfig, type LayerFolder } from './folder.js'
 import { readManifestEntries, splitLayers, withProjectExtensions } from './split.js'
 import { parse as parseToml } from 'smol-toml'
 import { verifyLayered, type LayeredVerification } from './verify.js'
@@ -55,7 +55,7 @@ export async function buildLayers(
         : '')
   )
   const triggers = split.own.length > 0 ? split.own : split.deps
-  await writeHook(folder, triggers, false)
+  await writeHookConfig(folder, triggers, false)
   // the runs on the finished layers (re-trace, measure) load every package first, own ones too
   await fs.writeFile(ctx.work('all-packages.txt'), packagesFileText(project.packages))
 
@@ -82,14 +82,15 @@ export async function buildLayers(
     workload = await workloadLayer(ctx, timer, store, folder, own.key, triggers, ownModules)
   }
 
-  // verify, as users run it: image, hook, default flags
+  // verify, as users run it: the image, its layers, the served step's flags (default ones)
   await fs.writeFile(ctx.work('deps-packages.txt'), packagesFileText(split.deps))
   const verification = await timer.stage('verify', () =>
     verifyLayered(
       julia,
       {
         image: ctx.partialImage,
-        hook: folder.hook,
+        layers: folder.root,
+        flags: request.juliaFlags.all,
         projectDir: project.dir,
         packagesFile: ctx.work('deps-packages.txt'),
         measurePackagesFile: ctx.work('all-packages.txt'),

@@ -7,7 +7,6 @@ import { type StageContext } from '../stage.js'
 import { traceStage } from '../trace/index.js'
 import type { StageTimer } from '../../timing.js'
 import { restoreDependencyImage, saveDependencyImage } from './dependency-image.js'
-import { writeTraceHook } from './generations.js'
 import { heldPackages } from './held-packages.js'
 import { dependencyImageKey } from './layer-keys.js'
 import { type LayerSplit } from './split.js'
@@ -35,8 +34,7 @@ export async function dependencyLayer(
     const buildStart = performance.now()
     // the trace and the image build run with `--pkgimages=no`: precompile for that first
     await timer.stage(projectStage.name(prepared), () => projectStage.run(ctx, {}))
-    const hook = await writeTraceHook(ctx.work('trace-hook'), prepared.julia.baseImage)
-    const trace = await timer.stage('trace', () => traceStage.run(ctx, { hook }))
+    const trace = await timer.stage('trace', () => traceStage.run(ctx, {}))
     // the image holds the dependencies only: neither own packages nor what loads them
     await fs.writeFile(ctx.work('packages.txt'), packagesFileText(split.deps))
     const modules = await keepModules(ctx.work('workload-modules.txt'), split)

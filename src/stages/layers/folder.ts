@@ -6,9 +6,8 @@ import type { PackageRef } from '../project/index.js'
 /**
  * One generation of layers (`sysimage.layers/build-N/`, see generations.ts), whole on its own:
  *
- *   hook.jl      the hook for this generation alone (julia/layer_hook.jl; the build's own runs
- *                load it, users load the one at the top, which follows the pointer)
- *   layers.txt   the hook's configuration: trigger packages and the workload package
+ *   layers.txt   the configuration of the hook in the image (julia/layer_hook.jl): trigger
+ *                packages and the workload package
  *   depot/       a depot: `compiled/` holds the package images of the own packages and of the
  *                workload package, `dev/JuliaSysimageWorkload/` the workload package's source
  *                (inside a depot, so that Julia ≥ 1.11 records its paths relative to it)
@@ -18,7 +17,6 @@ export interface LayerFolder {
   root: string
   depot: string
   env: string
-  hook: string
   config: string
   workloadSource: string
 }
@@ -35,7 +33,6 @@ export function layerFolder(root: string): LayerFolder {
     root,
     depot,
     env: path.join(root, 'env'),
-    hook: path.join(root, 'hook.jl'),
     config: path.join(root, 'layers.txt'),
     workloadSource: path.join(depot, 'dev', workloadPackage.name)
   }
@@ -56,14 +53,13 @@ export function hookConfigText(triggers: PackageRef[], workload: boolean): strin
   return rows.join('')
 }
 
-/** Copies the hook into the folder and writes its configuration. */
-export async function writeHook(
+/** Writes the hook's configuration into the folder. */
+export async function writeHookConfig(
   folder: LayerFolder,
   triggers: PackageRef[],
   workload: boolean
 ): Promise<void> {
   await fs.mkdir(folder.root, { recursive: true })
-  await fs.copyFile(juliaScript('layer_hook'), folder.hook)
   await fs.writeFile(folder.config, hookConfigText(triggers, workload))
 }
 

@@ -1,17 +1,18 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { juliaScript } from '../../julia/scripts.js'
 import { writeFileAtomic } from '../../util/atomic.js'
-import { hookConfigText, layerFolder, workloadPackage, type LayerFolder } from './folder.js'
+import { layerFolder, type LayerFolder } from './folder.js'
 
 /**
  * The layer folder beside a layered image holds generations of layers and a pointer to the one
  * in use:
  *
- *   sysimage.layers/hook.jl      the hook users load with `-L` (julia/layer_hook.jl)
  *   sysimage.layers/layers.txt   "generation<TAB>build-N" and "image<TAB>sysimage.so": the
  *                                generation in use and the image its layers belong to
- *   sysimage.layers/build-N/     a whole layer folder (see `LayerFolder`), its own hook included
+ *   sysimage.layers/build-N/     a whole layer folder (see `LayerFolder`)
+ *
+ * The hook built into the image (julia/layer_hook.jl) finds the folder beside the image it
+ * started with (`sysimage.so` → `sysimage.layers`) and follows the pointer.
  *
  * A build writes the other generation while the one in use stays untouched, then moves the image
  * in and switches the pointer (two renames, microseconds apart), then removes the old generation.
@@ -25,8 +26,6 @@ import { hookConfigText, layerFolder, workloadPackage, type LayerFolder } from '
  */
 export interface LayerRoot {
   root: string
-  /** The hook users load: it follows the pointer. */
-  hook: string
   pointer: string
 }
 
@@ -36,7 +35,7 @@ const generationNames = ['build-1', 'build-2'] as const
 export function layerRootFor(image: string): LayerRoot {
   const { dir, name } = path.parse(image)
   const root = path.join(dir, `${name}.layers`)
-  return { root, hook: path.join(root, 'hook.jl'), pointer: path.join(root, 'layers.txt') }
+  return { root, pointer: path.join(root, 'layers.txt') }
 }
 
 /**
@@ -80,36 +79,22 @@ export async function liveLayers(
 
 /**
  * Points the root at `generation`, the layers of `image` (a path relative to the root's
- * parent): the hook first, then the pointer, each by one rename.
+ * parent), by one rename.
  */
 export async function switchGeneration(
   root: LayerRoot,
   generation: string,
   image: string
 ): Promise<void> {
-  await writeFileAtomic(root.hook, await fs.readFile(juliaScript('layer_hook')))
   await writeFileAtomic(root.pointer, pointerText(generation, image))
 }
 
-/** Removes everything at the root but the hook, the pointer and the generation in use. */
+/**
+ * Removes everything at the root but the pointer and the generation in use (a `hook.jl` that
+ * earlier versions wrote for `-L` too: the hook is in the image now).
+ */
 export async function removeOtherGenerations(root: LayerRoot, keep: string): Promise<void> {
-  const wanted = new Set([path.basename(root.hook), path.basename(root.pointer), keep])
+  const wanted = new Set([path.basename(root.pointer), keep])
   for (const name of await fs.readdir(root.root))
     if (!wanted.has(name)) await fs.rm(path.join(root.root, name), { recursive: true, force: true })
-}
-
-/**
- * A layer root for the dependency image's trace, laid out as a built one (the pointer, a
- * generation with trigger and workload lines, the image the trace runs), whose trigger is a
- * package that never loads: the trace runs every path of the hook that a user's start runs, so
- * what the hook compiles goes into the dependency image and a start with the layers compiles
- * nothing of the hook's. Returns the hook to load.
- */
-export async function writeTraceHook(dir: string, traceImage: string): Promise<string> {
-  const root = layerRootFor(path.join(dir, 'trace.so'))
-  const generation = layerFolder(path.join(root.root, nextGeneration(undefined)))
-  await fs.mkdir(generation.root, { recursive: true })
-  await fs.writeFile(generation.config, hookConfigText([workloadPackage], true))
-  await switchGeneration(root, path.basename(generation.root), path.relative(dir, traceImage))
-  return root.hook
 }

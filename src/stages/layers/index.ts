@@ -15,10 +15,8 @@ export { hasOwnCode, splitLayers, manifestEntries } from './split.js'
 
 /** The `layers` section of a layered image's metadata: each layer as this run got it. */
 export interface LayersMetadata {
-  /** The folder beside the image with the package-image layers and the start-up hook. */
+  /** The folder beside the image with the package-image layers, found by the image's hook. */
   folder: string
-  /** The flags that load the layers on top of the image (absolute, as `julia-args`). */
-  juliaArgs: string[]
   dependencies: {
     status: string
     key: string
@@ -56,7 +54,6 @@ export function layersMetadata(layered: LayeredResult, root: LayerRoot): LayersM
   const { dependencies: d, own: o, workload: w } = layered
   return {
     folder: root.root.split(/[\\/]/).pop() ?? root.root,
-    juliaArgs: ['-L', root.hook],
     dependencies: {
       status: d.status,
       key: d.key,

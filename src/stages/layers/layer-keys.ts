@@ -15,7 +15,8 @@ async function base(prepared: PreparedBuild) {
     prefix: prepared.request.cacheKeyPrefix,
     ...(await juliaKeyFields(prepared.julia)),
     cpuTarget: prepared.cpuTarget,
-    cpu: prepared.cpu
+    cpu: prepared.cpu,
+    juliaFlags: prepared.request.juliaFlags.all
   }
 }
 

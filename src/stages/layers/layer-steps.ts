@@ -46,7 +46,8 @@ export async function precompileOn(
       packagesFile: ctx.work(`${layer}-packages.txt`),
       reportFile: ctx.work(`${layer}-report.txt`),
       workloadReportFile: ctx.work('workload-replay.txt'),
-      cpuTarget: ctx.prepared.cpuTarget
+      cpuTarget: ctx.prepared.cpuTarget,
+      codeFlags: request.juliaFlags.code
     },
     request.env,
     what

@@ -20,13 +20,13 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 /**
- * Verifies a layered image as users run it (the image, the hook, default flags), with an empty
+ * Verifies a layered image as users run it (the image, its layers, default flags), with an empty
  * depot first in the depot path: new package images go to the first depot, so anything Julia
  * writes under its `compiled/` was precompiled at run time because a layer was stale.
  */
 export async function verifyLayered(
   julia: JuliaInfo,
-  spec: Parameters<typeof verifyImage>[1] & { hook: string },
+  spec: Parameters<typeof verifyImage>[1] & { layers: string },
   env: NodeJS.ProcessEnv
 ): Promise<LayeredVerification> {
   const firstDepot = path.join(spec.workDir, 'empty-depot')

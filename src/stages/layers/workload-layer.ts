@@ -10,7 +10,7 @@ import {
   compiledFolders,
   workloadFiles,
   workloadPackage,
-  writeHook,
+  writeHookConfig,
   writeWorkloadPackage,
   type LayerFolder
 } from './folder.js'
@@ -56,7 +56,7 @@ export async function workloadLayer(
       dependencyOnly: statements.filter((s) => !namesAny(s, ownModules)).length
     }
   }
-  await writeHook(folder, triggers, true)
+  await writeHookConfig(folder, triggers, true)
   const workloadImages = await timer.stage('workload package', () =>
     precompileOn(ctx, folder, 'workload', [workloadPackage], 'the generated workload package')
   )
@@ -121,8 +121,9 @@ async function residualStatements(ctx: StageContext, folder: LayerFolder): Promi
         workloads: request.workloads,
         traceFile: ctx.work('retrace.jl'),
         image: ctx.partialImage,
-        hook: folder.hook,
-        timeoutMs: workloadTimeoutMs(request)
+        layers: folder.root,
+        timeoutMs: workloadTimeoutMs(request),
+        flags: request.juliaFlags.all
       },
       'retrace',
       request.env,

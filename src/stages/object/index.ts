@@ -1,3 +1,6 @@
+import { juliaScript } from '../../julia/scripts.js'
+import { atLeast } from '../../julia/version.js'
+import { writeHeldFile } from './held-file.js'
 import type { Logger } from '../../log.js'
 import { formatBytes } from '../../util/memory.js'
 import { buildTimeoutMs, type Stage } from '../stage.js'
@@ -23,6 +26,16 @@ export const objectStage: Stage<
   name: () => 'object',
   async run({ prepared, log, work }, { base }) {
     const { julia, request, project } = prepared
+    const workloadModules = request.workloads.length > 0 ? work('workload-modules.txt') : undefined
+    // The start-up hook (julia/layer_hook.jl) goes into every image of a Julia ≥ 1.9 but a
+    // chained one: it finds a layered image's layers beside it, and warns when the active
+    // manifest wants other versions of the packages the image holds.
+    const hook = atLeast(julia.version, 1, 9) && prepared.mode !== 'chained'
+    if (hook)
+      await writeHeldFile(work('held.txt'), project.manifestFile, [
+        work('packages.txt'),
+        ...(workloadModules ? [workloadModules] : [])
+      ])
     const result = await buildObject(
       julia,
       {
@@ -35,9 +48,10 @@ export const objectStage: Stage<
         packagesFile: work('packages.txt'),
         statementsFile: work('statements.jl'),
         variantsFile: work('variants.jl'),
-        workloadModulesFile:
-          request.workloads.length > 0 ? work('workload-modules.txt') : undefined,
-        reportFile: work('replay.txt')
+        workloadModulesFile: workloadModules,
+        reportFile: work('replay.txt'),
+        codeFlags: request.juliaFlags.code,
+        ...(hook ? { hook: { file: juliaScript('layer_hook'), held: work('held.txt') } } : {})
       },
       request.env,
       (line) => log.info(line),

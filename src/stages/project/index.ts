@@ -23,7 +23,8 @@ export const projectStage: Stage<object, void> = {
       request.env,
       request.measure,
       project.manifestFile !== undefined,
-      steps
+      steps,
+      request.juliaFlags.code
     )
   }
 }

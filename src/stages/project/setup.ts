@@ -28,11 +28,13 @@ export async function setupProject(
   env: NodeJS.ProcessEnv,
   measure: boolean,
   hasManifest = true,
-  steps: readonly SetupStep[] = ['instantiate', 'precompile']
+  steps: readonly SetupStep[] = ['instantiate', 'precompile'],
+  /** The served step's code flags (`julia-flags`): the caches are compiled for them. */
+  codeFlags: readonly string[] = []
 ): Promise<void> {
-  const commands = [setupProjectCommand(julia.version, projectDir, steps)]
+  const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags)]
   if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
-    commands.push(precompileDefaultCommand(projectDir))
+    commands.push(precompileDefaultCommand(projectDir, codeFlags))
   for (const command of commands) {
     const result = await runJulia(julia, command, env)
     if (result.code !== 0) {

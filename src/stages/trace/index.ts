@@ -16,15 +16,15 @@ export { runWorkloads, type WorkloadTiming } from './workload.js'
  * workload run, `workload-modules.txt` (the modules it loaded) into the work folder.
  */
 export const traceStage: Stage<
-  { hook?: string },
+  Record<string, never>,
   FilteredStatements,
   { statementCounts: FilteredStatements['counts'] }
 > = {
   name: () => 'trace',
-  async run(ctx, { hook }) {
+  async run(ctx) {
     const { request, project } = ctx.prepared
     const traces: string[] = []
-    if (request.workloads.length > 0) traces.push(await traceWorkloads(ctx, hook))
+    if (request.workloads.length > 0) traces.push(await traceWorkloads(ctx))
     for (const file of request.statementFiles) traces.push(await fs.readFile(file, 'utf8'))
     const filtered = filterStatements(traces)
     await fs.writeFile(ctx.work('statements.jl'), lines(filtered.statements))
@@ -49,12 +49,8 @@ export const traceStage: Stage<
 
 const lines = (statements: string[]) => statements.map((s) => `${s}\n`).join('')
 
-/**
- * Runs the workloads with `--trace-compile`; returns the trace, records the modules they loaded.
- * A layered build traces with its start-up hook loaded, so that what the hook compiles goes into
- * the dependency image too.
- */
-async function traceWorkloads({ prepared, work }: StageContext, hook?: string): Promise<string> {
+/** Runs the workloads with `--trace-compile`; returns the trace, records the modules they loaded. */
+async function traceWorkloads({ prepared, work }: StageContext): Promise<string> {
   const { julia, request, project } = prepared
   await runWorkloads(
     julia,
@@ -65,7 +61,7 @@ async function traceWorkloads({ prepared, work }: StageContext, hook?: string): 
       workloads: request.workloads,
       traceFile: work('trace.jl'),
       timeoutMs: workloadTimeoutMs(request),
-      hook
+      flags: request.juliaFlags.all
     },
     'trace',
     request.env,

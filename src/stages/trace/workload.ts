@@ -57,7 +57,8 @@ export async function runWorkloads(
       workload,
       traceFile: spec.traceFile && own(spec.traceFile),
       image: spec.image,
-      hook: spec.hook
+      layers: spec.layers,
+      flags: spec.flags
     }
     await fs.rm(run.resultFile, { force: true })
     const ran = await runJulia(julia, workloadCommand(julia.version, run, purpose), env, {

@@ -29,7 +29,8 @@ export const verifyStage: Stage<object, Verification, { verification: Verificati
         workloads: request.workloads,
         workDir,
         measure: request.measure,
-        timeoutMs: workloadTimeoutMs(request)
+        timeoutMs: workloadTimeoutMs(request),
+        flags: request.juliaFlags.all
       },
       request.env
     )

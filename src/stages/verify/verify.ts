@@ -101,8 +101,10 @@ export function headlineResidual(byStdout: ResidualByStdout): Residual {
 
 export interface VerifySpec {
   image: string
-  /** A layered image's start-up hook, loaded with `-L` in the runs with the image. */
-  hook?: string
+  /** The served step's Julia flags (`julia-flags`): the measuring runs use them, as that step does. */
+  flags?: readonly string[]
+  /** A layered image's layer folder, for the runs with the image (see `WorkloadRun.layers`). */
+  layers?: string
   /** Variables set only for the runs with the image. */
   withImageEnv?: NodeJS.ProcessEnv
   /**
@@ -211,10 +213,11 @@ export async function verifyImage(
         workloads: spec.workloads,
         traceFile,
         image,
-        hook: image ? spec.hook : undefined,
+        layers: image ? spec.layers : undefined,
         timeoutMs: spec.timeoutMs,
         stdoutFile: stdout.file,
-        terminal: stdout.terminal
+        terminal: stdout.terminal,
+        flags: spec.flags
       },
       'measure',
       image ? { ...env, ...spec.withImageEnv } : env,
