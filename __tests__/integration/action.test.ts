@@ -9,7 +9,7 @@ import { startCacheServer, type CacheServer } from '../helpers/cache-server.js'
 import { helloProject } from '../helpers/fixture-build.js'
 import { runActionStep, type RunnerStep } from '../helpers/runner.js'
 import { ScratchFolders } from '../helpers/scratch.js'
-import { newestJulia, repoRoot } from '../helpers/test-julia.js'
+import { juliaAtLeast, newestJulia, repoRoot } from '../helpers/test-julia.js'
 import { readZip } from '../helpers/zip-listing.js'
 
 const julia = newestJulia()
@@ -214,8 +214,13 @@ describe(
         assert.match(cold.stdout, new RegExp(`^::group::${stage}$`, 'm'))
       }
       const notices = cold.stdout.split('\n').filter((line) => line.startsWith('::notice'))
-      assert.equal(notices.length, 1, notices.join('\n'))
-      assert.match(notices[0], /bound to the workload's own Main definitions/)
+      const skipped = notices.filter((line) => line.includes('statements not in the image'))
+      assert.equal(skipped.length, 1, notices.join('\n'))
+      assert.match(skipped[0], /bound to the workload's own Main definitions/)
+      // and, from Julia 1.11 on, once, what a later step's `using Pkg` costs with the image
+      const pkg = notices.filter((line) => line.includes('Pkg in later steps'))
+      assert.equal(pkg.length, juliaAtLeast(julia, 1, 11) ? 1 : 0, notices.join('\n'))
+      assert.equal(notices.length, skipped.length + pkg.length, notices.join('\n'))
     })
 
     it('saves the image in the cache and uploads image, metadata, launcher and SHA256SUMS', async () => {
