@@ -226,7 +226,8 @@ for (const julia of modernJulias())
       const trace = path.join(root, 'start.trace.jl')
       const start = await runAsUser(launcher(), [`--trace-compile=${trace}`, '-e', 'using Ledger'])
       assert.equal(start.status, 0, start.stderr)
-      assert.equal(await fs.readFile(trace, 'utf8'), '')
+      // Julia opens the trace file at the first statement it compiles: none, no file
+      assert.equal(await fs.readFile(trace, 'utf8').catch(() => ''), '')
     })
 
     it('moved together, the image, its layer folder and the launcher still run the workload', async (t) => {
