@@ -34785,6 +34785,14 @@ async function findManifest(project, version) {
     }
     return manifestFile;
 }
+/** Pure: the packages of a packages file's text (the inverse of `packagesFileText`). */
+function packagesOfFileText(text) {
+    return text
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields.length === 2)
+        .map(([uuid, name]) => ({ uuid, name }));
+}
 /** The packages file the Julia scripts read: "<uuid> <name>" per line. */
 function packagesFileText(packages) {
     return packages.map((p) => `${p.uuid} ${p.name}\n`).join('');
@@ -36677,14 +36685,7 @@ async function hasOwnCode(project) {
 
 
 
-/** Pure: "<uuid> <name>" lines of a packages file. */
-function packageRefs(text) {
-    return text
-        .split('\n')
-        .map((line) => line.trim().split(/\s+/))
-        .filter((fields) => fields.length === 2)
-        .map(([uuid, name]) => ({ uuid, name }));
-}
+
 /**
  * Pure: the file the image's hook reads to warn of a version mix (julia/layer_hook.jl): one
  * "uuid<TAB>name<TAB>version<TAB>git-tree-sha1" line per package the image holds that the
@@ -36704,7 +36705,7 @@ function heldFileText(held) {
 async function writeHeldFile(target, manifestFile, packageFiles) {
     const refs = [];
     for (const file of packageFiles)
-        refs.push(...packageRefs(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')));
+        refs.push(...packagesOfFileText(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8').catch(() => '')));
     const entries = await readManifestEntries(manifestFile);
     await external_node_fs_namespaceObject.promises.writeFile(target, heldFileText(heldPackages(refs, entries)));
 }
@@ -42567,15 +42568,9 @@ async function keepModules(file, split) {
     if (text === undefined)
         return [];
     const extensions = new Set(split.extensions.map((e) => e.name));
-    const kept = text.split('\n').filter((line) => {
-        const [uuid, name] = line.split(' ');
-        return line && !split.ownUuids.has(uuid) && !extensions.has(name);
-    });
-    await external_node_fs_namespaceObject.promises.writeFile(file, kept.map((line) => `${line}\n`).join(''));
-    return kept.map((line) => {
-        const [uuid, name] = line.split(' ');
-        return { uuid, name };
-    });
+    const kept = packagesOfFileText(text).filter(({ uuid, name }) => !split.ownUuids.has(uuid) && !extensions.has(name));
+    await external_node_fs_namespaceObject.promises.writeFile(file, packagesFileText(kept));
+    return kept;
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/layers/mtimes.js

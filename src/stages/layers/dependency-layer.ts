@@ -2,7 +2,12 @@ import { promises as fs } from 'node:fs'
 import { sha256File } from '../../util/hash.js'
 import { linkStage } from '../link/index.js'
 import { objectStage } from '../object/index.js'
-import { packagesFileText, projectStage, type PackageRef } from '../project/index.js'
+import {
+  packagesFileText,
+  packagesOfFileText,
+  projectStage,
+  type PackageRef
+} from '../project/index.js'
 import { type StageContext } from '../stage.js'
 import { traceStage } from '../trace/index.js'
 import type { StageTimer } from '../../timing.js'
@@ -79,13 +84,9 @@ async function keepModules(
   const text = await fs.readFile(file, 'utf8').catch(() => undefined)
   if (text === undefined) return []
   const extensions = new Set(split.extensions.map((e) => e.name))
-  const kept = text.split('\n').filter((line) => {
-    const [uuid, name] = line.split(' ')
-    return line && !split.ownUuids.has(uuid) && !extensions.has(name)
-  })
-  await fs.writeFile(file, kept.map((line) => `${line}\n`).join(''))
-  return kept.map((line) => {
-    const [uuid, name] = line.split(' ')
-    return { uuid, name }
-  })
+  const kept = packagesOfFileText(text).filter(
+    ({ uuid, name }) => !split.ownUuids.has(uuid) && !extensions.has(name)
+  )
+  await fs.writeFile(file, packagesFileText(kept))
+  return kept
 }

@@ -1,16 +1,7 @@
 import { promises as fs } from 'node:fs'
 import { heldPackages, type HeldPackage } from '../layers/held-packages.js'
 import { readManifestEntries } from '../layers/split.js'
-import type { PackageRef } from '../project/index.js'
-
-/** Pure: "<uuid> <name>" lines of a packages file. */
-function packageRefs(text: string): PackageRef[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length === 2)
-    .map(([uuid, name]) => ({ uuid, name }))
-}
+import { packagesOfFileText, type PackageRef } from '../project/index.js'
 
 /**
  * Pure: the file the image's hook reads to warn of a version mix (julia/layer_hook.jl): one
@@ -36,7 +27,7 @@ export async function writeHeldFile(
 ): Promise<void> {
   const refs: PackageRef[] = []
   for (const file of packageFiles)
-    refs.push(...packageRefs(await fs.readFile(file, 'utf8').catch(() => '')))
+    refs.push(...packagesOfFileText(await fs.readFile(file, 'utf8').catch(() => '')))
   const entries = await readManifestEntries(manifestFile)
   await fs.writeFile(target, heldFileText(heldPackages(refs, entries)))
 }

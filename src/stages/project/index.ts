@@ -2,7 +2,7 @@ import type { SetupStep } from '../../julia/commands.js'
 import type { Stage } from '../stage.js'
 import { setupProject } from './setup.js'
 
-export { findManifest, packagesFileText, readProject } from './project.js'
+export { findManifest, packagesFileText, packagesOfFileText, readProject } from './project.js'
 export type { JuliaProject, PackageRef } from './project.js'
 export { setupProject, setupActivity } from './setup.js'
 

@@ -128,6 +128,15 @@ export async function findManifest(
   return manifestFile
 }
 
+/** Pure: the packages of a packages file's text (the inverse of `packagesFileText`). */
+export function packagesOfFileText(text: string): PackageRef[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length === 2)
+    .map(([uuid, name]) => ({ uuid, name }))
+}
+
 /** The packages file the Julia scripts read: "<uuid> <name>" per line. */
 export function packagesFileText(packages: readonly PackageRef[]): string {
   return packages.map((p) => `${p.uuid} ${p.name}\n`).join('')
