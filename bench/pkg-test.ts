@@ -18,9 +18,12 @@ import { ledgerBench, ledgerBuildArgs } from './ledger.js'
 import { cliEntry, runBench, say, timed, writeResults } from './script.js'
 
 /** The files under a folder, recursively (none when it does not exist). */
-async function countFiles(dir: string): Promise<number> {
+/** The files under `dir`, relative to it (`v1.12/Pkg/abc_def.ji`). */
+async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries.filter((e) => e.isFile()).length
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
 }
 
 type Which = 'plain' | 'image' | 'image built for tests'
@@ -32,6 +35,8 @@ interface TestRun {
   ms: number
   /** Files Julia wrote under the depot's compiled/ in this run. */
   compiled: number
+  /** The packages they belong to (their folders under compiled/vX.Y). */
+  packages: string[]
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
@@ -81,13 +86,26 @@ async function main(): Promise<number> {
       }
       const args = juliaRuntestArgs(coverage)
       for (const state of ['fresh', 'again'] as const) {
-        const before = await countFiles(path.join(fresh, 'compiled'))
+        const before = new Set(await filesUnder(path.join(fresh, 'compiled')))
         const run = await timed('julia', args, stepEnv, project.dir)
         if (run.code !== 0)
           throw new Error(`Pkg.test (${which}, ${state}) failed:\n${run.output.slice(-3000)}`)
-        const compiled = (await countFiles(path.join(fresh, 'compiled'))) - before
-        runs.push({ julia: which, coverage, depot: state, ms: run.ms, compiled })
-        say(`✓ ${which} julia, coverage=${coverage}, ${state} depot: ${seconds(run.ms)}`)
+        const written = (await filesUnder(path.join(fresh, 'compiled'))).filter(
+          (file) => !before.has(file)
+        )
+        const packages = [...new Set(written.map((file) => file.split(path.sep)[1] ?? file))].sort()
+        runs.push({
+          julia: which,
+          coverage,
+          depot: state,
+          ms: run.ms,
+          compiled: written.length,
+          packages
+        })
+        say(
+          `✓ ${which} julia, coverage=${coverage}, ${state} depot: ${seconds(run.ms)}` +
+            (packages.length ? ` (compiled: ${packages.join(', ')})` : '')
+        )
       }
     }
 

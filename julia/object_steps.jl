@@ -14,20 +14,28 @@ function tagged_file(name)
     tagged = filter(a -> startswith(a, "--$name="), ARGS[4:end])
     isempty(tagged) ? nothing : String(tagged[1][ncodeunits("--$name=")+1:end])
 end
-for name in ("variants", "loaded", "hook", "held")
+for name in ("variants", "loaded", "stdlibs", "hook", "held")
     file = tagged_file(name)
     file === nothing || (files[name] = file)
 end
 
 # ---------------------------------------------------------------------------------------------
 # 1. Load the packages so that their modules (and everything they load) become part of the image.
+# "<uuid> <name>" per line (the packages files the tool writes), as package ids
+function package_ids(file)
+    ids = Base.PkgId[]
+    for line in eachline(file)
+        fields = split(strip(line))
+        length(fields) == 2 || continue
+        push!(ids, Base.PkgId(Base.UUID(String(fields[1])), String(fields[2])))
+    end
+    return ids
+end
+
 loaded = String[]
-for line in eachline(files["packages"])
-    fields = split(strip(line))
-    length(fields) == 2 || continue
-    uuid, name = fields
-    Base.require(Base.PkgId(Base.UUID(String(uuid)), String(name)))
-    push!(loaded, String(name))
+for id in package_ids(files["packages"])
+    Base.require(id)
+    push!(loaded, id.name)
 end
 
 # The modules the traced workload had loaded besides the project's packages: stdlibs that Julia
@@ -47,6 +55,17 @@ end
 # Julia or not (a trigger that could not be loaded here, a failing extension).
 added = String[]
 not_loadable = Pair{Base.PkgId,String}[]
+# Loads `id` if it can; its name goes to `newly` when it was not loaded before, the first line of
+# the error to `not_loadable` when it cannot be loaded.
+function require_reporting!(newly, id)
+    was_loaded = haskey(Base.loaded_modules, id)
+    try
+        Base.require(id)
+        was_loaded || push!(newly, id.name)
+    catch err
+        push!(not_loadable, id => first(split(sprint(showerror, err), '\n')))
+    end
+end
 extensions = Pair{String,Bool}[]  # name => loaded
 # An extension's id is `PkgId(uuid5(parent's uuid, name), name)` (`_insert_extension_triggers`,
 # loading.jl ~l. 1335 in 1.10, the same in 1.11/1.12), and its parent was loaded before it: so a
@@ -60,12 +79,7 @@ function is_extension(id::Base.PkgId, parents)
     return any(p -> p.uuid !== nothing && Base.uuid5(p.uuid, id.name) == id.uuid, parents)
 end
 if haskey(files, "loaded")
-    listed = Base.PkgId[]
-    for line in eachline(files["loaded"])
-        fields = split(strip(line))
-        length(fields) == 2 || continue
-        push!(listed, Base.PkgId(Base.UUID(String(fields[1])), String(fields[2])))
-    end
+    listed = package_ids(files["loaded"])
     parents = vcat(listed, collect(keys(Base.loaded_modules)))
     listed_extensions = Base.PkgId[]
     for id in listed
@@ -74,18 +88,19 @@ if haskey(files, "loaded")
             push!(listed_extensions, id)
             continue
         end
-        was_loaded = haskey(Base.loaded_modules, id)
-        try
-            Base.require(id)
-            was_loaded || push!(added, id.name)
-        catch err
-            push!(not_loadable, id => first(split(sprint(showerror, err), '\n')))
-        end
+        require_reporting!(added, id)
     end
     for id in listed_extensions
         push!(extensions, id.name => haskey(Base.loaded_modules, id))
     end
 end
+
+# The stdlibs the image holds for the steps after the build (`--stdlibs=FILE`: Pkg and Test;
+# src/stages/project/later-step-stdlibs.ts says why). Their `--pkgimages=no` caches were compiled
+# by the project step. Reported are those that were not in the image yet (Julia 1.10's own image
+# holds Pkg, 1.11's neither).
+stdlibs = String[]
+haskey(files, "stdlibs") && foreach(id -> require_reporting!(stdlibs, id), package_ids(files["stdlibs"]))
 
 # The image's start-up hook (julia/layer_hook.jl, `--hook=FILE`): a module defined after
 # the packages, so its `__init__` runs at the image's start after theirs (Julia defers the
@@ -181,6 +196,7 @@ open(files["report"], "w") do io
     end
     println(io, "packages\t", join(loaded, ','))
     println(io, "added\t", join(added, ','))
+    println(io, "stdlibs\t", join(stdlibs, ','))
     for (id, why) in not_loadable
         println(io, "not_loadable\t", id.name, '\t', why)
     end

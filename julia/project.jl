@@ -3,9 +3,16 @@
 #                the project has none)
 #   precompile   precompile every package: the image build process cannot precompile, so every
 #                package must have a usable cache before it starts
+#   --stdlib=UUID:NAME  with precompile, give this stdlib a cache too (repeatable): the image
+#                holds it for later steps though the project's manifest may not list it
 # A cache hit needs only the first: the image already holds the packages' code, but their
 # artifacts and files must be on this machine.
-const steps = isempty(ARGS) ? ["instantiate", "precompile"] : ARGS
+const step_args = filter(a -> !startswith(a, "--"), ARGS)
+const steps = isempty(step_args) ? ["instantiate", "precompile"] : step_args
+const stdlibs = map(filter(a -> startswith(a, "--stdlib="), ARGS)) do arg
+    uuid, name = split(arg[ncodeunits("--stdlib=")+1:end], ':'; limit=2)
+    Base.PkgId(Base.UUID(String(uuid)), String(name))
+end
 
 # The precompile step runs with the image build's flags (`--pkgimages=no`). From Julia 1.11 Pkg is
 # not in the default image but a package image of its own, which those flags reject: loading it
@@ -28,4 +35,7 @@ if "precompile" in steps
     else
         Pkg.precompile()
     end
+    # `require` compiles a missing or stale cache (for this process's flags) and loads it; the
+    # stdlibs are not in the manifest, so neither precompile above saw them
+    foreach(Base.require, stdlibs)
 end

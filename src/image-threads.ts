@@ -4,14 +4,22 @@ const GiB = 1024 ** 3
 
 /**
  * Peak memory of an `--output-o` process, as measured and recorded in every image's metadata
- * (`object.peakMemory` with `object.imageThreads`):
+ * (`object.peakMemory` with `object.imageThreads`), read as "serial part + per emission thread":
  * - Julia 1.5.3 (one emission thread): 2.0–2.2 GB for the smallest example and a 450-statement
- *   project alike — the serialisation and the whole-image module dominate;
- * - Julia 1.10.8 with 2 image threads: 4.6 GB for the same smallest example.
- * Read as "serial part + per emission thread": 2.2 GB + 2 × 1.2 GB = 4.6 GB. The per-thread
- * figure rests on one 1.10 measurement; later ones (in the metadata) refine it.
+ *   project alike;
+ * - Julia 1.10.8, the `shapes` example: 4.9 GB with 2 image threads;
+ * - Julia 1.12.6, `shapes` with Pkg and Test in the image (later-step-stdlibs.ts): 5.5 GB with
+ *   1 thread, 6.7 GB with 2: 1.2 GB per thread, 4.3 GB serial. Without Pkg it was 4.5 GB with 2.
+ * The serial part grows with what the image holds (Pkg and the stdlibs under it add ~2 GB, which
+ * Julia 1.10's own image holds already, 1.11's not); the per-thread part stayed 1.2 GB. A
+ * DataFrames + CSV project on 1.10 peaked at 6.1 GB with 2 threads: a large project needs more
+ * than these floors, which are the least any image needs.
  */
-export const serialMemory = 2.2 * GiB
+export function serialMemory(version: JuliaVersion): number {
+  if (atLeast(version, 1, 11)) return 4.3 * GiB
+  if (atLeast(version, 1, 10)) return 2.5 * GiB
+  return 2.2 * GiB
+}
 export const memoryPerThread = 1.2 * GiB
 
 export interface ThreadChoice {
@@ -47,9 +55,10 @@ export function chooseImageThreads(
   }
   if (requested !== undefined) return { threads: requested, reason: 'set by image-threads' }
   const juliaDefault = juliaDefaultImageThreads(cpus)
-  const fits = Math.floor((availableMemory - serialMemory) / memoryPerThread)
+  const serial = serialMemory(version)
+  const fits = Math.floor((availableMemory - serial) / memoryPerThread)
   const gb = (availableMemory / GiB).toFixed(1)
-  const model = `${(serialMemory / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`
+  const model = `${(serial / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`
   if (fits >= cpus) {
     return {
       threads: cpus,

@@ -3,7 +3,6 @@ import path from 'node:path'
 import { shQuote } from './launcher.js'
 import type { BuildResult } from './pipeline.js'
 import { writeFileAtomic } from './util/atomic.js'
-import { atLeast, type JuliaVersion } from './julia/version.js'
 
 /**
  * A `julia` for the rest of a job (or a shell): put first on PATH, it starts the Julia that built
@@ -48,22 +47,4 @@ export async function writeJuliaWrapper(dir: string, spec: WrapperSpec): Promise
   const target = path.join(dir, 'julia')
   await writeFileAtomic(target, juliaWrapperText(spec), 0o755)
   return target
-}
-
-/**
- * Pure: what a later step that loads Pkg pays with the image, on Julia ≥ 1.11, or undefined.
- * From 1.11 Pkg and most stdlibs are no longer in Julia's default image (JuliaLang/julia#51189):
- * their shipped package images belong to that image, so a process started with any other image
- * precompiles Pkg and the stdlibs it loads into the user's depot, once per depot. Measured here
- * on 1.12 (2 cores): `Pkg.test()` of a small package on a fresh depot took 251 s with the image
- * against 24.5 s without, about 25 stdlibs precompiled; 5.0 s against 19.1 s the second time.
- */
-export function pkgStdlibNote(julia: JuliaVersion): string | undefined {
-  if (!atLeast(julia, 1, 11)) return undefined
-  return (
-    "on Julia ≥ 1.11 a later step's `using Pkg` (julia-runtest, julia-buildpkg, a docs build) " +
-    'precompiles Pkg and the stdlibs it loads once per depot when Julia starts with this image ' +
-    '(measured: 4 minutes on 2 cores); keep the depot between runs (julia-actions/cache), or ' +
-    'set julia-with-image: false where that step runs on a fresh depot'
-  )
 }

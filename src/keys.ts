@@ -29,6 +29,11 @@ export interface KeyInputs {
   mode: string
   /** Packages loaded into the image, by name. */
   packages: string[]
+  /**
+   * Stdlibs the image holds for later steps (later-step-stdlibs.ts), by name. Absent or empty:
+   * the line is left out, so keys without them stay as they were.
+   */
+  stdlibs?: readonly string[]
   /** Files whose content shapes the image, each with a role and (for trees) a relative path. */
   files: KeyFile[]
 }
@@ -104,6 +109,7 @@ export function imageCacheKey(inputs: KeyInputs): string {
   return digestKey('', inputs, (line) => {
     line('mode', inputs.mode)
     line('packages', ...[...inputs.packages].sort())
+    if (inputs.stdlibs?.length) line('stdlibs', ...inputs.stdlibs)
     // sorted, so listing order and discovery order do not matter
     const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort()
     for (const file of files) line('file', file)

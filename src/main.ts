@@ -12,7 +12,7 @@ import { GitHubImageCache, isGitHubCacheAvailable } from './store/github-cache.j
 import os from 'node:os'
 import path from 'node:path'
 import { writeLauncher } from './launcher.js'
-import { pkgStdlibNote, wrapperSpecFor, writeJuliaWrapper } from './julia-wrapper.js'
+import { wrapperSpecFor, writeJuliaWrapper } from './julia-wrapper.js'
 import { createHash } from 'node:crypto'
 import type { RunResult } from './run-build.js'
 
@@ -124,7 +124,5 @@ async function putWrapperOnPath(
   core.info(
     `later steps' plain julia starts with the image${result.metadata.layers ? ' and its layers' : ''}: ${wrapper} is first on PATH (a command line that names a sysimage gets that one; julia-with-image: false turns this off)`
   )
-  const note = pkgStdlibNote(result.julia.version)
-  if (note) core.notice(note, { title: 'julia-sysimage: Pkg in later steps' })
   return wrapper
 }

@@ -30,6 +30,11 @@ export interface ImageMetadata {
     packagesInImage: string[]
     /** Modules the workload loaded that the build loaded into the image besides the packages. */
     addedFromWorkload: string[]
+    /**
+     * Stdlibs held for the steps after the build that Julia's own image leaves out (Test from
+     * Julia 1.9, Pkg too from 1.11); absent when none.
+     */
+    heldForLaterSteps?: string[]
   }
   workloads: string[]
   statements: {
@@ -116,7 +121,9 @@ export function buildMetadata(parts: MetadataParts): ImageMetadata {
     project: {
       packages: parts.packages,
       packagesInImage: v.load.packagesInImage,
-      addedFromWorkload: replay.added
+      addedFromWorkload: replay.added,
+      // a report read back from a dependency image's saved facts may predate the field
+      ...(replay.stdlibs?.length ? { heldForLaterSteps: replay.stdlibs } : {})
     },
     workloads: parts.workloads,
     statements: {

@@ -67,6 +67,9 @@ export function summaryTables(facts: RunFacts): Table[] {
           : m.mode
       ],
       ['packages in image', m.project.packagesInImage.join(', ') || '(none)'],
+      ...(m.project.heldForLaterSteps
+        ? [['held for later steps', m.project.heldForLaterSteps.join(', ')] as [string, string]]
+        : []),
       ['statements used', `${s.used} of ${s.unique} distinct (${s.traced} traced)`],
       [
         'statements skipped',

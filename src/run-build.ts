@@ -16,7 +16,7 @@ import {
 import type { BuildRequest } from './request.js'
 import { loadProblem } from './stages/verify/index.js'
 import type { ImageCache } from './store/types.js'
-import { findManifest, setupProject } from './stages/project/index.js'
+import { findManifest, laterStepStdlibs, setupProject } from './stages/project/index.js'
 import { restoreEntry, saveEntry } from './store/cache-entries.js'
 import { StageTimer } from './timing.js'
 import { tempPathBeside, writeFileAtomic } from './util/atomic.js'
@@ -54,6 +54,7 @@ export async function cacheKeyFor(prepared: PreparedBuild): Promise<string> {
     juliaFlags: request.juliaFlags.all,
     mode: prepared.mode,
     packages: project.packages.map((p) => p.name),
+    stdlibs: laterStepStdlibs(julia.version, prepared.mode).map((p) => p.name),
     files
   })
 }

@@ -555,8 +555,8 @@ for (const julia of modernJulias())
         })
         assert.equal(step.status, 0, step.stderr)
         assert.match(step.stdout + step.stderr, /Ledger tests passed/)
-        // Test, a stdlib outside the default image that this workload does not load, is
-        // precompiled once (measured: 2 files); nothing of the project is
+        // nothing of the project is precompiled, nor Pkg and Test: the image holds them for
+        // later steps (Julia's own image leaves Test out from 1.9, Pkg from 1.11)
         const written = await fs
           .readdir(path.join(firstDepot, 'compiled'), { recursive: true })
           .catch(() => [])
@@ -564,6 +564,11 @@ for (const julia of modernJulias())
           written.filter((file) => projectFiles.test(file)),
           [],
           'the test child loaded the own packages and the workload package from the layers'
+        )
+        assert.deepEqual(
+          written.filter((file) => /^v[\d.]+[/\\](Pkg|Test)$/.test(file)),
+          [],
+          `Pkg and Test come from the image: ${written.join(', ')}`
         )
       }
     )

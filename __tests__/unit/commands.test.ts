@@ -9,6 +9,7 @@ import {
   workloadCommand,
   isolatedLoadPath
 } from '../../src/julia/commands.js'
+import { laterStepStdlibs } from '../../src/stages/project/index.js'
 import { juliaScript } from '../../src/julia/scripts.js'
 import { parseJuliaVersion } from '../../src/julia/version.js'
 
@@ -216,6 +217,17 @@ describe('setup and check commands', () => {
       assert.ok(setupProjectCommand(v112, '/p', steps).args.includes('--pkgimages=no'))
       assert.ok(!setupProjectCommand(v15, '/p', steps).args.includes('--pkgimages=no'))
     }
+  })
+  it('the stdlibs held for later steps get caches with the precompile step, not with instantiate', () => {
+    const stdlibs = laterStepStdlibs(v112, 'layered')
+    const build = setupProjectCommand(v112, '/p', ['precompile'], [], stdlibs)
+    assert.deepEqual(build.args.slice(-3), [
+      'precompile',
+      '--stdlib=44cfe95a-1eb2-52ea-b672-e2afdf69b78f:Pkg',
+      '--stdlib=8dfed614-e22c-5e08-85e1-65c5234f0b40:Test'
+    ])
+    const hit = setupProjectCommand(v112, '/p', ['instantiate'], [], stdlibs)
+    assert.ok(!hit.args.some((a) => a.startsWith('--stdlib')), hit.args.join(' '))
   })
   it('check loads the given image', () => {
     const cmd = checkImageCommand('/out/img.so', '/p', '/w/pk', '/w/c')

@@ -13,8 +13,15 @@ const GiB = 1024 ** 3
 const v110 = parseJuliaVersion('1.10.4')
 
 describe('chooseImageThreads', () => {
-  it('the memory model reproduces the 1.10 measurement: 2 threads need 4.6 GB', () => {
-    assert.equal(((serialMemory + 2 * memoryPerThread) / GiB).toFixed(1), '4.6')
+  const v112 = parseJuliaVersion('1.12.6')
+  it('the memory model reproduces the measurements: 1.10 4.9 GB, 1.12 5.5 GB and 6.7 GB', () => {
+    assert.equal(((serialMemory(v110) + 2 * memoryPerThread) / GiB).toFixed(1), '4.9')
+    assert.equal(((serialMemory(v112) + memoryPerThread) / GiB).toFixed(1), '5.5')
+    assert.equal(((serialMemory(v112) + 2 * memoryPerThread) / GiB).toFixed(1), '6.7')
+  })
+  it("a 7 GB runner (GitHub's for private repositories, ~6.5 GiB free): 1 thread from 1.11, whose images hold Pkg", () => {
+    assert.equal(chooseImageThreads(undefined, v112, 2, 6.5 * GiB).threads, 1)
+    assert.equal(chooseImageThreads(undefined, v110, 2, 6.5 * GiB).threads, 2)
   })
   it('uses every CPU when the available memory holds them (Julia alone would use half)', () => {
     const choice = chooseImageThreads(undefined, v110, 4, 16 * GiB)
@@ -22,7 +29,7 @@ describe('chooseImageThreads', () => {
     assert.match(choice.reason, /^every CPU \(4\)/)
   })
   it("between Julia's default and every CPU: as many as the memory holds", () => {
-    const available = serialMemory + 5 * memoryPerThread + GiB / 2
+    const available = serialMemory(v110) + 5 * memoryPerThread + GiB / 2
     const choice = chooseImageThreads(undefined, v110, 8, available)
     assert.equal(choice.threads, 5)
     assert.match(choice.reason, /^5 of 8 CPUs/)

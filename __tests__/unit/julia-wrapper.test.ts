@@ -4,8 +4,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { pkgStdlibNote, writeJuliaWrapper } from '../../src/julia-wrapper.js'
-import { parseJuliaVersion } from '../../src/julia/version.js'
+import { writeJuliaWrapper } from '../../src/julia-wrapper.js'
 
 /**
  * The `julia` put on PATH: what it hands the real Julia. A program that prints its arguments one
@@ -47,16 +46,5 @@ describe('the julia wrapper', { skip: process.platform === 'win32' && 'POSIX sh 
       // --lisp must be Julia's first argument
       assert.deepEqual(run(['--lisp']), ['--lisp'])
     })
-  })
-})
-
-describe('the note on Pkg in later steps', () => {
-  it('from Julia 1.11 on, where Pkg left the default image', () => {
-    assert.equal(pkgStdlibNote(parseJuliaVersion('1.10.8')), undefined)
-    assert.match(
-      pkgStdlibNote(parseJuliaVersion('1.11.0'))!,
-      /precompiles Pkg .*julia-actions\/cache.*julia-with-image: false/
-    )
-    assert.ok(pkgStdlibNote(parseJuliaVersion('1.13.0-beta1')))
   })
 })

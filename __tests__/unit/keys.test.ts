@@ -77,6 +77,7 @@ describe('imageCacheKey', () => {
       { cpuTarget: 'generic;haswell,clone_all' },
       { mode: 'chained' },
       { packages: ['Hello'] },
+      { stdlibs: ['Pkg', 'Test'] },
       { prefix: 'v2' }
     ]
     for (const variant of variants) {
@@ -90,6 +91,10 @@ describe('imageCacheKey', () => {
       f.relativePath === 'src/Hello.jl' ? { ...f, relativePath: 'src/Other.jl' } : f
     )
     assert.notEqual(imageCacheKey({ ...base, files: renamed }), key, 'renaming a package file')
+  })
+
+  it('without stdlibs held for later steps, is the key it always was', () => {
+    assert.equal(imageCacheKey({ ...base, stdlibs: [] }), key)
   })
 
   it('does not change with the order of workloads, files or packages', () => {

@@ -26,6 +26,7 @@ const parts: MetadataParts = {
     packages: ['Hello'],
     variants: { statements: 40, used: 37, skipped: 3 },
     added: ['Printf'],
+    stdlibs: [],
     notLoadable: [],
     extensions: []
   },

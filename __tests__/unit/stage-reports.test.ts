@@ -82,6 +82,7 @@ describe('parseReplayReport', () => {
       // no variants file given: none replayed
       variants: { statements: 0, used: 0, skipped: 0 },
       added: [],
+      stdlibs: [],
       notLoadable: [],
       extensions: []
     })
@@ -102,6 +103,11 @@ describe('parseReplayReport', () => {
         'not_loadable\tGeometry\tArgumentError: Package Geometry not found\n'
     )
     assert.deepEqual(report.added, ['Printf', 'Test'])
+    assert.deepEqual(report.stdlibs, [])
+    const held = parseReplayReport(
+      'failed\t0\nstatements\t0\nunparsable\t0\nunresolvable\t0\nused\t0\nstdlibs\tPkg,Test\n'
+    )
+    assert.deepEqual(held.stdlibs, ['Pkg', 'Test'])
     assert.deepEqual(report.notLoadable, [
       { name: 'Geometry', why: 'ArgumentError: Package Geometry not found' }
     ])

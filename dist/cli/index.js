@@ -31810,7 +31810,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7928);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1948);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .cli */ .x)(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -31824,7 +31824,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7928:
+/***/ 1948:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32090,32 +32090,7 @@ async function writeLauncher(image, julia, windows = process.platform === 'win32
     return target;
 }
 
-;// CONCATENATED MODULE: ./lib/julia/version.js
-function parseJuliaVersion(text) {
-    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
-    if (!match)
-        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
-    return {
-        major: Number(match[1]),
-        minor: Number(match[2]),
-        patch: Number(match[3]),
-        prerelease: match[4] ?? ''
-    };
-}
-/**
- * True when `v` is at least `major.minor[.patch]`. Prereleases count as the release they lead to
- * (a 1.12.0-rc1 has 1.12's command-line flags; a 1.10.5-rc1 has 1.10.5's backports).
- */
-function atLeast(v, major, minor, patch = 0) {
-    if (v.major !== major)
-        return v.major > major;
-    if (v.minor !== minor)
-        return v.minor > minor;
-    return v.patch >= patch;
-}
-
 ;// CONCATENATED MODULE: ./lib/julia-wrapper.js
-
 
 
 
@@ -32143,22 +32118,6 @@ async function writeJuliaWrapper(dir, spec) {
     const target = external_node_path_namespaceObject.join(dir, 'julia');
     await writeFileAtomic(target, juliaWrapperText(spec), 0o755);
     return target;
-}
-/**
- * Pure: what a later step that loads Pkg pays with the image, on Julia ≥ 1.11, or undefined.
- * From 1.11 Pkg and most stdlibs are no longer in Julia's default image (JuliaLang/julia#51189):
- * their shipped package images belong to that image, so a process started with any other image
- * precompiles Pkg and the stdlibs it loads into the user's depot, once per depot. Measured here
- * on 1.12 (2 cores): `Pkg.test()` of a small package on a fresh depot took 251 s with the image
- * against 24.5 s without, about 25 stdlibs precompiled; 5.0 s against 19.1 s the second time.
- */
-function pkgStdlibNote(julia) {
-    if (!atLeast(julia, 1, 11))
-        return undefined;
-    return ("on Julia ≥ 1.11 a later step's `using Pkg` (julia-runtest, julia-buildpkg, a docs build) " +
-        'precompiles Pkg and the stdlibs it loads once per depot when Julia starts with this image ' +
-        '(measured: 4 minutes on 2 cores); keep the depot between runs (julia-actions/cache), or ' +
-        'set julia-with-image: false where that step runs on a fresh depot');
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -33723,6 +33682,8 @@ function imageCacheKey(inputs) {
     return digestKey('', inputs, (line) => {
         line('mode', inputs.mode);
         line('packages', ...[...inputs.packages].sort());
+        if (inputs.stdlibs?.length)
+            line('stdlibs', ...inputs.stdlibs);
         // sorted, so listing order and discovery order do not matter
         const files = inputs.files.map((f) => `${f.role}\t${f.relativePath}\t${f.sha256}`).sort();
         for (const file of files)
@@ -34210,6 +34171,30 @@ function buildTimeoutMs(request) {
     return (request.buildTimeoutMinutes ?? defaultBuildTimeoutMinutes) * 60_000;
 }
 
+;// CONCATENATED MODULE: ./lib/julia/version.js
+function parseJuliaVersion(text) {
+    const match = /(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
+    if (!match)
+        throw new Error(`not a Julia version: ${JSON.stringify(text)}`);
+    return {
+        major: Number(match[1]),
+        minor: Number(match[2]),
+        patch: Number(match[3]),
+        prerelease: match[4] ?? ''
+    };
+}
+/**
+ * True when `v` is at least `major.minor[.patch]`. Prereleases count as the release they lead to
+ * (a 1.12.0-rc1 has 1.12's command-line flags; a 1.10.5-rc1 has 1.10.5's backports).
+ */
+function atLeast(v, major, minor, patch = 0) {
+    if (v.major !== major)
+        return v.major > major;
+    if (v.minor !== minor)
+        return v.minor > minor;
+    return v.patch >= patch;
+}
+
 ;// CONCATENATED MODULE: ./lib/julia/commands.js
 
 
@@ -34256,14 +34241,22 @@ function buildSideFlags(version) {
  */
 function setupProjectCommand(version, projectDir, steps = ['instantiate', 'precompile'], 
 /** The served step's code flags (`JuliaFlags.code`): the caches the build loads match them. */
-codeFlags = []) {
+codeFlags = [], 
+/**
+ * Stdlibs the image holds besides the project's packages (later-step-stdlibs.ts): outside the
+ * project's manifest, so Julia's parallel precompile skips them; the script compiles their
+ * caches after it.
+ */
+stdlibs = []) {
+    const precompiles = steps.includes('precompile');
     return {
         args: [
             ...baseFlags(),
-            ...(steps.includes('precompile') ? [...buildSideFlags(version), ...codeFlags] : []),
+            ...(precompiles ? [...buildSideFlags(version), ...codeFlags] : []),
             `--project=${projectDir}`,
             juliaScript('project'),
-            ...steps
+            ...steps,
+            ...(precompiles ? stdlibs.map((s) => `--stdlib=${s.uuid}:${s.name}`) : [])
         ],
         // Pkg would otherwise precompile during instantiate and again on request
         env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
@@ -34399,6 +34392,7 @@ function objectBuildCommand(version, spec) {
             ...(spec.chained ? ['chained'] : []),
             ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
             ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : []),
+            ...(spec.stdlibsFile ? [`--stdlibs=${spec.stdlibsFile}`] : []),
             ...(spec.hook ? [`--hook=${spec.hook.file}`, `--held=${spec.hook.held}`] : [])
         ],
         env: outputEnv(version, spec.imageThreads)
@@ -34552,8 +34546,10 @@ function setupActivity(steps) {
  */
 async function setupProject(julia, projectDir, env, measure, hasManifest = true, steps = ['instantiate', 'precompile'], 
 /** The served step's code flags (`julia-flags`): the caches are compiled for them. */
-codeFlags = []) {
-    const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags)];
+codeFlags = [], 
+/** Stdlibs the image holds besides the project's packages: they need caches too. */
+stdlibs = []) {
+    const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags, stdlibs)];
     if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
         commands.push(precompileDefaultCommand(projectDir, codeFlags));
     for (const command of commands) {
@@ -34564,6 +34560,35 @@ codeFlags = []) {
                 : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
         }
     }
+}
+
+;// CONCATENATED MODULE: ./lib/stages/project/later-step-stdlibs.js
+
+/**
+ * Pure: the stdlibs an image holds for the steps after the build, whatever the workload loaded:
+ * Pkg (every `julia-runtest`, `julia-buildpkg`, `julia-docdeploy` step and any `using Pkg`) and
+ * Test (the test suite `Pkg.test()` runs).
+ *
+ * From Julia 1.9 the stdlibs outside Julia's own image ship as package images compiled for that
+ * image, and a process started with any other image cannot use them (a package image is valid
+ * only on the image it was built on, base/loading.jl): its first `using Test` or `using Pkg`
+ * compiles them into the user's depot. Julia 1.10's own image holds Pkg but not Test (2 files to
+ * compile, seconds). From 1.11 (JuliaLang/julia#51189) it holds neither: `using Pkg` compiles Pkg
+ * and the ~20 stdlibs under it, measured 136 s on 1.12 here, once per fresh depot. Holding them
+ * costs the build instead, once per image key (the `shapes` fixture on 1.12: +40 s for their
+ * `--pkgimages=no` caches, +78 s of `--output-o`, +2.2 GB peak memory). One already in Julia's
+ * image (Pkg on 1.10) is in every image built on it anyway: loading it again changes nothing.
+ *
+ * Julia 1.5's own image holds both. Not for a chained image (its new code is linked onto Julia's
+ * own archive and kept to the workload's).
+ */
+function laterStepStdlibs(version, mode) {
+    if (mode === 'chained' || !atLeast(version, 1, 9))
+        return [];
+    return [
+        { uuid: '44cfe95a-1eb2-52ea-b672-e2afdf69b78f', name: 'Pkg' },
+        { uuid: '8dfed614-e22c-5e08-85e1-65c5234f0b40', name: 'Test' }
+    ];
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/project/manifest-choice.js
@@ -34802,6 +34827,8 @@ function packagesFileText(packages) {
 
 
 
+
+
 /**
  * Instantiates and precompiles the project. runBuild instantiates before keying (hits need that
  * too); the build then only precompiles here.
@@ -34813,7 +34840,7 @@ const projectStage = {
         const steps = prepared.instantiated
             ? ['precompile']
             : ['instantiate', 'precompile'];
-        await setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, steps, request.juliaFlags.code);
+        await setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, steps, request.juliaFlags.code, laterStepStdlibs(julia.version, prepared.mode));
     }
 };
 
@@ -35489,7 +35516,9 @@ function buildMetadata(parts) {
         project: {
             packages: parts.packages,
             packagesInImage: v.load.packagesInImage,
-            addedFromWorkload: replay.added
+            addedFromWorkload: replay.added,
+            // a report read back from a dependency image's saved facts may predate the field
+            ...(replay.stdlibs?.length ? { heldForLaterSteps: replay.stdlibs } : {})
         },
         workloads: parts.workloads,
         statements: {
@@ -36732,6 +36761,7 @@ function parseReplayReport(text) {
     };
     const packages = values.get('packages') ?? '';
     const added = values.get('added') ?? '';
+    const stdlibs = values.get('stdlibs') ?? '';
     // absent when no variants file was given (and in reports of older scripts): none replayed
     const optional = (key) => (values.has(key) ? count(key) : 0);
     return {
@@ -36742,6 +36772,7 @@ function parseReplayReport(text) {
         failed: count('failed'),
         packages: packages ? packages.split(',') : [],
         added: added ? added.split(',') : [],
+        stdlibs: stdlibs ? stdlibs.split(',') : [],
         notLoadable: parseKeyValueRows(text)
             .filter((row) => row[0] === 'not_loadable')
             .map((row) => ({ name: row[1] ?? '', why: row.slice(2).join('\t') })),
@@ -36826,6 +36857,8 @@ timeoutMs) {
 
 
 
+
+
 /**
  * Builds the image's object archive (`image-o.a`) in a `julia --output-o` process: the packages
  * loaded, the traced statements replayed. A chained build emits only the new code, onto the base.
@@ -36844,6 +36877,9 @@ const objectStage = {
                 work('packages.txt'),
                 ...(workloadModules ? [workloadModules] : [])
             ]);
+        const stdlibs = laterStepStdlibs(julia.version, prepared.mode);
+        if (stdlibs.length > 0)
+            await external_node_fs_namespaceObject.promises.writeFile(work('stdlibs.txt'), packagesFileText(stdlibs));
         const result = await buildObject(julia, {
             projectDir: project.dir,
             baseImage: base?.image ?? julia.baseImage,
@@ -36855,6 +36891,7 @@ const objectStage = {
             statementsFile: work('statements.jl'),
             variantsFile: work('variants.jl'),
             workloadModulesFile: workloadModules,
+            ...(stdlibs.length > 0 ? { stdlibsFile: work('stdlibs.txt') } : {}),
             reportFile: work('replay.txt'),
             codeFlags: request.juliaFlags.code,
             ...(hook ? { hook: { file: juliaScript('layer_hook'), held: work('held.txt') } } : {})
@@ -36869,6 +36906,8 @@ function logObject(result, log) {
     log.info(`object ${formatBytes(result.objectSize)}, peak memory ${formatBytes(result.peakMemory)}; ` +
         `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
         `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`);
+    if (r.stdlibs.length > 0)
+        log.info(`held for later steps, which Julia's own image leaves out: ${r.stdlibs.join(', ')}`);
     if (r.added.length > 0)
         log.info(`loaded into the image because the workload loaded them: ${r.added.join(', ')}`);
     for (const { name, why } of r.notLoadable)
@@ -42364,6 +42403,7 @@ async function saveDependencyImage(ctx, key, facts) {
 
 
 
+
 /** The key fields every layer shares. */
 async function base(prepared) {
     return {
@@ -42438,6 +42478,10 @@ function dependencyKeyFacts(split, manifestName, preferences) {
         preferences
     ];
 }
+/** Pure: the stdlibs the dependency image holds for later steps; no fact when none (keys stay). */
+function stdlibsFact(stdlibs) {
+    return stdlibs.length > 0 ? [['stdlibs', ...stdlibs.map((p) => `${p.uuid}:${p.name}`)]] : [];
+}
 /**
  * K1, the dependency image's key: what its packages are (by their resolved content), not which
  * statements it holds. See `layerCacheKey`.
@@ -42447,7 +42491,10 @@ async function dependencyImageKey(prepared, split) {
     const projectToml = parse(await external_node_fs_namespaceObject.promises.readFile(project.projectFile, 'utf8'));
     return layerCacheKey('deps', {
         ...(await base(prepared)),
-        facts: dependencyKeyFacts(split, project.manifestFile ? external_node_path_namespaceObject.basename(project.manifestFile) : '', projectPreferencesFact(projectToml)),
+        facts: [
+            ...dependencyKeyFacts(split, project.manifestFile ? external_node_path_namespaceObject.basename(project.manifestFile) : '', projectPreferencesFact(projectToml)),
+            ...stdlibsFact(laterStepStdlibs(prepared.julia.version, prepared.mode))
+        ],
         files: [
             ...(await preferenceFiles(project.dir)),
             ...(await scriptFiles(imageShapingScripts)),
@@ -43203,14 +43250,24 @@ function portableTarget(arch, os, version) {
 const GiB = 1024 ** 3;
 /**
  * Peak memory of an `--output-o` process, as measured and recorded in every image's metadata
- * (`object.peakMemory` with `object.imageThreads`):
+ * (`object.peakMemory` with `object.imageThreads`), read as "serial part + per emission thread":
  * - Julia 1.5.3 (one emission thread): 2.0–2.2 GB for the smallest example and a 450-statement
- *   project alike — the serialisation and the whole-image module dominate;
- * - Julia 1.10.8 with 2 image threads: 4.6 GB for the same smallest example.
- * Read as "serial part + per emission thread": 2.2 GB + 2 × 1.2 GB = 4.6 GB. The per-thread
- * figure rests on one 1.10 measurement; later ones (in the metadata) refine it.
+ *   project alike;
+ * - Julia 1.10.8, the `shapes` example: 4.9 GB with 2 image threads;
+ * - Julia 1.12.6, `shapes` with Pkg and Test in the image (later-step-stdlibs.ts): 5.5 GB with
+ *   1 thread, 6.7 GB with 2: 1.2 GB per thread, 4.3 GB serial. Without Pkg it was 4.5 GB with 2.
+ * The serial part grows with what the image holds (Pkg and the stdlibs under it add ~2 GB, which
+ * Julia 1.10's own image holds already, 1.11's not); the per-thread part stayed 1.2 GB. A
+ * DataFrames + CSV project on 1.10 peaked at 6.1 GB with 2 threads: a large project needs more
+ * than these floors, which are the least any image needs.
  */
-const serialMemory = 2.2 * GiB;
+function serialMemory(version) {
+    if (atLeast(version, 1, 11))
+        return 4.3 * GiB;
+    if (atLeast(version, 1, 10))
+        return 2.5 * GiB;
+    return 2.2 * GiB;
+}
 const memoryPerThread = 1.2 * GiB;
 /**
  * Pure: Julia's own default for JULIA_IMAGE_THREADS (src/aotcompile.cpp of 1.10–1.12,
@@ -43233,9 +43290,10 @@ function chooseImageThreads(requested, version, cpus, availableMemory) {
     if (requested !== undefined)
         return { threads: requested, reason: 'set by image-threads' };
     const juliaDefault = juliaDefaultImageThreads(cpus);
-    const fits = Math.floor((availableMemory - serialMemory) / memoryPerThread);
+    const serial = serialMemory(version);
+    const fits = Math.floor((availableMemory - serial) / memoryPerThread);
     const gb = (availableMemory / GiB).toFixed(1);
-    const model = `${(serialMemory / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`;
+    const model = `${(serial / GiB).toFixed(1)} GB + ${(memoryPerThread / GiB).toFixed(1)} GB per thread`;
     if (fits >= cpus) {
         return {
             threads: cpus,
@@ -43740,6 +43798,7 @@ async function cacheKeyFor(prepared) {
         juliaFlags: request.juliaFlags.all,
         mode: prepared.mode,
         packages: project.packages.map((p) => p.name),
+        stdlibs: laterStepStdlibs(julia.version, prepared.mode).map((p) => p.name),
         files
     });
 }
@@ -44320,9 +44379,6 @@ async function cli(argv, io) {
                 if (args.juliaWrapperDir !== undefined) {
                     const wrapper = await writeJuliaWrapper(args.juliaWrapperDir, wrapperSpecFor(result));
                     log.info(`${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`);
-                    const note = pkgStdlibNote(result.julia.version);
-                    if (note)
-                        log.info(note);
                 }
                 io.stdout(result.image);
                 return 0;

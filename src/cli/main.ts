@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../errors.js'
 import { shQuote, writeLauncher } from '../launcher.js'
-import { pkgStdlibNote, wrapperSpecFor, writeJuliaWrapper } from '../julia-wrapper.js'
+import { wrapperSpecFor, writeJuliaWrapper } from '../julia-wrapper.js'
 import { runBuild } from '../run-build.js'
 import { LocalImageCache } from '../store/local-cache.js'
 import { toolVersion } from '../version.js'
@@ -69,8 +69,6 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
           log.info(
             `${wrapper} starts Julia with the image unless its command line names a sysimage; in a shell: export PATH=${shQuote(args.juliaWrapperDir)}:"$PATH"`
           )
-          const note = pkgStdlibNote(result.julia.version)
-          if (note) log.info(note)
         }
         io.stdout(result.image)
         return 0

@@ -65,15 +65,23 @@ export function setupProjectCommand(
   projectDir: string,
   steps: readonly SetupStep[] = ['instantiate', 'precompile'],
   /** The served step's code flags (`JuliaFlags.code`): the caches the build loads match them. */
-  codeFlags: readonly string[] = []
+  codeFlags: readonly string[] = [],
+  /**
+   * Stdlibs the image holds besides the project's packages (later-step-stdlibs.ts): outside the
+   * project's manifest, so Julia's parallel precompile skips them; the script compiles their
+   * caches after it.
+   */
+  stdlibs: readonly { uuid: string; name: string }[] = []
 ): JuliaCommand {
+  const precompiles = steps.includes('precompile')
   return {
     args: [
       ...baseFlags(),
-      ...(steps.includes('precompile') ? [...buildSideFlags(version), ...codeFlags] : []),
+      ...(precompiles ? [...buildSideFlags(version), ...codeFlags] : []),
       `--project=${projectDir}`,
       juliaScript('project'),
-      ...steps
+      ...steps,
+      ...(precompiles ? stdlibs.map((s) => `--stdlib=${s.uuid}:${s.name}`) : [])
     ],
     // Pkg would otherwise precompile during instantiate and again on request
     env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
@@ -252,6 +260,8 @@ export interface ObjectBuild {
    * not in the image yet (stdlibs outside Julia ≥ 1.11's default image, indirect dependencies).
    */
   workloadModulesFile?: string
+  /** "<uuid> <name>" of the stdlibs the image holds for later steps (later-step-stdlibs.ts). */
+  stdlibsFile?: string
   /** JULIA_IMAGE_THREADS for Julia ≥ 1.10 (parallel LLVM emission); undefined = Julia's default. */
   imageThreads?: number
   /** Emit only the new code, to be linked onto `baseImage`'s archive (chained mode). */
@@ -311,6 +321,7 @@ export function objectBuildCommand(version: JuliaVersion, spec: ObjectBuild): Ju
       ...(spec.chained ? ['chained'] : []),
       ...(spec.variantsFile ? [`--variants=${spec.variantsFile}`] : []),
       ...(spec.workloadModulesFile ? [`--loaded=${spec.workloadModulesFile}`] : []),
+      ...(spec.stdlibsFile ? [`--stdlibs=${spec.stdlibsFile}`] : []),
       ...(spec.hook ? [`--hook=${spec.hook.file}`, `--held=${spec.hook.held}`] : [])
     ],
     env: outputEnv(version, spec.imageThreads)

@@ -8,6 +8,7 @@ import type { PreparedBuild } from '../stage.js'
 import type { LayerSplit } from './split.js'
 import { sha256File } from '../../util/hash.js'
 import { atLeast } from '../../julia/version.js'
+import { laterStepStdlibs, type PackageRef } from '../project/index.js'
 
 /** The key fields every layer shares. */
 async function base(prepared: PreparedBuild) {
@@ -97,6 +98,11 @@ export function dependencyKeyFacts(
   ]
 }
 
+/** Pure: the stdlibs the dependency image holds for later steps; no fact when none (keys stay). */
+export function stdlibsFact(stdlibs: readonly PackageRef[]): string[][] {
+  return stdlibs.length > 0 ? [['stdlibs', ...stdlibs.map((p) => `${p.uuid}:${p.name}`)]] : []
+}
+
 /**
  * K1, the dependency image's key: what its packages are (by their resolved content), not which
  * statements it holds. See `layerCacheKey`.
@@ -109,11 +115,14 @@ export async function dependencyImageKey(
   const projectToml = parseToml(await fs.readFile(project.projectFile, 'utf8'))
   return layerCacheKey('deps', {
     ...(await base(prepared)),
-    facts: dependencyKeyFacts(
-      split,
-      project.manifestFile ? path.basename(project.manifestFile) : '',
-      projectPreferencesFact(projectToml)
-    ),
+    facts: [
+      ...dependencyKeyFacts(
+        split,
+        project.manifestFile ? path.basename(project.manifestFile) : '',
+        projectPreferencesFact(projectToml)
+      ),
+      ...stdlibsFact(laterStepStdlibs(prepared.julia.version, prepared.mode))
+    ],
     files: [
       ...(await preferenceFiles(project.dir)),
       ...(await scriptFiles(imageShapingScripts)),

@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs'
 import { juliaScript } from '../../julia/scripts.js'
+import { laterStepStdlibs, packagesFileText } from '../project/index.js'
 import { atLeast } from '../../julia/version.js'
 import { writeHeldFile } from './held-file.js'
 import type { Logger } from '../../log.js'
@@ -36,6 +38,8 @@ export const objectStage: Stage<
         work('packages.txt'),
         ...(workloadModules ? [workloadModules] : [])
       ])
+    const stdlibs = laterStepStdlibs(julia.version, prepared.mode)
+    if (stdlibs.length > 0) await fs.writeFile(work('stdlibs.txt'), packagesFileText(stdlibs))
     const result = await buildObject(
       julia,
       {
@@ -49,6 +53,7 @@ export const objectStage: Stage<
         statementsFile: work('statements.jl'),
         variantsFile: work('variants.jl'),
         workloadModulesFile: workloadModules,
+        ...(stdlibs.length > 0 ? { stdlibsFile: work('stdlibs.txt') } : {}),
         reportFile: work('replay.txt'),
         codeFlags: request.juliaFlags.code,
         ...(hook ? { hook: { file: juliaScript('layer_hook'), held: work('held.txt') } } : {})
@@ -70,6 +75,8 @@ function logObject(result: ObjectResult, log: Logger): void {
       `statements used ${r.used}, unresolvable ${r.unresolvable}, failed ${r.failed}, unparsable ${r.unparsable}; ` +
       `for other stdout kinds used ${r.variants.used} of ${r.variants.statements}`
   )
+  if (r.stdlibs.length > 0)
+    log.info(`held for later steps, which Julia's own image leaves out: ${r.stdlibs.join(', ')}`)
   if (r.added.length > 0)
     log.info(`loaded into the image because the workload loaded them: ${r.added.join(', ')}`)
   for (const { name, why } of r.notLoadable)

@@ -30,6 +30,8 @@ export interface ReplayReport {
   variants: VariantReplay
   /** Modules the workload had loaded that the build loaded into the image besides the packages. */
   added: string[]
+  /** Stdlibs loaded for the steps after the build (later-step-stdlibs.ts). */
+  stdlibs: string[]
   /** Modules the workload had loaded that the build could not load, with the first error line. */
   notLoadable: { name: string; why: string }[]
   /**
@@ -49,6 +51,7 @@ export function parseReplayReport(text: string): ReplayReport {
   }
   const packages = values.get('packages') ?? ''
   const added = values.get('added') ?? ''
+  const stdlibs = values.get('stdlibs') ?? ''
   // absent when no variants file was given (and in reports of older scripts): none replayed
   const optional = (key: string) => (values.has(key) ? count(key) : 0)
   return {
@@ -59,6 +62,7 @@ export function parseReplayReport(text: string): ReplayReport {
     failed: count('failed'),
     packages: packages ? packages.split(',') : [],
     added: added ? added.split(',') : [],
+    stdlibs: stdlibs ? stdlibs.split(',') : [],
     notLoadable: parseKeyValueRows(text)
       .filter((row) => row[0] === 'not_loadable')
       .map((row) => ({ name: row[1] ?? '', why: row.slice(2).join('\t') })),

@@ -1,10 +1,12 @@
 import type { SetupStep } from '../../julia/commands.js'
 import type { Stage } from '../stage.js'
 import { setupProject } from './setup.js'
+import { laterStepStdlibs } from './later-step-stdlibs.js'
 
 export { findManifest, packagesFileText, packagesOfFileText, readProject } from './project.js'
 export type { JuliaProject, PackageRef } from './project.js'
 export { setupProject, setupActivity } from './setup.js'
+export { laterStepStdlibs } from './later-step-stdlibs.js'
 
 /**
  * Instantiates and precompiles the project. runBuild instantiates before keying (hits need that
@@ -24,7 +26,8 @@ export const projectStage: Stage<object, void> = {
       request.measure,
       project.manifestFile !== undefined,
       steps,
-      request.juliaFlags.code
+      request.juliaFlags.code,
+      laterStepStdlibs(julia.version, prepared.mode)
     )
   }
 }

@@ -8,6 +8,7 @@ import type { JuliaInfo } from '../../julia/probe.js'
 import { juliaExitDetail } from '../../julia/failure.js'
 import { runJulia } from '../../julia/process.js'
 import { atLeast } from '../../julia/version.js'
+import type { PackageRef } from './project.js'
 
 /** Pure: how a failed setup is named in its error: "instantiating and precompiling", … */
 export function setupActivity(steps: readonly SetupStep[]): string {
@@ -30,9 +31,11 @@ export async function setupProject(
   hasManifest = true,
   steps: readonly SetupStep[] = ['instantiate', 'precompile'],
   /** The served step's code flags (`julia-flags`): the caches are compiled for them. */
-  codeFlags: readonly string[] = []
+  codeFlags: readonly string[] = [],
+  /** Stdlibs the image holds besides the project's packages: they need caches too. */
+  stdlibs: readonly PackageRef[] = []
 ): Promise<void> {
-  const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags)]
+  const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags, stdlibs)]
   if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
     commands.push(precompileDefaultCommand(projectDir, codeFlags))
   for (const command of commands) {
