@@ -28,14 +28,28 @@ else
     nothing
 end
 
+# Runs `f` with a temporary folder whose path holds no space. Downloads (under Pkg, outside
+# Julia's own image from 1.11) downloads `"file://" * mktemp()` while it is precompiled (the
+# `let` block at the end of Downloads.jl, 1.10 to 1.13), and curl refuses that URL when the path
+# holds a space ("URL using bad/illegal format"). Precompile children inherit ENV, so TMPDIR
+# set here is theirs too. Windows keeps its own (TMP/TEMP are read there, not TMPDIR).
+function with_spaceless_tempdir(f)
+    if Sys.iswindows() || !occursin(' ', tempdir()) || !isdir("/tmp")
+        return f()
+    end
+    return withenv(f, "TMPDIR" => mktempdir("/tmp"))
+end
+
 "instantiate" in steps && Pkg.instantiate()
 if "precompile" in steps
-    if base_precompiles
-        Base.Precompilation.precompilepkgs()
-    else
-        Pkg.precompile()
+    with_spaceless_tempdir() do
+        if base_precompiles
+            Base.Precompilation.precompilepkgs()
+        else
+            Pkg.precompile()
+        end
+        # `require` compiles a missing or stale cache (for this process's flags) and loads it;
+        # the stdlibs are not in the manifest, so neither precompile above saw them
+        foreach(Base.require, stdlibs)
     end
-    # `require` compiles a missing or stale cache (for this process's flags) and loads it; the
-    # stdlibs are not in the manifest, so neither precompile above saw them
-    foreach(Base.require, stdlibs)
 end
