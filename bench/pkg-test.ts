@@ -17,8 +17,7 @@ import { juliaRuntestArgs } from '../__tests__/helpers/julia-runtest.js'
 import { ledgerBench, ledgerBuildArgs } from './ledger.js'
 import { cliEntry, runBench, say, timed, writeResults } from './script.js'
 
-/** The files under a folder, recursively (none when it does not exist). */
-/** The files under `dir`, relative to it (`v1.12/Pkg/abc_def.ji`). */
+/** The files under `dir`, recursively, relative to it (`v1.12/Pkg/abc_def.ji`); none when it does not exist. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
   return entries

@@ -218,16 +218,19 @@ describe('setup and check commands', () => {
       assert.ok(!setupProjectCommand(v15, '/p', steps).args.includes('--pkgimages=no'))
     }
   })
-  it('the stdlibs held for later steps get caches with the precompile step, not with instantiate', () => {
+  it('the stdlibs held for later steps get caches in a step of their own, with the build-side flags', () => {
     const stdlibs = laterStepStdlibs(v112, 'layered')
-    const build = setupProjectCommand(v112, '/p', ['precompile'], [], stdlibs)
+    const build = setupProjectCommand(v112, '/p', ['stdlibs'], [], stdlibs)
     assert.deepEqual(build.args.slice(-3), [
-      'precompile',
+      'stdlibs',
       '--stdlib=44cfe95a-1eb2-52ea-b672-e2afdf69b78f:Pkg',
       '--stdlib=8dfed614-e22c-5e08-85e1-65c5234f0b40:Test'
     ])
-    const hit = setupProjectCommand(v112, '/p', ['instantiate'], [], stdlibs)
-    assert.ok(!hit.args.some((a) => a.startsWith('--stdlib')), hit.args.join(' '))
+    assert.ok(build.args.includes('--pkgimages=no'), build.args.join(' '))
+    for (const steps of [['instantiate'], ['precompile']] as const) {
+      const other = setupProjectCommand(v112, '/p', steps, [], stdlibs)
+      assert.ok(!other.args.some((a) => a.startsWith('--stdlib')), other.args.join(' '))
+    }
   })
   it('check loads the given image', () => {
     const cmd = checkImageCommand('/out/img.so', '/p', '/w/pk', '/w/c')

@@ -34243,20 +34243,20 @@ function setupProjectCommand(version, projectDir, steps = ['instantiate', 'preco
 /** The served step's code flags (`JuliaFlags.code`): the caches the build loads match them. */
 codeFlags = [], 
 /**
- * Stdlibs the image holds besides the project's packages (later-step-stdlibs.ts): outside the
- * project's manifest, so Julia's parallel precompile skips them; the script compiles their
- * caches after it.
+ * For the `stdlibs` step: the stdlibs the image holds besides the project's packages
+ * (later-step-stdlibs.ts). Outside the project's manifest, Julia's parallel precompile skips
+ * them; the script compiles their caches one by one.
  */
 stdlibs = []) {
-    const precompiles = steps.includes('precompile');
+    const compiles = steps.includes('precompile') || steps.includes('stdlibs');
     return {
         args: [
             ...baseFlags(),
-            ...(precompiles ? [...buildSideFlags(version), ...codeFlags] : []),
+            ...(compiles ? [...buildSideFlags(version), ...codeFlags] : []),
             `--project=${projectDir}`,
             juliaScript('project'),
             ...steps,
-            ...(precompiles ? stdlibs.map((s) => `--stdlib=${s.uuid}:${s.name}`) : [])
+            ...(steps.includes('stdlibs') ? stdlibs.map((s) => `--stdlib=${s.uuid}:${s.name}`) : [])
         ],
         // Pkg would otherwise precompile during instantiate and again on request
         env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }
@@ -34534,7 +34534,11 @@ function juliaExitDetail(exit, julia, lineCount = 8) {
 
 /** Pure: how a failed setup is named in its error: "instantiating and precompiling", … */
 function setupActivity(steps) {
-    const words = { instantiate: 'instantiating', precompile: 'precompiling' };
+    const words = {
+        instantiate: 'instantiating',
+        precompile: 'precompiling',
+        stdlibs: 'precompiling the stdlibs the image holds for'
+    };
     return steps.map((step) => words[step]).join(' and ');
 }
 /**
@@ -34547,7 +34551,7 @@ function setupActivity(steps) {
 async function setupProject(julia, projectDir, env, measure, hasManifest = true, steps = ['instantiate', 'precompile'], 
 /** The served step's code flags (`julia-flags`): the caches are compiled for them. */
 codeFlags = [], 
-/** Stdlibs the image holds besides the project's packages: they need caches too. */
+/** For the `stdlibs` step: the stdlibs the image holds besides the project's packages. */
 stdlibs = []) {
     const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags, stdlibs)];
     if (measure && steps.includes('precompile') && atLeast(julia.version, 1, 9))
@@ -34560,35 +34564,6 @@ stdlibs = []) {
                 : 'Run `julia --project=DIR -e "using Pkg; Pkg.instantiate()"` where the dependencies can be found and commit the Manifest.toml it writes');
         }
     }
-}
-
-;// CONCATENATED MODULE: ./lib/stages/project/later-step-stdlibs.js
-
-/**
- * Pure: the stdlibs an image holds for the steps after the build, whatever the workload loaded:
- * Pkg (every `julia-runtest`, `julia-buildpkg`, `julia-docdeploy` step and any `using Pkg`) and
- * Test (the test suite `Pkg.test()` runs).
- *
- * From Julia 1.9 the stdlibs outside Julia's own image ship as package images compiled for that
- * image, and a process started with any other image cannot use them (a package image is valid
- * only on the image it was built on, base/loading.jl): its first `using Test` or `using Pkg`
- * compiles them into the user's depot. Julia 1.10's own image holds Pkg but not Test (2 files to
- * compile, seconds). From 1.11 (JuliaLang/julia#51189) it holds neither: `using Pkg` compiles Pkg
- * and the ~20 stdlibs under it, measured 136 s on 1.12 here, once per fresh depot. Holding them
- * costs the build instead, once per image key (the `shapes` fixture on 1.12: +40 s for their
- * `--pkgimages=no` caches, +78 s of `--output-o`, +2.2 GB peak memory). One already in Julia's
- * image (Pkg on 1.10) is in every image built on it anyway: loading it again changes nothing.
- *
- * Julia 1.5's own image holds both. Not for a chained image (its new code is linked onto Julia's
- * own archive and kept to the workload's).
- */
-function laterStepStdlibs(version, mode) {
-    if (mode === 'chained' || !atLeast(version, 1, 9))
-        return [];
-    return [
-        { uuid: '44cfe95a-1eb2-52ea-b672-e2afdf69b78f', name: 'Pkg' },
-        { uuid: '8dfed614-e22c-5e08-85e1-65c5234f0b40', name: 'Test' }
-    ];
 }
 
 ;// CONCATENATED MODULE: ./lib/stages/project/manifest-choice.js
@@ -34823,8 +34798,36 @@ function packagesFileText(packages) {
     return packages.map((p) => `${p.uuid} ${p.name}\n`).join('');
 }
 
-;// CONCATENATED MODULE: ./lib/stages/project/index.js
+;// CONCATENATED MODULE: ./lib/stages/project/later-step-stdlibs.js
 
+/**
+ * Pure: the stdlibs an image holds for the steps after the build, whatever the workload loaded:
+ * Pkg (every `julia-runtest`, `julia-buildpkg`, `julia-docdeploy` step and any `using Pkg`) and
+ * Test (the test suite `Pkg.test()` runs).
+ *
+ * From Julia 1.9 the stdlibs outside Julia's own image ship as package images compiled for that
+ * image, and a process started with any other image cannot use them (a package image is valid
+ * only on the image it was built on, base/loading.jl): its first `using Test` or `using Pkg`
+ * compiles them into the user's depot. Julia 1.10's own image holds Pkg but not Test (2 files to
+ * compile, seconds). From 1.11 (JuliaLang/julia#51189) it holds neither: `using Pkg` compiles Pkg
+ * and the ~20 stdlibs under it, measured 136 s on 1.12 here, once per fresh depot. Holding them
+ * costs the build instead, once per image key (the `shapes` fixture on 1.12: +40 s for their
+ * `--pkgimages=no` caches, +78 s of `--output-o`, +2.2 GB peak memory). One already in Julia's
+ * image (Pkg on 1.10) is in every image built on it anyway: loading it again changes nothing.
+ *
+ * Julia 1.5's own image holds both. Not for a chained image (its new code is linked onto Julia's
+ * own archive and kept to the workload's).
+ */
+function laterStepStdlibs(version, mode) {
+    if (mode === 'chained' || !atLeast(version, 1, 9))
+        return [];
+    return [
+        { uuid: '44cfe95a-1eb2-52ea-b672-e2afdf69b78f', name: 'Pkg' },
+        { uuid: '8dfed614-e22c-5e08-85e1-65c5234f0b40', name: 'Test' }
+    ];
+}
+
+;// CONCATENATED MODULE: ./lib/stages/project/index.js
 
 
 
@@ -34840,7 +34843,7 @@ const projectStage = {
         const steps = prepared.instantiated
             ? ['precompile']
             : ['instantiate', 'precompile'];
-        await setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, steps, request.juliaFlags.code, laterStepStdlibs(julia.version, prepared.mode));
+        await setupProject(julia, project.dir, request.env, request.measure, project.manifestFile !== undefined, steps, request.juliaFlags.code);
     }
 };
 
@@ -36878,8 +36881,12 @@ const objectStage = {
                 ...(workloadModules ? [workloadModules] : [])
             ]);
         const stdlibs = laterStepStdlibs(julia.version, prepared.mode);
-        if (stdlibs.length > 0)
+        if (stdlibs.length > 0) {
+            // their `--pkgimages=no` caches, here rather than with the project's precompile: only
+            // this build loads them, and a workload run (with its timeout) need not wait for them
+            await setupProject(julia, project.dir, request.env, false, project.manifestFile !== undefined, ['stdlibs'], request.juliaFlags.code, stdlibs);
             await external_node_fs_namespaceObject.promises.writeFile(work('stdlibs.txt'), packagesFileText(stdlibs));
+        }
         const result = await buildObject(julia, {
             projectDir: project.dir,
             baseImage: base?.image ?? julia.baseImage,

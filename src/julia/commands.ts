@@ -50,8 +50,11 @@ function buildSideFlags(version: JuliaVersion): string[] {
   return atLeast(version, 1, 9) ? ['--pkgimages=no'] : []
 }
 
-/** What setting up a project does: download what the manifest names, and precompile it. */
-export type SetupStep = 'instantiate' | 'precompile'
+/**
+ * What setting up a project does: download what the manifest names, precompile it, and give the
+ * stdlibs an image holds for later steps (later-step-stdlibs.ts) caches of their own.
+ */
+export type SetupStep = 'instantiate' | 'precompile' | 'stdlibs'
 
 /**
  * `--pkgimages=no` only when precompiling: those are the caches the image build loads. Instantiate
@@ -67,21 +70,21 @@ export function setupProjectCommand(
   /** The served step's code flags (`JuliaFlags.code`): the caches the build loads match them. */
   codeFlags: readonly string[] = [],
   /**
-   * Stdlibs the image holds besides the project's packages (later-step-stdlibs.ts): outside the
-   * project's manifest, so Julia's parallel precompile skips them; the script compiles their
-   * caches after it.
+   * For the `stdlibs` step: the stdlibs the image holds besides the project's packages
+   * (later-step-stdlibs.ts). Outside the project's manifest, Julia's parallel precompile skips
+   * them; the script compiles their caches one by one.
    */
   stdlibs: readonly { uuid: string; name: string }[] = []
 ): JuliaCommand {
-  const precompiles = steps.includes('precompile')
+  const compiles = steps.includes('precompile') || steps.includes('stdlibs')
   return {
     args: [
       ...baseFlags(),
-      ...(precompiles ? [...buildSideFlags(version), ...codeFlags] : []),
+      ...(compiles ? [...buildSideFlags(version), ...codeFlags] : []),
       `--project=${projectDir}`,
       juliaScript('project'),
       ...steps,
-      ...(precompiles ? stdlibs.map((s) => `--stdlib=${s.uuid}:${s.name}`) : [])
+      ...(steps.includes('stdlibs') ? stdlibs.map((s) => `--stdlib=${s.uuid}:${s.name}`) : [])
     ],
     // Pkg would otherwise precompile during instantiate and again on request
     env: { JULIA_PKG_PRECOMPILE_AUTO: '0' }

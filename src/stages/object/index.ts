@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs'
 import { juliaScript } from '../../julia/scripts.js'
-import { laterStepStdlibs, packagesFileText } from '../project/index.js'
+import { laterStepStdlibs, packagesFileText, setupProject } from '../project/index.js'
 import { atLeast } from '../../julia/version.js'
 import { writeHeldFile } from './held-file.js'
 import type { Logger } from '../../log.js'
@@ -39,7 +39,21 @@ export const objectStage: Stage<
         ...(workloadModules ? [workloadModules] : [])
       ])
     const stdlibs = laterStepStdlibs(julia.version, prepared.mode)
-    if (stdlibs.length > 0) await fs.writeFile(work('stdlibs.txt'), packagesFileText(stdlibs))
+    if (stdlibs.length > 0) {
+      // their `--pkgimages=no` caches, here rather than with the project's precompile: only
+      // this build loads them, and a workload run (with its timeout) need not wait for them
+      await setupProject(
+        julia,
+        project.dir,
+        request.env,
+        false,
+        project.manifestFile !== undefined,
+        ['stdlibs'],
+        request.juliaFlags.code,
+        stdlibs
+      )
+      await fs.writeFile(work('stdlibs.txt'), packagesFileText(stdlibs))
+    }
     const result = await buildObject(
       julia,
       {

@@ -1,7 +1,6 @@
 import type { SetupStep } from '../../julia/commands.js'
 import type { Stage } from '../stage.js'
 import { setupProject } from './setup.js'
-import { laterStepStdlibs } from './later-step-stdlibs.js'
 
 export { findManifest, packagesFileText, packagesOfFileText, readProject } from './project.js'
 export type { JuliaProject, PackageRef } from './project.js'
@@ -26,8 +25,7 @@ export const projectStage: Stage<object, void> = {
       request.measure,
       project.manifestFile !== undefined,
       steps,
-      request.juliaFlags.code,
-      laterStepStdlibs(julia.version, prepared.mode)
+      request.juliaFlags.code
     )
   }
 }

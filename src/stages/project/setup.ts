@@ -12,7 +12,11 @@ import type { PackageRef } from './project.js'
 
 /** Pure: how a failed setup is named in its error: "instantiating and precompiling", … */
 export function setupActivity(steps: readonly SetupStep[]): string {
-  const words = { instantiate: 'instantiating', precompile: 'precompiling' }
+  const words = {
+    instantiate: 'instantiating',
+    precompile: 'precompiling',
+    stdlibs: 'precompiling the stdlibs the image holds for'
+  }
   return steps.map((step) => words[step]).join(' and ')
 }
 
@@ -32,7 +36,7 @@ export async function setupProject(
   steps: readonly SetupStep[] = ['instantiate', 'precompile'],
   /** The served step's code flags (`julia-flags`): the caches are compiled for them. */
   codeFlags: readonly string[] = [],
-  /** Stdlibs the image holds besides the project's packages: they need caches too. */
+  /** For the `stdlibs` step: the stdlibs the image holds besides the project's packages. */
   stdlibs: readonly PackageRef[] = []
 ): Promise<void> {
   const commands = [setupProjectCommand(julia.version, projectDir, steps, codeFlags, stdlibs)]
